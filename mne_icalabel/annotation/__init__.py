@@ -1,0 +1,1 @@
+"""Annotation (placeholder, being written)."""

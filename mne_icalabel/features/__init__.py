@@ -1,0 +1,1 @@
+"""Features (placeholder, being written)."""

@@ -1,0 +1,3 @@
+"""Utilities: system information and coordinate transforms."""
+
+from . import config, transform

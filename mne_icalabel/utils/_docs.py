@@ -1,0 +1,93 @@
+"""Shared parameter descriptions, inserted into docstrings with ``fill_doc``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+_F = TypeVar("_F", bound=Callable)
+
+docdict: dict[str, str] = {}
+
+docdict["inst"] = """
+inst : Raw | Epochs
+    The recording the ICA decomposition was fitted on (or one with the same
+    channels). For ICLabel it should be filtered between 1 and 100 Hz and
+    re-referenced to a common average reference."""
+
+docdict["ica"] = """
+ica : ICA
+    A fitted :class:`mne.preprocessing.ICA` instance."""
+
+docdict["raw_meg"] = """
+raw : Raw
+    The MEG recording the ICA decomposition was fitted on, at least 60 s long
+    at 250 Hz (15000 samples), filtered between 1 and 100 Hz."""
+
+docdict["iclabel_backend"] = """
+backend : None | ``"torch"`` | ``"onnx"`` | ``"numpy"``
+    Which implementation of the ICLabel network runs the forward pass. The
+    three give the same probabilities (within 1e-6). ``None`` uses torch if it
+    is installed, else onnxruntime, else NumPy."""
+
+docdict["megnet_backend"] = """
+backend : None | ``"onnx"`` | ``"torch"``
+    Which implementation of the MEGNet network runs the forward pass. ``None``
+    uses onnxruntime if it is installed, else torch."""
+
+docdict["verbose"] = """
+verbose : bool | str | int | None
+    Control verbosity of the logging output. If ``None``, use the default
+    verbosity level. See :func:`mne.verbose` and :ref:`Logging documentation
+    <mne:tut-logging>` for more."""
+
+docdict["iclabel_proba"] = """
+labels_pred_proba : ndarray of shape (n_components, 7)
+    Float32 probabilities of the seven ICLabel classes, in the order brain,
+    muscle artifact, eye blink, heart beat, line noise, channel noise, other.
+    Each row sums to 1."""
+
+docdict["megnet_proba"] = """
+labels_pred_proba : ndarray of shape (n_components, 4)
+    Float64 probabilities of the four MEGNet classes, in the order
+    brain/other, eye blink, heart beat, eye movement. Each row sums to 1."""
+
+
+def _indent(text: str, indent: str) -> str:
+    lines = text.strip("\n").splitlines()
+    return "\n".join(indent + line if line else line for line in lines)
+
+
+def fill_doc(func: _F) -> _F:
+    """Replace ``%(key)s`` placeholders in a docstring by entries of ``docdict``.
+
+    The entry is indented to the level of the placeholder's line.
+
+    Parameters
+    ----------
+    func : callable
+        The function or class whose docstring is filled.
+
+    Returns
+    -------
+    func : callable
+        The same object, with its docstring filled.
+    """
+    doc = func.__doc__
+    if not doc:
+        return func
+    out = []
+    for line in doc.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("%(") and stripped.endswith(")s"):
+            key = stripped[2:-2]
+            indent = line[: len(line) - len(line.lstrip())]
+            try:
+                out.append(_indent(docdict[key], indent))
+            except KeyError as error:
+                msg = f"Unknown docdict key {key!r} in {func.__qualname__}"
+                raise KeyError(msg) from error
+        else:
+            out.append(line)
+    func.__doc__ = "\n".join(out)
+    return func

@@ -1,0 +1,136 @@
+"""System and dependency information (``sys_info``)."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from functools import partial
+from importlib.metadata import PackageNotFoundError, requires, version
+from pathlib import Path
+from typing import IO
+
+from mne.utils import _validate_type
+from packaging.requirements import Requirement
+
+from .._version import __version__
+
+
+def sys_info(
+    fid: IO | None = None, *, extra: bool = False, developer: bool = False
+) -> None:
+    """Print the system information for debugging.
+
+    Parameters
+    ----------
+    fid : file-like | None
+        The file to write to, passed to :func:`print`. Can be None to use
+        :data:`sys.stdout`.
+    extra : bool
+        If True, also display the optional dependencies, grouped by extra.
+    developer : bool
+        If True, also display the developer dependency groups read from the
+        ``pyproject.toml`` of a source checkout.
+    """
+    _validate_type(extra, bool, "extra")
+    _validate_type(developer, bool, "developer")
+    import psutil
+
+    ljust = 26
+    out = partial(print, end="", file=fid)
+    out("Platform:".ljust(ljust) + platform.platform() + "\n")
+    out("Python:".ljust(ljust) + str(sys.version).replace("\n", " ") + "\n")
+    out("Executable:".ljust(ljust) + sys.executable + "\n")
+    out("CPU:".ljust(ljust) + f"{platform.processor()}\n")
+    out("Physical cores:".ljust(ljust) + f"{psutil.cpu_count(False)}\n")
+    out("Logical cores:".ljust(ljust) + f"{psutil.cpu_count(True)}\n")
+    out("RAM:".ljust(ljust) + f"{psutil.virtual_memory().total / 2**30:0.1f} GB\n")
+    out("SWAP:".ljust(ljust) + f"{psutil.swap_memory().total / 2**30:0.1f} GB\n")
+    out("mne-icalabel:".ljust(ljust) + f"{__version__}\n")
+
+    requirements = _package_requirements()
+    core = [req for req in requirements if req.marker is None]
+    _list_dependencies(out, "Core dependencies", core)
+    if extra:
+        extras = sorted(
+            {
+                marker.split("==")[1].strip().strip("'\"")
+                for req in requirements
+                if req.marker is not None
+                for marker in [str(req.marker)]
+                if "extra" in marker
+            }
+        )
+        for name in extras:
+            group = [
+                req
+                for req in requirements
+                if req.marker is not None
+                and req.marker.evaluate({"extra": name})
+                and req.name != "mne-icalabel"
+            ]
+            if group:
+                _list_dependencies(out, f"Optional '{name}' dependencies", group)
+    if developer:
+        for name, group in _developer_groups().items():
+            _list_dependencies(out, f"Developer '{name}' dependencies", group)
+
+
+def _package_requirements() -> list[Requirement]:
+    try:
+        return [Requirement(req) for req in requires("mne-icalabel") or []]
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return []
+
+
+def _developer_groups() -> dict[str, list[Requirement]]:
+    pyproject = Path(__file__).parents[2] / "pyproject.toml"
+    if not pyproject.exists():
+        raise RuntimeError(
+            "The developer dependencies are listed in the pyproject.toml of a source "
+            "checkout, which was not found; install mne-icalabel from its repository "
+            "to use developer=True."
+        )
+    import tomllib
+
+    with open(pyproject, "rb") as fid:
+        data = tomllib.load(fid)
+    groups = data.get("dependency-groups", {})
+    if not groups:  # this project keeps its development tools as extras
+        groups = {
+            name: reqs
+            for name, reqs in data["project"]["optional-dependencies"].items()
+            if name in ("test", "doc")
+        }
+    return {
+        name: [Requirement(req) for req in reqs if isinstance(req, str)]
+        for name, reqs in groups.items()
+    }
+
+
+def _list_dependencies(out, title: str, requirements: list[Requirement]) -> None:
+    unicode = (getattr(sys.stdout, "encoding", "") or "").lower() == "utf-8"
+    prefix, width = ("✔︎ ", 27) if unicode else ("", 29)
+    out(f"\n{title}\n")
+    missing = []
+    for req in requirements:
+        spec = f" ({req.specifier})" if str(req.specifier) else ""
+        try:
+            installed = version(req.name)
+        except PackageNotFoundError:
+            missing.append(f"{req.name}{spec}")
+            continue
+        line = f"{prefix}{req.name}{spec}:".ljust(width) + installed
+        if req.name == "matplotlib":
+            line += _matplotlib_backend()
+        out(line + "\n")
+    if missing:
+        cross = "✘ " if unicode else ""
+        out(f"{cross}Not installed: {', '.join(missing)}\n")
+
+
+def _matplotlib_backend() -> str:
+    if "matplotlib" not in sys.modules:  # do not import pyplot just to report it
+        return ""
+    import matplotlib
+
+    return f" (backend: {matplotlib.get_backend()})"
