@@ -1,0 +1,83 @@
+"""Input checks and warnings of ``get_iclabel_features``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mne.utils import warn
+
+if TYPE_CHECKING:
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+    from mne.preprocessing import ICA
+
+_MIN_SFREQ = 100.0
+
+
+def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
+    """Raise if the sampling rate or the length cannot give ICLabel features.
+
+    EEGLAB refuses data below 100 Hz (the autocorrelation would not have 100
+    lags per second). The PSD uses segments of ``min(T, fs)`` samples and needs
+    bins 1..nfreqs, with ``nfreqs = min(floor(fs / 2), 100)``, hence
+    ``T >= nfreqs + 1`` samples per recording (Raw) or per epoch (Epochs).
+    """
+    from mne import BaseEpochs
+
+    sfreq = inst.info["sfreq"]
+    if sfreq < _MIN_SFREQ:
+        raise ValueError(
+            f"ICLabel needs data sampled at {_MIN_SFREQ:g} Hz or more, got "
+            f"{sfreq:g} Hz. Resample the data with inst.resample(...) to at least "
+            f"{_MIN_SFREQ:g} Hz (upsample if needed) and refit or reuse the ICA."
+        )
+    n_times = len(inst.times)
+    n_min = min(int(sfreq // 2), 100) + 1
+    if n_times < n_min:
+        what = "epoch" if isinstance(inst, BaseEpochs) else "recording"
+        raise ValueError(
+            f"The data are too short to compute the ICLabel PSD feature: the "
+            f"{what} has {n_times} samples at {sfreq:g} Hz, at least {n_min} are "
+            f"needed ({n_min / sfreq:.3g} s). Use longer "
+            f"{'epochs' if what == 'epoch' else 'data'} (ideally several "
+            "seconds)."
+        )
+
+
+def _warn_preprocessing(inst: BaseRaw | BaseEpochs, ica: ICA) -> None:
+    """Warn when the reference, the filter or the ICA differ from ICLabel's."""
+    try:
+        from mne._fiff.proj import _has_eeg_average_ref_proj
+    except ImportError:  # MNE < 1.6
+        from mne.io.proj import _has_eeg_average_ref_proj
+
+    info = inst.info
+    if info["custom_ref_applied"] == 0 and not _has_eeg_average_ref_proj(
+        info, check_active=True
+    ):
+        warn(
+            "The provided data do not seem to be referenced to a common average "
+            "reference (CAR). ICLabel was trained on EEG with a common average "
+            "reference: use inst.set_eeg_reference('average') (and apply the "
+            "projector if you add it as one) before labelling."
+        )
+    if info["highpass"] != 1 or info["lowpass"] != 100:
+        warn(
+            "The provided data are not filtered between 1 and 100 Hz (highpass "
+            f"{info['highpass']:g} Hz, lowpass {info['lowpass']:g} Hz). ICLabel was "
+            "trained on EEG band-pass filtered between 1 and 100 Hz: use "
+            "inst.filter(1.0, 100.0) before fitting the ICA."
+        )
+    fit_params = ica.fit_params
+    if (
+        ica.method not in ("infomax", "picard")
+        or fit_params.get("extended", False) is False
+        or (ica.method == "picard" and fit_params.get("ortho", True) is True)
+    ):
+        warn(
+            f"The provided ICA instance was fitted with method '{ica.method}' and "
+            f"fit_params {fit_params}. ICLabel was designed with extended infomax "
+            "ICA decompositions: use ICA(method='infomax', "
+            "fit_params=dict(extended=True)) or ICA(method='picard', "
+            "fit_params=dict(ortho=False, extended=True))."
+        )

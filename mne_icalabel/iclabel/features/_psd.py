@@ -1,0 +1,100 @@
+"""PSD feature: EEGLAB's ``eeg_rpsd`` and ICLabel's formatting of it."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._segments import _component_blocks, _segment_index, _segments
+
+
+class _RpsdConstants(NamedTuple):
+    """Constants of ``eeg_rpsd`` (0-based ``index``)."""
+
+    ncomp: int
+    nfreqs: int
+    n_points: int
+    nyquist: int
+    index: np.ndarray  # (n_points, n_seg) int
+    window: np.ndarray  # (n_points,) symmetric Hamming
+    subset: np.ndarray  # permutation of the n_seg_total segments
+
+
+def _eeg_rpsd_constants(
+    n_components: int, n_times: int, sfreq: float, n_epochs: int | None = None
+) -> _RpsdConstants:
+    """Compute the constants of ``eeg_rpsd`` for ``n_times`` samples per epoch.
+
+    ``n_epochs`` is None for Raw. ``subset`` is a random permutation of the
+    segments as in EEGLAB; it only reorders the segments before a median, so
+    the result does not depend on it and the computation ignores it.
+    """
+    nyquist = int(np.floor(sfreq / 2))
+    nfreqs = nyquist if nyquist < 100 else 100
+    n_points = min(n_times, int(sfreq))
+    window = np.hamming(n_points)
+    index = _segment_index(n_times, n_points)
+    n_seg = index.shape[1] * (1 if n_epochs is None else n_epochs)
+    subset = np.random.default_rng().permutation(n_seg)
+    return _RpsdConstants(
+        n_components, nfreqs, n_points, nyquist, index, window, subset
+    )
+
+
+def _eeg_rpsd_compute_psdmed(
+    icaact: np.ndarray, sfreq: float, constants: _RpsdConstants
+) -> np.ndarray:
+    """Median (over segments) log power spectrum of each component (n, nfreqs).
+
+    For each component: Hamming-windowed half-overlapping segments, power
+    ``|fft|²`` of bins 1..nfreqs scaled by ``2 / (fs * sum(window²))`` (the
+    last bin halved when it is the Nyquist bin), median over segments, then
+    ``20 log10`` — of a power, as EEGLAB does.
+    """
+    _, nfreqs, n_points, nyquist, index, window, _ = constants
+    # Bins 1..nfreqs of the full FFT; beyond n_points/2 they mirror the rfft.
+    bins = np.arange(1, nfreqs + 1)
+    bins = np.minimum(bins, n_points - bins)
+    n_seg = index.shape[1] * (icaact.shape[2] if icaact.ndim == 3 else 1)
+    psdmed = np.empty((icaact.shape[0], nfreqs))
+    for block in _component_blocks(icaact.shape[0], 3 * 8 * n_seg * n_points):
+        seg = _segments(icaact[block], index)  # (b, n_seg, n_points)
+        seg *= window
+        spectrum = np.fft.rfft(seg, axis=-1)
+        del seg
+        power = spectrum.real**2 + spectrum.imag**2
+        del spectrum
+        # scaling commutes with the median: apply it to (n, nfreqs) only
+        psdmed[block] = np.median(power[:, :, bins], axis=1)
+    psdmed *= 2 / (sfreq * np.sum(window**2))
+    if nfreqs == nyquist:
+        psdmed[:, -1] /= 2
+    return 20 * np.log10(psdmed)
+
+
+def _eeg_rpsd_format(psd: np.ndarray) -> np.ndarray:
+    """Format the (n, nfreqs) PSD into the (1, 100, 1, n) float32 feature.
+
+    Pads to 100 bins with the last value, undoes 50 and 60 Hz notches (a bin
+    more than 5 dB below both neighbours becomes their mean) and divides each
+    row by its maximum absolute value.
+    """
+    n_freqs = psd.shape[1]
+    if n_freqs < 100:
+        psd = np.concatenate([psd, np.repeat(psd[:, -1:], 100 - n_freqs, axis=1)], 1)
+    else:
+        psd = psd.copy()
+    for line in (50, 60):
+        j = line - 1
+        notched = (psd[:, j - 1] - psd[:, j] > 5) & (psd[:, j + 1] - psd[:, j] > 5)
+        psd[notched, j] = (psd[notched, j - 1] + psd[notched, j + 1]) / 2
+    psd /= np.max(np.abs(psd), axis=1, keepdims=True)
+    return psd.T[np.newaxis, :, np.newaxis, :].astype(np.float32)
+
+
+def _compute_psd_feature(icaact: np.ndarray, sfreq: float) -> np.ndarray:
+    """PSD feature (1, 100, 1, n) float32 from ``icaact`` (n, T) or (n, T, E)."""
+    n_epochs = icaact.shape[2] if icaact.ndim == 3 else None
+    constants = _eeg_rpsd_constants(icaact.shape[0], icaact.shape[1], sfreq, n_epochs)
+    return _eeg_rpsd_format(_eeg_rpsd_compute_psdmed(icaact, sfreq, constants))
