@@ -1,5 +1,7 @@
-"""ICLabel network (placeholder, being written)."""
+"""The ICLabel network and its backends (torch, onnxruntime, NumPy).
 
+The backend modules import their package at import time and are imported only
+when used; see ``_backends`` for the interface they implement.
+"""
 
-def run_iclabel(images, psds, autocorr, backend=None):  # noqa: D103
-    raise NotImplementedError
+from ._run import _format_input, run_iclabel

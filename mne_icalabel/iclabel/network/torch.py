@@ -1,0 +1,116 @@
+"""PyTorch backend: the ICLabel network as a :class:`torch.nn.Module`.
+
+Imported only when the torch backend is used (it imports torch).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+WEIGHTS = "ICLabelNet.pt"
+
+
+class _Branch(nn.Module):
+    """Three convolutions, each followed by LeakyReLU(0.2).
+
+    The layers are registered twice, as ``conv1, relu1, ...`` and inside
+    ``sequential``, because the published ``state_dict`` holds both names.
+    """
+
+    def __init__(
+        self,
+        channels: tuple[int, int, int, int],
+        kernel_size: tuple[int, int],
+        stride: tuple[int, int],
+        padding: tuple[int, int],
+    ) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels[0], channels[1], kernel_size, stride, padding)
+        self.relu1 = nn.LeakyReLU(0.2)
+        self.conv2 = nn.Conv2d(channels[1], channels[2], kernel_size, stride, padding)
+        self.relu2 = nn.LeakyReLU(0.2)
+        self.conv3 = nn.Conv2d(channels[2], channels[3], kernel_size, stride, padding)
+        self.relu3 = nn.LeakyReLU(0.2)
+        self.sequential = nn.Sequential(
+            self.conv1, self.relu1, self.conv2, self.relu2, self.conv3, self.relu3
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Apply the three convolution layers."""
+        return self.sequential(x)
+
+
+class ICLabelNet(nn.Module):
+    """The ICLabel network ("default" version, with autocorrelation input).
+
+    Its ``state_dict`` matches the published ``ICLabelNet.pt``, which loads with
+    ``load_state_dict(..., strict=True)``.
+
+    Notes
+    -----
+    ``forward`` takes the formatted batch of ``B = 4 * n_components`` inputs
+    (each component followed by its three mirrored / negated copies in blocks
+    of ``n_components``) and returns the ``(n_components, 7)`` probabilities
+    averaged over the four copies, like the published ONNX graph.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.img_conv = _Branch((1, 128, 256, 512), (4, 4), (2, 2), (1, 1))
+        self.psds_conv = _Branch((1, 128, 256, 1), (1, 3), (1, 1), (0, 1))
+        self.autocorr_conv = _Branch((1, 128, 256, 1), (1, 3), (1, 1), (0, 1))
+        self.conv = nn.Conv2d(712, 7, (4, 4), (1, 1), (0, 0))
+        self.softmax = nn.Softmax(dim=1)
+        self.seq = nn.Sequential(self.conv, self.softmax)
+
+    def forward(
+        self, images: torch.Tensor, psds: torch.Tensor, autocorr: torch.Tensor
+    ) -> torch.Tensor:
+        """Compute the averaged class probabilities.
+
+        Parameters
+        ----------
+        images : Tensor, shape (B, 1, 32, 32)
+            Formatted topographic maps.
+        psds : Tensor, shape (B, 1, 1, 100)
+            Formatted power spectra.
+        autocorr : Tensor, shape (B, 1, 1, 100)
+            Formatted autocorrelations.
+
+        Returns
+        -------
+        labels : Tensor, shape (B // 4, 7)
+            Class probabilities averaged over the four augmented copies.
+        """
+        batch = images.shape[0]
+        # Each 1-D output (B, 1, 1, 100) becomes 100 channels constant over the
+        # 4 x 4 grid of the image branch: y[b, f, i, j] = x[b, f].
+        psds = self.psds_conv(psds).reshape(batch, 100, 1, 1).expand(-1, -1, 4, 4)
+        autocorr = self.autocorr_conv(autocorr).reshape(batch, 100, 1, 1)
+        autocorr = autocorr.expand(-1, -1, 4, 4)
+        x = torch.cat([self.img_conv(images), psds, autocorr], dim=1)
+        proba = self.seq(x).reshape(batch, 7)
+        return proba.reshape(4, batch // 4, 7).mean(dim=0)
+
+
+def load(fname: Path) -> ICLabelNet:
+    """Build the network from ``ICLabelNet.pt`` (strict state_dict load)."""
+    model = ICLabelNet()
+    state = torch.load(fname, map_location="cpu", weights_only=True)
+    model.load_state_dict(state, strict=True)
+    return model.float().eval()
+
+
+def run(
+    model: ICLabelNet, topo: np.ndarray, psds: np.ndarray, autocorr: np.ndarray
+) -> np.ndarray:
+    """Forward pass of the formatted batch, see ``_backends``."""
+    with torch.inference_mode():
+        out = model(
+            torch.from_numpy(topo), torch.from_numpy(psds), torch.from_numpy(autocorr)
+        )
+    return out.numpy()
