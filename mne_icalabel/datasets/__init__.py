@@ -1,3 +1,3 @@
 """Datasets and network weights fetched at run time."""
 
-from . import icalabel, weights
+from . import icalabel, simulation, weights
