@@ -32,7 +32,7 @@ def _check_features(
                 f"{name} must be an array of real numbers (float32 as returned by "
                 f"get_iclabel_features), got dtype {array.dtype}."
             )
-        expected = _FEATURE_SHAPES[name] + ("n_components",)
+        expected = "(" + ", ".join(map(str, _FEATURE_SHAPES[name])) + ", n_components)"
         if array.ndim != 4 or array.shape[:3] != _FEATURE_SHAPES[name]:
             hint = ""
             if array.ndim == 4 and array.shape[1:] == (
