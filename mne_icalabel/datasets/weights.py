@@ -23,6 +23,7 @@ from mne import get_config
 from mne.utils import _validate_type, logger, verbose
 
 from ..utils._docs import fill_doc
+from ..utils._imports import has_module
 
 CONFIG_KEY = "MNE_ICALABEL_WEIGHTS_PATH"
 CACHE_FOLDER = "MNE-icalabel-weights"
@@ -188,7 +189,8 @@ def _download(name: str, folder: Path) -> Path:
             known_hash=f"sha256:{WEIGHTS[name][1]}",
             fname=name,
             path=folder,
-            progressbar=logger.level <= 20,
+            # pooch's progress bar needs tqdm, an optional dependency
+            progressbar=logger.level <= 20 and has_module("tqdm"),
         )
     except Exception as error:  # network errors, hash mismatch, permissions
         raise WeightsError(
