@@ -1,9 +1,5 @@
-"""MEGNet (placeholder, being written)."""
+"""MEGNet: classification of MEG independent components into four classes."""
 
-
-def megnet_label_components(raw, ica):  # noqa: D103
-    raise NotImplementedError
-
-
-def get_megnet_features(raw, ica):  # noqa: D103
-    raise NotImplementedError
+from . import features, label_components
+from .features import get_megnet_features
+from .label_components import megnet_label_components

@@ -1,0 +1,183 @@
+"""Features of MEGNet: component time courses and Brainstorm-like topomaps."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mne import pick_types
+from mne.utils import _validate_type, logger, verbose, warn
+from numpy.typing import NDArray
+
+from ..utils._checks import _check_finite, _check_ica_channels, _validate_ica
+from ..utils._docs import fill_doc
+from ._topomaps import _get_topomaps
+
+if TYPE_CHECKING:
+    from mne.io import BaseRaw
+    from mne.preprocessing import ICA
+
+#: Length of one network input (60 s at 250 Hz).
+CHUNK_LEN = 15000
+SFREQ = 250.0
+
+
+@verbose
+@fill_doc
+def get_megnet_features(
+    raw: BaseRaw, ica: ICA, *, verbose=None
+) -> tuple[NDArray[np.float64], NDArray[np.uint8]]:
+    """Extract the time series and topomaps of the components for MEGNet.
+
+    Parameters
+    ----------
+    %(raw_meg)s
+    %(ica)s
+    %(verbose)s
+
+    Returns
+    -------
+    time_series : ndarray of shape (n_components, n_times)
+        Float64 time course of each component over the whole recording
+        (``ica.get_sources(raw).get_data()``), not rescaled.
+    topomaps : ndarray of shape (n_components, 120, 120, 3)
+        uint8 RGB image of each component's map at the magnetometers, drawn as
+        the images the network was trained on (black outside the head disc).
+
+    Notes
+    -----
+    The recording should be sampled at 250 Hz, filtered between 1 and 100 Hz,
+    free of line noise, and decomposed with infomax ICA into 20 components; a
+    warning is emitted otherwise. The number of components is checked on the
+    fitted ICA (``ica.n_components_``), not on the ``n_components`` argument
+    given to :class:`mne.preprocessing.ICA` as mne-icalabel 0.10 does (a float
+    or None there always warned). Only the magnetometers are used for the
+    topomaps, even if the ICA was also fitted on gradiometers.
+    """
+    _check_raw_and_ica(raw, ica)
+    time_series = ica.get_sources(raw).get_data()
+    _check_finite(time_series, "ICA sources of the raw recording")
+    mags = pick_types(ica.info, meg="mag", exclude=())
+    values = ica.get_components()[mags]
+    _check_finite(values, "ICA component maps (mixing matrix)")
+    _warn_if_unusual(raw, ica)
+
+    xyz = np.array([ica.info["chs"][idx]["loc"][:3] for idx in mags])
+    logger.info(f"Drawing the topomaps of {values.shape[1]} components.")
+    topomaps = _get_topomaps(xyz, values)
+    return time_series, topomaps
+
+
+def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> None:
+    """Raise an error if ``raw`` and ``ica`` cannot be labelled by MEGNet."""
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+
+    if isinstance(raw, BaseEpochs):
+        raise TypeError(
+            "raw must be an instance of Raw, got Epochs. MEGNet needs continuous "
+            "data: pass the Raw recording (at least 60 s at 250 Hz) the ICA was "
+            "fitted on."
+        )
+    _validate_type(raw, BaseRaw, "raw", "Raw")
+    _validate_ica(ica)
+    if "mag" not in raw and "grad" not in raw:
+        raise RuntimeError(
+            "Could not find MEG channels in the provided Raw instance. MEGNet "
+            "labels the components of MEG recordings (magnetometers and "
+            "gradiometers); use ICLabel for EEG."
+        )
+    if raw.n_times < CHUNK_LEN:
+        raise RuntimeError(
+            f"The provided raw instance has {raw.n_times} points. MEGNet needs at "
+            f"least {CHUNK_LEN} points, i.e. a recording of at least 60 s at "
+            f"{SFREQ:g} Hz (it is {raw.n_times / raw.info['sfreq']:.1f} s at "
+            f"{raw.info['sfreq']:g} Hz)."
+        )
+    _check_ica_channels(raw, ica)
+    n_mags = len(pick_types(ica.info, meg="mag", exclude=()))
+    if n_mags < 3:
+        raise RuntimeError(
+            f"MEGNet draws the topomaps from the magnetometers, but the ICA was "
+            f"fitted on {n_mags} magnetometer(s). Fit the ICA on the magnetometers "
+            "(e.g. ICA(...).fit(raw, picks='mag')) or on all MEG channels."
+        )
+
+
+def _warn_if_unusual(raw: BaseRaw, ica: ICA) -> None:
+    """Warn about everything that differs from the data MEGNet was trained on."""
+    sfreq = raw.info["sfreq"]
+    if abs(sfreq - SFREQ) > 0.1:
+        warn(
+            f"The provided raw instance is not sampled at 250 Hz (sfreq={sfreq:g} "
+            "Hz). MEGNet was designed to classify features extracted from an MEG "
+            "dataset sampled at 250 Hz (see raw.resample(250)); the labels may be "
+            "unreliable."
+        )
+    highpass, lowpass = raw.info["highpass"], raw.info["lowpass"]
+    if highpass != 1.0 or lowpass != 100.0:
+        warn(
+            "The provided raw instance is not filtered between 1 and 100 Hz "
+            f"(highpass={highpass:g} Hz, lowpass={lowpass:g} Hz). MEGNet was "
+            "designed to classify features extracted from an MEG dataset "
+            "bandpass-filtered between 1 and 100 Hz (see raw.filter(1, 100))."
+        )
+    if _check_line_noise(raw):
+        warn(
+            f"Line noise detected at {raw.info['line_freq']:g} Hz. MEGNet was "
+            "designed to classify features extracted from an MEG dataset without "
+            "line noise; remove it first (see raw.notch_filter)."
+        )
+    if ica.method != "infomax":
+        warn(
+            f"The provided ICA instance was fitted with '{ica.method}'. MEGNet was "
+            "designed with infomax ICA (method='infomax')."
+        )
+    if ica.n_components_ != 20:
+        warn(
+            f"The provided ICA instance has {ica.n_components_} components. MEGNet "
+            "was designed with 20 components (ICA(n_components=20))."
+        )
+
+
+def _check_line_noise(
+    raw: BaseRaw, *, neighbor_width: int = 4, threshold_factor: float = 10
+) -> bool:
+    """Tell whether the power at the line frequency stands out of its neighbours.
+
+    Parameters
+    ----------
+    raw : Raw
+        The recording; ``raw.info["line_freq"]`` gives the line frequency.
+    neighbor_width : int
+        Half-width in Hz of the window around the line frequency.
+    threshold_factor : float
+        Number of standard deviations above the mean of the other bins of the
+        window that the line-frequency bin must exceed on at least one channel.
+
+    Returns
+    -------
+    detected : bool
+        False if ``line_freq`` is None or the sampling rate is too low.
+    """
+    line_freq = raw.info["line_freq"]
+    if line_freq is None:
+        return False
+    nyquist = raw.info["sfreq"] / 2
+    if nyquist < line_freq or nyquist < 2 * line_freq:
+        warn(
+            f"The sampling rate {raw.info['sfreq']:g} Hz is too low to detect line "
+            f"noise at {line_freq:g} Hz and its first harmonic; skipping the check."
+        )
+        return False
+    fmin, fmax = line_freq - neighbor_width, line_freq + neighbor_width
+    # MNE's Welch defaults for Raw: n_fft = min(n_times, 2048), Hamming window,
+    # no overlap, mean over segments.
+    spectrum = raw.compute_psd(
+        picks="meg", exclude="bads", fmin=fmin, fmax=fmax, verbose=False
+    )
+    data, freqs = spectrum.get_data(fmin=fmin, fmax=fmax, return_freqs=True)
+    line_idx = np.argmin(np.abs(freqs - line_freq))
+    others = np.delete(data, line_idx, axis=1)
+    mean, std = others.mean(axis=1), others.std(axis=1)
+    return bool(np.any(data[:, line_idx] > mean + threshold_factor * std))

@@ -1,0 +1,58 @@
+"""The interface every MEGNet backend implements: load once, run a batch."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: Number of chunks sent to the network in one call. One chunk needs about
+#: 12 MB of activations in the network, so a batch stays around 400 MB.
+BATCH_SIZE = 32
+
+
+class MEGNetRunner(ABC):
+    """A loaded MEGNet network.
+
+    Subclasses are built once per process and weights file (``load``) and
+    reused. They receive plain arrays, never MNE objects.
+    """
+
+    #: name of the backend, as given to ``megnet_label_components``
+    name: str = ""
+
+    def __init__(self, batch_size: int = BATCH_SIZE) -> None:
+        self.batch_size = int(batch_size)
+
+    @abstractmethod
+    def predict(
+        self,
+        spatial: NDArray[np.float32],
+        temporal: NDArray[np.float32],
+        component: NDArray[np.intp],
+    ) -> NDArray[np.float32]:
+        """Classify chunks of component time courses with their topomaps.
+
+        Parameters
+        ----------
+        spatial : ndarray of shape (n_components, 120, 120, 3)
+            float32 topomaps, RGB values in 0–255 (not rescaled).
+        temporal : ndarray of shape (n_chunks, 15000)
+            float32 chunks of the component time courses.
+        component : ndarray of shape (n_chunks,)
+            Index into ``spatial`` of the component each chunk belongs to.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_chunks, 4)
+            float32 softmax output of the network for each chunk.
+        """
+
+
+def _batches(n_items: int, batch_size: int) -> list[slice]:
+    """Consecutive slices of at most ``batch_size`` items covering ``n_items``."""
+    return [
+        slice(start, min(start + batch_size, n_items))
+        for start in range(0, n_items, max(batch_size, 1))
+    ]

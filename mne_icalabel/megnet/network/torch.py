@@ -1,0 +1,266 @@
+"""MEGNet written as a torch module, with the weights of ``megnet.onnx``.
+
+The architecture is the Keras model of Treacher et al. (2021) as converted to
+ONNX by tf2onnx (MEGNET.md §6). Keras works channels-last, so per-element PReLU
+slopes and the flattening before the dense layers are channels-last too. The
+weights are read from the ONNX initializers with the ``onnx`` package.
+
+Because the first dense layer is linear, ``concat(s, t) @ W = s @ W_s + t @ W_t``:
+the spatial branch and its part of the dense layer are computed once per
+component, not once per chunk.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from numpy.typing import NDArray
+from torch import nn
+
+from ...utils._imports import import_optional_dependency
+from ._base import BATCH_SIZE, MEGNetRunner, _batches
+
+_PREFIX = "StatefulPartitionedCall/model/"
+_EPS = 1e-3  # Keras BatchNormalization epsilon
+
+# (in, out, kernel, pool) of the spatial convolutions spatial_L1..8
+_SPATIAL = [
+    (3, 25, 11, False),
+    (25, 47, 2, True),
+    (47, 11, 9, True),
+    (11, 42, 6, False),
+    (42, 24, 10, False),
+    (24, 36, 8, True),
+    (36, 21, 10, False),
+    (21, 28, 9, True),
+]
+# (in, out, kernel, pool, conv bias constant, BN shift constant) of temporal_L1..5;
+# the constants are tf2onnx's folded ``const_fold_opt__<n>`` initializers.
+_TEMPORAL = [
+    (1, 4, 5, True, 320, 307),
+    (4, 23, 4, True, 316, 317),
+    (23, 27, 12, True, 315, 319),
+    (27, 19, 9, False, 312, 310),
+    (19, 47, 8, True, 314, 304),
+]
+_DENSE = ["dense", "dense_1", "dense_2", "merge_output"]
+N_SPATIAL_FEATURES = 7 * 7 * 28
+N_TEMPORAL_FEATURES = 937 * 47
+
+
+def _same_padding(kernel: int) -> tuple[int, int]:
+    """TensorFlow "same" padding: total ``k - 1``, the extra sample at the end."""
+    begin = (kernel - 1) // 2
+    return begin, kernel - 1 - begin
+
+
+def _prelu(x: torch.Tensor, neg_alpha: torch.Tensor) -> torch.Tensor:
+    """Keras PReLU as exported: ``relu(x) + N * relu(-x)`` with ``N = -alpha``."""
+    return F.relu(x) + neg_alpha * F.relu(-x)
+
+
+def read_onnx_weights(fname: str) -> dict[str, NDArray[np.float32]]:
+    """Read the initializers of ``megnet.onnx``.
+
+    Parameters
+    ----------
+    fname : str
+        Path of ``megnet.onnx``.
+
+    Returns
+    -------
+    weights : dict of str to ndarray
+        Initializers by name, without the ``StatefulPartitionedCall/model/``
+        prefix.
+    """
+    onnx = import_optional_dependency("onnx")
+    from onnx import numpy_helper
+
+    model = onnx.load(str(fname))
+    return {
+        init.name.removeprefix(_PREFIX): numpy_helper.to_array(init)
+        for init in model.graph.initializer
+    }
+
+
+class MEGNet(nn.Module):
+    """The MEGNet network (inference only).
+
+    Parameters
+    ----------
+    weights : dict of str to ndarray
+        ONNX initializers, see ``read_onnx_weights``.
+    """
+
+    def __init__(self, weights: dict[str, NDArray[np.float32]]) -> None:
+        super().__init__()
+
+        def tensor(name: str) -> torch.Tensor:
+            return torch.from_numpy(np.array(weights[name], np.float32))
+
+        self._n_spatial = len(_SPATIAL)
+        for k in range(1, len(_SPATIAL) + 1):
+            bn = "batch_normalization" + ("" if k == 1 else f"_{k - 1}")
+            prelu = "p_re_lu" + ("" if k == 1 else f"_{k - 1}")
+            self.register_buffer(
+                f"s{k}_w", tensor(f"spatial_L{k}/Conv2D/ReadVariableOp:0")
+            )
+            self.register_buffer(
+                f"s{k}_b", tensor(f"spatial_L{k}/BiasAdd/ReadVariableOp:0")
+            )
+            # (H, W, C) channels-last -> (C, H, W)
+            self.register_buffer(
+                f"s{k}_n", tensor(f"{prelu}/Neg:0").permute(2, 0, 1).contiguous()
+            )
+            self.register_buffer(f"s{k}_gamma", tensor(f"{bn}/ReadVariableOp:0"))
+            self.register_buffer(f"s{k}_beta", tensor(f"{bn}/ReadVariableOp_1:0"))
+            self.register_buffer(
+                f"s{k}_mean", tensor(f"{bn}/FusedBatchNormV3/ReadVariableOp:0")
+            )
+            self.register_buffer(
+                f"s{k}_var", tensor(f"{bn}/FusedBatchNormV3/ReadVariableOp_1:0")
+            )
+        for k, (*_, bias, shift) in enumerate(_TEMPORAL, start=1):
+            weight = tensor(f"temporal_L{k}/Conv1D/ExpandDims_1:0")[:, :, 0, :]
+            self.register_buffer(f"t{k}_w", weight.contiguous())
+            self.register_buffer(f"t{k}_b", tensor(f"const_fold_opt__{bias}"))
+            self.register_buffer(
+                f"t{k}_m", tensor(f"batch_normalization_{7 + k}/batchnorm/mul:0")
+            )
+            self.register_buffer(f"t{k}_a", tensor(f"const_fold_opt__{shift}"))
+            # (T, C) channels-last -> (C, T)
+            self.register_buffer(
+                f"t{k}_n", tensor(f"p_re_lu_{7 + k}/Neg:0").T.contiguous()
+            )
+        for k, layer in enumerate(_DENSE):
+            self.register_buffer(f"d{k}_w", tensor(f"{layer}/MatMul/ReadVariableOp:0"))
+            self.register_buffer(f"d{k}_b", tensor(f"{layer}/BiasAdd/ReadVariableOp:0"))
+            if k < 3:
+                self.register_buffer(f"d{k}_n", tensor(f"p_re_lu_{13 + k}/Neg:0"))
+
+    def spatial(self, x: torch.Tensor) -> torch.Tensor:
+        """Spatial branch: (B, 120, 120, 3) NHWC topomaps -> (B, 1372)."""
+        x = x.permute(0, 3, 1, 2)
+        for k, (_, _, kernel, pool) in enumerate(_SPATIAL, start=1):
+            begin, end = _same_padding(kernel)
+            x = F.conv2d(F.pad(x, (begin, end, begin, end)), self.get_buffer(f"s{k}_w"))
+            x = x + self.get_buffer(f"s{k}_b")[:, None, None]
+            x = _prelu(x, self.get_buffer(f"s{k}_n"))
+            x = F.batch_norm(
+                x,
+                self.get_buffer(f"s{k}_mean"),
+                self.get_buffer(f"s{k}_var"),
+                self.get_buffer(f"s{k}_gamma"),
+                self.get_buffer(f"s{k}_beta"),
+                training=False,
+                eps=_EPS,
+            )
+            if pool:
+                x = F.max_pool2d(x, 2)
+        return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)
+
+    def temporal(self, x: torch.Tensor) -> torch.Tensor:
+        """Temporal branch: (B, 15000) or (B, 15000, 1) chunks -> (B, 44039)."""
+        x = x.reshape(x.shape[0], 1, -1)
+        for k, (_, _, kernel, pool, _, _) in enumerate(_TEMPORAL, start=1):
+            x = F.conv1d(F.pad(x, _same_padding(kernel)), self.get_buffer(f"t{k}_w"))
+            x = x + self.get_buffer(f"t{k}_b")
+            # Batch normalisation folded by tf2onnx into x * M + A.
+            x = x * self.get_buffer(f"t{k}_m") + self.get_buffer(f"t{k}_a")
+            x = _prelu(x, self.get_buffer(f"t{k}_n"))
+            if pool:
+                x = F.max_pool1d(x, 2)
+        return x.permute(0, 2, 1).reshape(x.shape[0], -1)
+
+    def dense_spatial(self, features: torch.Tensor) -> torch.Tensor:
+        """Spatial part of the first dense layer (no bias): (B, 1372) -> (B, 117)."""
+        return features @ self.d0_w[:N_SPATIAL_FEATURES]
+
+    def dense_temporal(self, features: torch.Tensor) -> torch.Tensor:
+        """Temporal part of the first dense layer (no bias): (B, 44039) -> (B, 117)."""
+        return features @ self.d0_w[N_SPATIAL_FEATURES:]
+
+    def logits(self, dense0: torch.Tensor) -> torch.Tensor:
+        """From the first dense layer without bias, (B, 117), to logits (B, 4)."""
+        x = _prelu(dense0 + self.d0_b, self.d0_n)
+        x = _prelu(x @ self.d1_w + self.d1_b, self.d1_n)
+        x = _prelu(x @ self.d2_w + self.d2_b, self.d2_n)
+        return x @ self.d3_w + self.d3_b
+
+    def head(self, dense0: torch.Tensor) -> torch.Tensor:
+        """From the first dense layer without bias, (B, 117), to probabilities."""
+        return torch.softmax(self.logits(dense0), dim=1)
+
+    def forward(
+        self, spatial_input: torch.Tensor, temporal_input: torch.Tensor
+    ) -> torch.Tensor:
+        """Probabilities (B, 4) of a batch of topomaps and time chunks.
+
+        Parameters
+        ----------
+        spatial_input : Tensor of shape (B, 120, 120, 3)
+            float32 topomaps (0–255).
+        temporal_input : Tensor of shape (B, 15000, 1)
+            float32 time chunks.
+
+        Returns
+        -------
+        proba : Tensor of shape (B, 4)
+            Softmax output.
+        """
+        features = torch.cat(
+            [self.spatial(spatial_input), self.temporal(temporal_input)], dim=1
+        )
+        return self.head(features @ self.d0_w)
+
+
+@lru_cache(maxsize=4)
+def _load_network(fname: str) -> MEGNet:
+    """Build the network of a weights file once per process."""
+    return MEGNet(read_onnx_weights(fname)).eval()
+
+
+class TorchRunner(MEGNetRunner):
+    """MEGNet run by torch, spatial branch once per component.
+
+    Parameters
+    ----------
+    fname : str
+        Path of ``megnet.onnx`` (its initializers are the weights).
+    batch_size : int
+        Maximum number of topomaps or chunks per forward pass.
+    """
+
+    name = "torch"
+
+    def __init__(self, fname: str, batch_size: int = BATCH_SIZE) -> None:
+        super().__init__(batch_size)
+        self.network = _load_network(str(fname))
+
+    def predict(
+        self,
+        spatial: NDArray[np.float32],
+        temporal: NDArray[np.float32],
+        component: NDArray[np.intp],
+    ) -> NDArray[np.float32]:
+        """Classify chunks; see ``MEGNetRunner.predict``."""
+        net = self.network
+        with torch.inference_mode():
+            spatial_dense = torch.cat(
+                [
+                    net.dense_spatial(net.spatial(torch.from_numpy(spatial[batch])))
+                    for batch in _batches(spatial.shape[0], self.batch_size)
+                ]
+            )
+            out = np.empty((temporal.shape[0], 4), np.float32)
+            index = torch.from_numpy(np.asarray(component, np.int64))
+            for batch in _batches(temporal.shape[0], self.batch_size):
+                chunks = torch.from_numpy(np.ascontiguousarray(temporal[batch]))
+                dense0 = spatial_dense[index[batch]] + net.dense_temporal(
+                    net.temporal(chunks)
+                )
+                out[batch] = net.head(dense0).numpy()
+        return out
