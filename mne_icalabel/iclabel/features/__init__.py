@@ -90,10 +90,6 @@ def get_iclabel_features(
     rd, th = _mne_to_eeglab_locs(inst, ica.ch_names)
     icawinv, weights = _retrieve_eeglab_icawinv(ica)
     icaact = _compute_ica_activations(inst, ica, weights)
-    if epoched and icaact.shape[2] == 0:
-        raise ValueError(
-            "The Epochs instance contains no epochs; ICLabel needs data to label."
-        )
     logger.info(
         "Computing ICLabel features of %d components from %d channels.",
         icawinv.shape[1],

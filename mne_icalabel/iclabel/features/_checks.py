@@ -15,7 +15,7 @@ _MIN_SFREQ = 100.0
 
 
 def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
-    """Raise if the sampling rate or the length cannot give ICLabel features.
+    """Raise if the sampling rate or the size cannot give ICLabel features.
 
     EEGLAB refuses data below 100 Hz (the autocorrelation would not have 100
     lags per second). The PSD uses segments of ``min(T, fs)`` samples and needs
@@ -30,6 +30,11 @@ def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
             f"ICLabel needs data sampled at {_MIN_SFREQ:g} Hz or more, got "
             f"{sfreq:g} Hz. Resample the data with inst.resample(...) to at least "
             f"{_MIN_SFREQ:g} Hz (upsample if needed) and refit or reuse the ICA."
+        )
+    if isinstance(inst, BaseEpochs) and len(inst.events) == 0:
+        raise ValueError(
+            "The Epochs instance contains no epochs; ICLabel needs data to label. "
+            "Check inst.drop_log to see why the epochs were dropped."
         )
     n_times = len(inst.times)
     n_min = min(int(sfreq // 2), 100) + 1
