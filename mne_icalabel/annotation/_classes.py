@@ -1,0 +1,99 @@
+"""Class names of the labelling methods, and the probability matrices."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from mne.utils import _check_option, _validate_type
+
+from ..config import ICA_LABELS_TO_MNE
+from ..iclabel._config import ICLABEL_NUMERICAL_TO_STRING
+from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
+
+# class names in the order of the probability columns of each method
+CLASSES: dict[str, tuple[str, ...]] = {
+    "iclabel": tuple(ICLABEL_NUMERICAL_TO_STRING.values()),
+    "megnet": tuple(MEGNET_NUMERICAL_TO_STRING.values()),
+}
+# ICLabel can also be addressed with EEGLAB's names ("Eye") or MNE's keys of
+# ``ICA.labels_`` ("eog"); the i-th item of ICA_LABELS_TO_MNE is the i-th class.
+_ICLABEL_ALIASES: dict[str, str] = {}
+for _name, _key, _cls in zip(
+    ICA_LABELS_TO_MNE, ICA_LABELS_TO_MNE.values(), CLASSES["iclabel"], strict=True
+):
+    _ICLABEL_ALIASES[_name] = _cls
+    _ICLABEL_ALIASES[_key] = _cls
+# classes whose components are kept ("good") in a components file
+GOOD_CLASSES = ("brain", "brain/other")
+
+
+def infer_method(n_classes: int, method: str | None) -> str:
+    """Return the labelling method of a probability matrix with ``n_classes``.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is invalid or does not match the number of columns.
+    """
+    _validate_type(method, (str, None), "method")
+    if method is not None:
+        _check_option("method", method, tuple(CLASSES))
+        if len(CLASSES[method]) != n_classes:
+            raise ValueError(
+                f"The probabilities have {n_classes} columns but method '{method}' "
+                f"has {len(CLASSES[method])} classes {list(CLASSES[method])}."
+            )
+        return method
+    for name, classes in CLASSES.items():
+        if len(classes) == n_classes:
+            return name
+    raise ValueError(
+        f"The probabilities have {n_classes} columns, which matches no labelling "
+        "method: expected 7 (ICLabel) or 4 (MEGNet)."
+    )
+
+
+def resolve_class(name: str, method: str, what: str = "class name") -> int:
+    """Return the column index of the class ``name`` for ``method``."""
+    _validate_type(name, str, what)
+    if method == "iclabel":
+        name = _ICLABEL_ALIASES.get(name, name)
+    if name not in CLASSES[method]:
+        accepted = list(CLASSES[method])
+        if method == "iclabel":
+            accepted += list(_ICLABEL_ALIASES)
+        raise ValueError(
+            f"Unknown {what} {name!r} for method '{method}'. Use one of {accepted}."
+        )
+    return CLASSES[method].index(name)
+
+
+def to_mne_key(label: str) -> str:
+    """Return the key of ``ICA.labels_`` for a label written in a file.
+
+    ICLabel class names ("eye blink") and EEGLAB names ("Eye") become MNE's
+    keys ("eog"); MNE keys and any other label are returned unchanged.
+    """
+    mne_keys = list(ICA_LABELS_TO_MNE.values())
+    if label in CLASSES["iclabel"]:
+        return mne_keys[CLASSES["iclabel"].index(label)]
+    return ICA_LABELS_TO_MNE.get(label, label)
+
+
+def column_name(method: str, cls: str) -> str:
+    """Name of the TSV column that holds the probability of ``cls``."""
+    return f"{method}_" + re.sub(r"[^0-9a-z]+", "_", cls.lower()).strip("_")
+
+
+def check_proba(proba, name: str = "probabilities") -> np.ndarray:
+    """Check a probability matrix ``(n_components, n_classes)``; float64 copy."""
+    proba = np.array(proba, dtype=np.float64)
+    if proba.ndim != 2:
+        raise ValueError(
+            f"The {name} must be a 2D array (n_components, n_classes), got shape "
+            f"{proba.shape}."
+        )
+    if not np.isfinite(proba).all():
+        raise ValueError(f"The {name} contain NaN or infinite values.")
+    return proba

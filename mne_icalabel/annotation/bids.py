@@ -1,0 +1,552 @@
+"""BIDS-like TSV files that describe the independent components.
+
+The files are plain UTF-8, tab-separated text with a header line, written and
+parsed with the standard library: neither pandas nor mne-bids is needed, except
+that ``mne_bids`` is imported (lazily) when ``fname`` is a
+:class:`mne_bids.BIDSPath`. Every write goes to a temporary file in the same
+folder, which is flushed to disk and then renamed over the target, so a failure
+leaves any previous file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mne.utils import _ensure_int, _validate_type, logger, verbose
+
+from ..config import ICA_LABELS_TO_MNE
+from ..utils._checks import _validate_ica
+from ..utils._imports import import_optional_dependency
+from ._classes import CLASSES, GOOD_CLASSES, column_name, infer_method, to_mne_key
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    from mne.preprocessing import ICA
+    from mne_bids import BIDSPath
+
+_NA = "n/a"
+# columns read by mne-bids and mne-bids-pipeline, then the annotation columns
+_BIDS_COLUMNS = ("component", "type", "description", "status", "status_description")
+_ANNOTATION_COLUMNS = ("annotate_method", "annotate_author", "ic_type")
+_COLUMNS = _BIDS_COLUMNS + _ANNOTATION_COLUMNS
+# default value of each column, used by mark_component for missing columns
+_DEFAULTS = {
+    "status": "good",
+    "status_description": _NA,
+    "annotate_method": _NA,
+    "annotate_author": _NA,
+    "ic_type": _NA,
+}
+_SIDECAR = {
+    "annotate_method": (
+        "Method used to annotate the component: 'manual' for a human annotation, "
+        "else the name of the automatic method (e.g. 'iclabel', 'megnet')."
+    ),
+    "annotate_author": "Name of the person (or program) who annotated the component.",
+    "ic_type": (
+        "Type of the independent component. Written from an ICA: one of the keys "
+        "of mne.preprocessing.ICA.labels_ used by MNE ('brain', 'muscle', 'eog', "
+        "'ecg', 'line_noise', 'ch_noise', 'other'). Written by mark_component: the "
+        "class name given, e.g. one of the ICLabel classes ('brain', 'muscle "
+        "artifact', 'eye blink', 'heart beat', 'line noise', 'channel noise', "
+        "'other') or the MEGNet classes ('brain/other', 'eye blink', 'heart beat', "
+        "'eye movement'). 'n/a' when not annotated."
+    ),
+}
+_METHOD_NAMES = {"iclabel": "ICLabel", "megnet": "MEGNet"}
+_PROBA_COLUMNS = {
+    method: tuple(column_name(method, cls) for cls in classes)
+    for method, classes in CLASSES.items()
+}
+# dtype of the probabilities returned by each method
+_PROBA_DTYPES = {"iclabel": np.float32, "megnet": np.float64}
+
+
+@verbose
+def write_components_tsv(
+    ica: ICA,
+    fname: str | Path | BIDSPath,
+    *,
+    method: str | None = None,
+    verbose=None,
+) -> Path:
+    """Write a TSV file describing the independent components, with a sidecar.
+
+    Parameters
+    ----------
+    ica : ICA
+        A fitted :class:`mne.preprocessing.ICA` instance. Its ``labels_`` set
+        the ``status`` and ``ic_type`` columns; its ``labels_scores_``, if
+        present (e.g. set by
+        :func:`~mne_icalabel.iclabel.iclabel_label_components`), add one
+        column per class probability.
+    fname : str | Path | BIDSPath
+        The ``.tsv`` file to write, e.g. ``sub-01_task-rest_channels.tsv`` or,
+        as in mne-bids-pipeline, ``sub-01_task-rest_proc-ica_components.tsv``.
+        A :class:`mne_bids.BIDSPath` without extension gets ``.tsv``; one with
+        ``suffix="components"`` must be created with ``check=False`` (mne-bids
+        refuses that suffix otherwise). Missing parent folders are created and
+        an existing file is replaced.
+    method : ``"iclabel"`` | ``"megnet"`` | None
+        The method that produced ``ica.labels_scores_``. ``None`` infers it
+        from the number of columns (7 for ICLabel, 4 for MEGNet).
+    verbose : bool | str | int | None
+        Control verbosity of the logging output. If ``None``, use the default
+        verbosity level.
+
+    Returns
+    -------
+    fname : Path
+        The path of the TSV file written.
+
+    Notes
+    -----
+    The columns are ``component`` (0 to ``n_components_ - 1``), ``type``
+    (``"ica"``), ``description`` (``"Independent Component"``), ``status``,
+    ``status_description``, ``annotate_method``, ``annotate_author`` and
+    ``ic_type``, then the probability columns named ``<method>_<class>``
+    (e.g. ``iclabel_eye_blink``, ``megnet_brain_other``). For every key of
+    ``ica.labels_`` that is one of MNE's label keys (``brain``, ``muscle``,
+    ``eog``, ``ecg``, ``line_noise``, ``ch_noise``, ``other``), the listed
+    components get ``ic_type`` = the key and ``status`` ``"good"`` for
+    ``brain``, ``"bad"`` otherwise; other keys (e.g. ``"eog/0/EOG061"`` from
+    :meth:`~mne.preprocessing.ICA.find_bads_eog`) are ignored.
+
+    The JSON sidecar (same name, ``.json``) describes the annotation and
+    probability columns. It is created, or merged into an existing sidecar.
+    The file stays readable by mne-bids and mne-bids-pipeline, and by
+    :func:`read_components_tsv`, which restores the labels and probabilities.
+    """
+    _validate_ica(ica)
+    path = _tsv_path(fname)
+    n_components = ica.n_components_
+
+    status = ["good"] * n_components
+    ic_type = [_NA] * n_components
+    mne_keys = set(ICA_LABELS_TO_MNE.values())
+    for label, comps in getattr(ica, "labels_", {}).items():
+        if label not in mne_keys:
+            continue
+        for comp in comps:
+            comp = _check_index(comp, n_components, f"ica.labels_[{label!r}]")
+            status[comp] = "good" if label == "brain" else "bad"
+            ic_type[comp] = label
+
+    header = list(_COLUMNS)
+    rows = [
+        [str(k), "ica", "Independent Component", status[k], _NA, _NA, _NA, ic_type[k]]
+        for k in range(n_components)
+    ]
+    sidecar = dict(_SIDECAR)
+    scores = getattr(ica, "labels_scores_", None)
+    if scores is not None:
+        scores = np.asarray(scores)
+        if scores.ndim != 2 or scores.shape[0] != n_components:
+            raise ValueError(
+                "ica.labels_scores_ must be an array of shape (n_components, "
+                f"n_classes) = ({n_components}, n_classes), got {scores.shape}."
+            )
+        method = infer_method(scores.shape[1], method)
+        header += _PROBA_COLUMNS[method]
+        scores = scores.astype(_PROBA_DTYPES[method], copy=False)
+        for row, values in zip(rows, scores, strict=True):
+            row.extend(str(value) for value in values)  # shortest exact repr
+        for col, cls in zip(_PROBA_COLUMNS[method], CLASSES[method], strict=True):
+            sidecar[col] = (
+                f"Probability (0 to 1) that the component is '{cls}', estimated "
+                f"by {_METHOD_NAMES[method]}. The '{method}_*' columns of a row "
+                "sum to 1."
+            )
+    elif method is not None:
+        raise ValueError(
+            f"method='{method}' was given but the ICA has no labels_scores_ to write."
+        )
+
+    json_path = path.with_suffix(".json")
+    sidecar = _merge_sidecar(json_path, sidecar)  # fails before writing anything
+    _atomic_write(path, _format_tsv(header, rows))
+    _atomic_write(json_path, json.dumps(sidecar, indent=4, ensure_ascii=False) + "\n")
+    logger.info("Wrote %d components to %s", n_components, path)
+    return path
+
+
+@verbose
+def mark_component(
+    component: int,
+    fname: str | Path | BIDSPath,
+    method: str,
+    label: str,
+    author: str,
+    strict_label: bool = True,
+    *,
+    verbose=None,
+) -> None:
+    """Annotate one component in an existing components TSV file.
+
+    Parameters
+    ----------
+    component : int
+        The component to annotate, a value of the file's ``component`` column.
+    fname : str | Path | BIDSPath
+        The ``.tsv`` file, written by :func:`write_components_tsv` or by
+        mne-bids-pipeline.
+    method : str
+        How the label was obtained: ``"manual"`` for a human annotation, else the
+        name of the automatic method (e.g. ``"iclabel"``).
+    label : str
+        The class of the component, e.g. ``"eye blink"``.
+    author : str
+        Who annotated the component.
+    strict_label : bool
+        If True, ``label`` must be an ICLabel class (``"brain"``, ``"muscle
+        artifact"``, ``"eye blink"``, ``"heart beat"``, ``"line noise"``,
+        ``"channel noise"``, ``"other"``) or a MEGNet class (``"brain/other"``,
+        ``"eye blink"``, ``"heart beat"``, ``"eye movement"``). If False, any
+        text is accepted.
+    verbose : bool | str | int | None
+        Control verbosity of the logging output. If ``None``, use the default
+        verbosity level.
+
+    Notes
+    -----
+    The row of ``component`` gets ``status`` ``"good"`` if ``label`` is
+    ``"brain"`` or ``"brain/other"``, ``"bad"`` otherwise;
+    ``status_description`` ``"Manually-annotated: <label>"`` if ``method`` is
+    ``"manual"``, else ``"Auto-detected with <method>: <label>"``;
+    ``annotate_method`` = ``method``; ``annotate_author`` = ``author``;
+    ``ic_type`` = ``label``. Missing annotation columns are added; all other
+    columns (including probabilities) and rows are kept as they are. The file
+    is replaced atomically.
+    """
+    component = _ensure_int(component, "component")
+    for name, value in (("method", method), ("label", label), ("author", author)):
+        _validate_type(value, str, name)
+        _check_text(value, name)
+    _validate_type(strict_label, bool, "strict_label")
+    if strict_label:
+        valid = list(dict.fromkeys(CLASSES["iclabel"] + CLASSES["megnet"]))
+        if label not in valid:
+            raise ValueError(
+                f"{label!r} is not a valid label. Use one of {valid}, or set "
+                "strict_label=False to accept any label."
+            )
+    path = _tsv_path(fname)
+    header, rows, components = _read_table(path)
+    if component not in components:
+        raise ValueError(
+            f"Component {component} is not in {path}, which describes components "
+            f"0 to {len(components) - 1}."
+        )
+    for col in _BIDS_COLUMNS[3:] + _ANNOTATION_COLUMNS:
+        if col not in header:
+            header.append(col)
+            for row in rows:
+                row.append(_DEFAULTS[col])
+    if method == "manual":
+        description = f"Manually-annotated: {label}"
+    else:
+        description = f"Auto-detected with {method}: {label}"
+    row = rows[components.index(component)]
+    for col, value in (
+        ("status", "good" if label in GOOD_CLASSES else "bad"),
+        ("status_description", description),
+        ("annotate_method", method),
+        ("annotate_author", author),
+        ("ic_type", label),
+    ):
+        row[header.index(col)] = value
+    _atomic_write(path, _format_tsv(header, rows))
+    logger.info("Marked component %d of %s as %r.", component, path, label)
+
+
+@verbose
+def read_components_tsv(
+    fname: str | Path | BIDSPath, ica: ICA | None = None, *, verbose=None
+) -> dict[str, Any]:
+    """Read the labels and probabilities of a components TSV file.
+
+    Parameters
+    ----------
+    fname : str | Path | BIDSPath
+        The ``.tsv`` file, written by :func:`write_components_tsv`,
+        :func:`mark_component` or mne-bids-pipeline.
+    ica : ICA | None
+        If given, a fitted ICA with the same number of components, on which the
+        labels (``ica.labels_``) and probabilities (``ica.labels_scores_``) of
+        the file are set, in place.
+    verbose : bool | str | int | None
+        Control verbosity of the logging output. If ``None``, use the default
+        verbosity level.
+
+    Returns
+    -------
+    components : dict
+        With the keys:
+
+        - ``"labels"``: list of str | None, the ``ic_type`` of each component
+          (None if not annotated, ``"n/a"``, or if the file has no ``ic_type``
+          column).
+        - ``"status"``: list of str, the ``status`` of each component
+          (``"good"`` if the file has no such column).
+        - ``"method"``: ``"iclabel"`` | ``"megnet"`` | None, the method of the
+          probability columns, None if the file has none.
+        - ``"classes"``: list of str | None, the class of each probability
+          column.
+        - ``"labels_pred_proba"``: ndarray of shape (n_components, n_classes)
+          | None, the probabilities (float32 for ICLabel, float64 for MEGNet,
+          as the methods return them).
+
+    Notes
+    -----
+    With ``ica``, ``ica.labels_`` is updated from the ``ic_type`` column: each
+    label gets the sorted list of its components, ICLabel class names (e.g.
+    ``"eye blink"``) being stored under MNE's keys (``"eog"``). The seven MNE
+    keys and the labels present in the file are replaced; other keys (e.g.
+    ``"eog/0/EOG061"``) are kept. ``ica.labels_scores_`` is set if the file
+    has probabilities, and left alone otherwise. ``ica.exclude`` is never
+    changed.
+    """
+    if ica is not None:
+        _validate_ica(ica)
+    path = _tsv_path(fname)
+    header, rows, components = _read_table(path)
+    order = np.argsort(components)
+    rows = [rows[k] for k in order]
+    n_components = len(rows)
+    if ica is not None and ica.n_components_ != n_components:
+        raise ValueError(
+            f"The file {path} describes {n_components} components but the ICA has "
+            f"{ica.n_components_}. Use the file written for this ICA."
+        )
+
+    def column(name: str, default: str) -> list[str]:
+        if name not in header:
+            return [default] * n_components
+        idx = header.index(name)
+        return [row[idx] for row in rows]
+
+    labels = [None if v in (_NA, "") else v for v in column("ic_type", _NA)]
+    status = column("status", "good")
+    method, proba = _read_proba(path, header, rows)
+    if ica is not None:
+        _set_on_ica(ica, labels, proba)
+    return {
+        "labels": labels,
+        "status": status,
+        "method": method,
+        "classes": None if method is None else list(CLASSES[method]),
+        "labels_pred_proba": proba,
+    }
+
+
+def _read_proba(
+    path: Path, header: list[str], rows: list[list[str]]
+) -> tuple[str | None, np.ndarray | None]:
+    """Parse the probability columns, if any."""
+    present = {
+        method: [col for col in cols if col in header]
+        for method, cols in _PROBA_COLUMNS.items()
+    }
+    present = {method: cols for method, cols in present.items() if cols}
+    if not present:
+        return None, None
+    if len(present) > 1:
+        raise ValueError(
+            f"The file {path} has probability columns of several methods "
+            f"{sum(present.values(), [])}; expected those of a single method."
+        )
+    method, cols = next(iter(present.items()))
+    if len(cols) != len(_PROBA_COLUMNS[method]):
+        missing = sorted(set(_PROBA_COLUMNS[method]) - set(cols))
+        raise ValueError(f"The file {path} misses the probability column(s) {missing}.")
+    idx = [header.index(col) for col in _PROBA_COLUMNS[method]]
+    try:
+        proba = np.array([[float(row[k]) for k in idx] for row in rows])
+    except ValueError as error:
+        raise ValueError(
+            f"The file {path} has a non-numeric probability: {error}."
+        ) from None
+    # tolerate the rounding of a softmax computed in float32
+    if (
+        not np.isfinite(proba).all()
+        or (proba < -1e-6).any()
+        or (proba > 1 + 1e-6).any()
+    ):
+        raise ValueError(
+            f"The file {path} has probabilities that are not between 0 and 1."
+        )
+    return method, proba.astype(_PROBA_DTYPES[method])
+
+
+def _set_on_ica(ica: ICA, labels: list[str | None], proba: np.ndarray | None) -> None:
+    """Put the labels and probabilities read from a file on ``ica``."""
+    new: dict[str, list[int]] = {key: [] for key in ICA_LABELS_TO_MNE.values()}
+    for comp, label in enumerate(labels):
+        if label is not None:
+            new.setdefault(to_mne_key(label), []).append(comp)
+    kept = {k: v for k, v in getattr(ica, "labels_", {}).items() if k not in new}
+    ica.labels_ = {**kept, **new}
+    if proba is not None:
+        ica.labels_scores_ = proba
+
+
+def _tsv_path(fname: str | Path | BIDSPath) -> Path:
+    """Return the path of the TSV file ``fname`` (str, Path or BIDSPath)."""
+    if type(fname).__module__.split(".")[0] == "mne_bids":
+        mne_bids = import_optional_dependency("mne_bids")
+        _validate_type(fname, mne_bids.BIDSPath, "fname", "str, Path or BIDSPath")
+        if fname.suffix is None:
+            raise ValueError(
+                "The BIDSPath 'fname' must have a suffix, e.g. suffix='channels' or "
+                "suffix='components' (the latter with check=False)."
+            )
+        if fname.extension is None:
+            fname = fname.copy().update(extension=".tsv", check=False)
+        fname = fname.fpath
+    _validate_type(fname, "path-like", "fname", "str, Path or BIDSPath")
+    path = Path(fname).expanduser()
+    if path.suffix != ".tsv":
+        raise ValueError(
+            f"The components file must have the extension '.tsv', got '{path}'."
+        )
+    return path
+
+
+def _read_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """Read and check a components TSV: header, rows, component numbers."""
+    if not path.is_file():
+        raise FileNotFoundError(f"The components file {path} does not exist.")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"The file {path} is not a UTF-8 text file; expected a components TSV."
+        ) from None
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise ValueError(f"The file {path} is empty; expected a components TSV.")
+    header = lines[0].split("\t")
+    if "component" not in header:
+        raise ValueError(
+            f"The file {path} is not a components TSV: it has no 'component' "
+            f"column (columns: {header})."
+        )
+    if len(set(header)) != len(header):
+        raise ValueError(f"The file {path} has duplicate columns: {header}.")
+    rows = [line.split("\t") for line in lines[1:]]
+    for k, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise ValueError(
+                f"Line {k} of {path} has {len(row)} fields but the header has "
+                f"{len(header)}; the file is corrupted."
+            )
+    idx = header.index("component")
+    try:
+        components = [int(row[idx]) for row in rows]
+    except ValueError:
+        raise ValueError(
+            f"The 'component' column of {path} must hold integers, got "
+            f"{[row[idx] for row in rows]}."
+        ) from None
+    if sorted(components) != list(range(len(rows))):
+        raise ValueError(
+            f"The 'component' column of {path} must number the components 0 to "
+            f"{len(rows) - 1}, each once; got {components}."
+        )
+    return header, rows, components
+
+
+def _format_tsv(header: list[str], rows: list[list[str]]) -> str:
+    """Format a table as TSV text."""
+    return "".join("\t".join(fields) + "\n" for fields in [header, *rows])
+
+
+def _check_text(value: str, name: str) -> None:
+    """Reject text that would break the TSV format."""
+    if any(char in value for char in "\t\n\r") or value == "":
+        raise ValueError(
+            f"The argument '{name}' must be a non-empty text without tabs or line "
+            f"breaks, got {value!r}."
+        )
+
+
+def _check_index(comp, n_components: int, what: str) -> int:
+    """Check that ``comp`` is a component index."""
+    comp = _ensure_int(comp, what)
+    if not 0 <= comp < n_components:
+        raise ValueError(
+            f"{what} lists component {comp}, but the ICA has {n_components} components."
+        )
+    return comp
+
+
+def _merge_sidecar(json_path: Path, entries: dict[str, str]) -> dict[str, Any]:
+    """Return the content of the existing sidecar updated with ``entries``."""
+    if not json_path.is_file():
+        return entries
+    try:
+        content = json.loads(json_path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"The existing sidecar {json_path} is not valid JSON ({error}); fix or "
+            "delete it."
+        ) from None
+    if not isinstance(content, dict):
+        raise ValueError(
+            f"The existing sidecar {json_path} must hold a JSON object, got "
+            f"{type(content).__name__}; fix or delete it."
+        )
+    # drop the description of probability columns that are not written anymore
+    stale = {col for cols in _PROBA_COLUMNS.values() for col in cols} - set(entries)
+    content = {k: v for k, v in content.items() if k not in stale}
+    content.update(entries)
+    return content
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
+    except OSError as error:
+        raise type(error)(
+            f"Cannot write {path}: {error.strerror or error}. Check that its folder "
+            "can be created and is writable."
+        ) from error
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fid:
+            fid.write(text)
+            fid.flush()
+            os.fsync(fid.fileno())
+        # mkstemp creates the file readable by its owner only
+        os.chmod(tmp, path.stat().st_mode if path.exists() else _default_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    # persist the rename itself (POSIX only; Windows cannot open folders)
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _default_mode() -> int:
+    """Permissions of a new file: 0o666 minus the process' umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
