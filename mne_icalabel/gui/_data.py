@@ -1,0 +1,218 @@
+"""Everything the labelling window shows, computed once for all components.
+
+Switching component in the window must only swap arrays in existing plots, so
+the sources, their power spectra, the topographic images and the explained
+variances of all components are computed here in one vectorised pass. No Qt
+and no matplotlib in this file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from mne import BaseEpochs
+from mne.io import BaseRaw
+from mne.preprocessing import ICA
+from mne.transforms import apply_trans
+from mne.utils import logger
+from numpy.typing import NDArray
+from scipy.interpolate import CloughTocher2DInterpolator
+from scipy.signal import welch
+from scipy.spatial import cKDTree
+
+# preferred channel type for the topographic map, first found wins
+_TOPO_TYPES = ("eeg", "mag", "grad")
+_MEG_TYPES = ("mag", "grad")
+
+
+@dataclass
+class ICAPlotData:
+    """Arrays shown by the window, one row per component."""
+
+    kind: str  # "raw" or "epochs"
+    sfreq: float
+    times: NDArray  # (n_times,) seconds, of the raw or of one epoch
+    sources: NDArray  # float32, (n_comp, n_times) or (n_epochs, n_comp, n_times)
+    freqs: NDArray  # (n_freqs,)
+    psd_db: NDArray  # (n_comp, n_freqs), 10 * log10 of the Welch PSD
+    topo_type: str | None  # channel type of the topographic map
+    topo_images: NDArray | None  # (n_comp, res, res), NaN outside the head
+    topo_extent: float  # radius of the map's disc; the image spans 1.05 * that
+    sensor_pos: NDArray | None  # (n_sensors, 2), head radius 1
+    var_ratio: dict[str, NDArray] = field(default_factory=dict)  # type -> (n_comp,)
+    epochs_clim: NDArray | None = None  # (n_comp,), colour limit of epochs image
+
+
+def is_meg_ica(ica: ICA) -> bool:
+    """Tell whether the ICA was fitted on MEG channels only."""
+    types = set(ica.get_channel_types())
+    return bool(types & set(_MEG_TYPES)) and not types - set(_MEG_TYPES)
+
+
+def compute_plot_data(
+    inst: BaseRaw | BaseEpochs, ica: ICA, res: int = 64, fmax: float = 100.0
+) -> ICAPlotData:
+    """Compute the sources, spectra, topographies and variances of all ICs.
+
+    Parameters
+    ----------
+    inst : Raw | Epochs
+        The recording.
+    ica : ICA
+        The fitted ICA.
+    res : int
+        Resolution of the topographic images.
+    fmax : float
+        Highest frequency of the spectra (capped at Nyquist).
+
+    Returns
+    -------
+    data : ICAPlotData
+        The arrays.
+    """
+    sfreq = inst.info["sfreq"]
+    # one pass of the unmixing for all components
+    sources = ica.get_sources(inst).get_data()  # float64
+    kind = "epochs" if isinstance(inst, BaseEpochs) else "raw"
+    logger.info(f"Precomputing the plots of {ica.n_components_} ICA components")
+
+    n_times = sources.shape[-1]
+    nperseg = int(min(n_times, round(2 * sfreq)))  # 0.5 Hz resolution
+    freqs, psd = welch(sources, fs=sfreq, nperseg=nperseg, axis=-1)
+    if kind == "epochs":
+        psd = psd.mean(axis=0)
+    keep = (freqs > 0) & (freqs <= fmax) & (freqs < sfreq / 2)
+    freqs = freqs[keep]
+    psd_db = 10 * np.log10(np.maximum(psd[:, keep], np.finfo(float).tiny))
+
+    epochs_clim = None
+    if kind == "epochs":
+        epochs_clim = np.percentile(np.abs(sources), 99, axis=(0, 2))
+        epochs_clim[epochs_clim == 0] = 1.0
+        times = inst.times.copy()
+        flat = sources.transpose(1, 0, 2).reshape(sources.shape[1], -1)
+        data = inst.get_data(picks=ica.ch_names)
+        data = data.transpose(1, 0, 2).reshape(data.shape[1], -1)
+    else:
+        times = inst.times.copy()
+        flat = sources
+        data = inst.get_data(picks=ica.ch_names)
+    var_ratio = _explained_variance(ica, data, flat)
+    del data, flat
+
+    topo_type, images, extent, pos = _topomap_images(ica, res)
+    return ICAPlotData(
+        kind=kind,
+        sfreq=sfreq,
+        times=times,
+        sources=sources.astype(np.float32),
+        freqs=freqs,
+        psd_db=psd_db,
+        topo_type=topo_type,
+        topo_images=images,
+        topo_extent=extent,
+        sensor_pos=pos,
+        var_ratio=var_ratio,
+        epochs_clim=epochs_clim,
+    )
+
+
+def _explained_variance(
+    ica: ICA, data: NDArray, sources: NDArray
+) -> dict[str, NDArray]:
+    """Variance of the data explained by each component, per channel type.
+
+    This is the quantity of :meth:`mne.preprocessing.ICA.get_explained_variance_ratio`
+    (EEGLAB's pvaf) for every component at once: with the data ``X`` and its
+    back-projection from component k alone ``X_k = mean + a_k s_k``, the ratio is
+    ``1 - sum_t var_c(X - X_k) / sum_t var_c(X)`` (variance across channels at
+    each sample). Expanding the squares, all components need a single matrix
+    product ``Xc @ S.T`` instead of one back-projection each.
+    """
+    comps = ica.get_components()  # (n_ch, n_comp) in pre-whitened units
+    mean = ica.pca_mean_ if ica.pca_mean_ is not None else np.zeros(len(comps))
+    if ica.noise_cov is None:
+        scale = ica.pre_whitener_  # (n_ch, 1)
+        patterns = comps * scale
+        mean = mean * scale[:, 0]
+    else:
+        unwhiten = np.linalg.pinv(ica.pre_whitener_)
+        patterns = unwhiten @ comps
+        mean = unwhiten @ mean
+    ss = np.einsum("kt,kt->k", sources, sources)  # sum_t s_k^2
+    ch_types = np.array(ica.get_channel_types())
+    out = {}
+    for ch_type in dict.fromkeys(ch_types):
+        sel = np.flatnonzero(ch_types == ch_type)
+        x = data[sel]
+        n_ch = len(sel)
+        xm = x.mean(axis=0)
+        den = np.einsum("ct,ct->", x, x) / n_ch - xm @ xm
+        xc = x - mean[sel, None]
+        a = patterns[sel]  # (n_ch, n_comp)
+        g = xc @ sources.T  # (n_ch, n_comp)
+        m = xc.mean(axis=0)
+        a_bar = a.mean(axis=0)
+        num = (np.einsum("ct,ct->", xc, xc) - 2 * np.einsum("ck,ck->k", a, g)) / n_ch
+        num += (a * a).sum(axis=0) * ss / n_ch
+        num -= m @ m - 2 * a_bar * (m @ sources.T) + a_bar**2 * ss
+        out[str(ch_type)] = 1 - num / den
+    return out
+
+
+def _topomap_images(
+    ica: ICA, res: int
+) -> tuple[str | None, NDArray | None, float, NDArray | None]:
+    """Interpolate the component maps of one channel type on a grid.
+
+    Sensors are projected with an azimuthal equidistant projection around the
+    head origin (the equator of the head sphere lands on the unit circle, as in
+    MNE's topomaps), then interpolated with Clough-Tocher on a ``res x res`` grid
+    for all components at once (the interpolator takes one value per component).
+    A ring of extra points just outside the sensors holds the mean of the nearest
+    sensors so the map extends smoothly to the edge.
+    """
+    ch_types = ica.get_channel_types()
+    topo_type = next((t for t in _TOPO_TYPES if t in ch_types), None)
+    if topo_type is None:
+        return None, None, 1.0, None
+    sel = np.array([i for i, t in enumerate(ch_types) if t == topo_type])
+    locs = np.array([ica.info["chs"][i]["loc"][:3] for i in sel], float)
+    if not np.isfinite(locs).all() or np.allclose(locs, 0):
+        logger.info("No channel positions: the topographic maps are not shown.")
+        return topo_type, None, 1.0, None
+    if topo_type in _MEG_TYPES and ica.info["dev_head_t"] is not None:
+        locs = apply_trans(ica.info["dev_head_t"], locs)
+    maps = ica.get_components()[sel]  # (n_sel, n_comp)
+    # gradiometer pairs share a location: keep the first of each
+    _, first = np.unique(np.round(locs, 6), axis=0, return_index=True)
+    first = np.sort(first)
+    locs, maps = locs[first], maps[first]
+
+    norm = np.linalg.norm(locs, axis=1)
+    polar = np.arccos(np.clip(locs[:, 2] / norm, -1, 1))
+    azimuth = np.arctan2(locs[:, 1], locs[:, 0])
+    radius = polar / (np.pi / 2)
+    pos = np.column_stack([radius * np.cos(azimuth), radius * np.sin(azimuth)])
+
+    # the image is clipped to a disc of radius ``extent`` when drawn; the grid
+    # and the ring of extra points reach a little further so the edge is filled
+    extent = max(1.0, float(radius.max()) * 1.02)
+    n_ring = 36
+    angles = np.linspace(0, 2 * np.pi, n_ring, endpoint=False)
+    ring = extent * 1.12 * np.column_stack([np.cos(angles), np.sin(angles)])
+    _, nearest = cKDTree(pos).query(ring, k=min(4, len(pos)))
+    nearest = np.atleast_2d(nearest.T).T
+    ring_vals = maps[nearest].mean(axis=1)  # (n_ring, n_comp)
+
+    grid = np.linspace(-extent * 1.05, extent * 1.05, res)
+    xx, yy = np.meshgrid(grid, grid)
+    interp = CloughTocher2DInterpolator(
+        np.concatenate([pos, ring]), np.concatenate([maps, ring_vals])
+    )
+    images = np.moveaxis(interp(xx, yy), -1, 0)  # (n_comp, res, res)
+    # outside the disc: irrelevant (clipped), but NaN would break the colour scale
+    outside = np.hypot(xx, yy) > extent
+    images[:, outside] = 0.0
+    return topo_type, images, extent, pos
