@@ -23,8 +23,10 @@ def _check_backend(backend: str | None) -> str:
         elif has_module("torch") and has_module("onnx"):
             backend = "torch"
         else:
-            import_optional_dependency(
-                "onnxruntime", extra="MEGNet needs onnxruntime, or torch and onnx."
+            raise ImportError(
+                "Missing optional dependency 'onnxruntime'. MEGNet needs "
+                "onnxruntime, or torch and onnx. Use pip or conda to install it: "
+                "pip install onnxruntime (or pip install torch onnx)."
             )
     if backend == "onnx":
         import_optional_dependency("onnxruntime", extra="MEGNet's 'onnx' backend.")
@@ -36,11 +38,16 @@ def _check_backend(backend: str | None) -> str:
     return backend
 
 
-def _get_runner(backend: str, batch_size: int = BATCH_SIZE) -> MEGNetRunner:
-    """Load (once per process) the network of an already checked backend."""
+def _weights_fname() -> str:
+    """Path of the verified ``megnet.onnx``."""
     from ...datasets.weights import get_weights_path
 
-    fname = str(get_weights_path("megnet.onnx"))
+    return str(get_weights_path("megnet.onnx"))
+
+
+def _get_runner(backend: str, batch_size: int = BATCH_SIZE) -> MEGNetRunner:
+    """Load (once per process) the network of an already checked backend."""
+    fname = _weights_fname()
     if backend == "onnx":
         from .onnx import OnnxRunner
 

@@ -1,0 +1,128 @@
+"""The onnxruntime and torch runners of MEGNet agree, and backends resolve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mne_icalabel.megnet import network as megnet_network
+from mne_icalabel.megnet._voting import _vote_weights
+from mne_icalabel.megnet.network import _check_backend, _get_runner
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def logits_session(weights_dir):
+    """megnet.onnx with the logits and both flattened branches as extra outputs."""
+    model = onnx.load(str(weights_dir / "megnet.onnx"))
+    softmax = next(n for n in model.graph.node if n.op_type == "Softmax")
+    concat = next(n for n in model.graph.node if n.op_type == "Concat")
+    for name in [softmax.input[0], *concat.input]:
+        model.graph.output.append(
+            onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
+        )
+    return ort.InferenceSession(
+        model.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+
+
+def _torch_intermediates(spatial, temporal):
+    net = _get_runner("torch").network
+    with torch.inference_mode():
+        fs = net.spatial(torch.from_numpy(spatial))
+        ft = net.temporal(torch.from_numpy(temporal))
+        logits = net.logits(net.dense_spatial(fs) + net.dense_temporal(ft))
+    return fs.numpy(), ft.numpy(), logits.numpy()
+
+
+def _check_agreement(session, spatial, temporal):
+    proba, logits, fs, ft = session.run(
+        None, {"spatial_input": spatial, "temporal_input": temporal[:, :, None]}
+    )
+    t_fs, t_ft, t_logits = _torch_intermediates(spatial, temporal)
+    # float32 rounding through 8 convolutions: relative 1e-5 of the range
+    np.testing.assert_allclose(t_fs, fs, atol=1e-5 * np.abs(fs).max())
+    np.testing.assert_allclose(t_ft, ft, atol=1e-5 * np.abs(ft).max())
+    np.testing.assert_allclose(t_logits, logits, atol=1e-5 * np.abs(logits).max())
+    component = np.arange(spatial.shape[0])
+    p_onnx = _get_runner("onnx").predict(spatial, temporal, component)
+    p_torch = _get_runner("torch").predict(spatial, temporal, component)
+    np.testing.assert_array_equal(p_onnx, proba)
+    assert p_torch.shape == p_onnx.shape == (spatial.shape[0], 4)
+    return np.abs(p_torch - p_onnx).max()
+
+
+def test_runners_agree_on_random_inputs(logits_session):
+    rng = np.random.default_rng(42)
+    spatial = rng.uniform(0, 255, (3, 120, 120, 3)).astype(np.float32)
+    temporal = rng.standard_normal((3, 15000)).astype(np.float32)
+    assert _check_agreement(logits_session, spatial, temporal) <= 1e-5
+
+
+def test_runners_agree_on_real_topomaps(logits_session, meg_recording, meg_features):
+    _, _, blink, heart = meg_recording
+    time_series, topomaps = meg_features
+    starts, _ = _vote_weights(time_series.shape[1])
+    picks = sorted({blink, heart, 1, 5, 11, 17})
+    spatial = topomaps[picks].astype(np.float32)
+    temporal = time_series[picks, starts[-1] : starts[-1] + 15000]
+    temporal = temporal.astype(np.float32)
+    assert _check_agreement(logits_session, spatial, temporal) <= 1e-5
+
+
+def test_torch_spatial_once_and_batching():
+    """Spatial branch per component + any batch size = the full forward."""
+    from mne_icalabel.megnet.network.torch import TorchRunner
+
+    rng = np.random.default_rng(1)
+    spatial = rng.uniform(0, 255, (2, 120, 120, 3)).astype(np.float32)
+    temporal = rng.standard_normal((5, 15000)).astype(np.float32) * 3
+    component = np.array([0, 1, 1, 0, 1])
+    net = _get_runner("torch").network
+    with torch.inference_mode():
+        full = net(
+            torch.from_numpy(spatial[component]),
+            torch.from_numpy(temporal[:, :, None]),
+        ).numpy()
+    fname = str(megnet_network._weights_fname())
+    for batch_size in (1, 2, 32):
+        got = TorchRunner(fname, batch_size).predict(spatial, temporal, component)
+        np.testing.assert_allclose(got, full, atol=1e-6)
+    onnx_small = megnet_network._get_runner("onnx", batch_size=2)
+    np.testing.assert_allclose(
+        onnx_small.predict(spatial, temporal, component), full, atol=1e-5
+    )
+
+
+def test_runners_are_loaded_once():
+    assert _get_runner("onnx").session is _get_runner("onnx").session
+    assert _get_runner("torch").network is _get_runner("torch").network
+
+
+def test_backend_resolution(monkeypatch):
+    assert _check_backend("onnx") == "onnx"
+    assert _check_backend("torch") == "torch"
+    assert _check_backend(None) == "onnx"
+    with pytest.raises(ValueError, match="Invalid value for the 'backend'"):
+        _check_backend("pytorch")
+    no_ort = lambda name: name != "onnxruntime"  # noqa: E731
+    monkeypatch.setattr(megnet_network, "has_module", no_ort)
+    assert _check_backend(None) == "torch"
+    monkeypatch.setattr(megnet_network, "has_module", lambda name: False)
+    with pytest.raises(ImportError, match="pip install onnxruntime"):
+        _check_backend(None)
+
+
+@pytest.mark.parametrize(
+    ("backend", "missing", "hint"),
+    [("onnx", "onnxruntime", "pip install onnxruntime"), ("torch", "torch", "torch")],
+)
+def test_missing_backend_package(monkeypatch, backend, missing, hint):
+    import sys
+
+    monkeypatch.setitem(sys.modules, missing, None)  # import raises ImportError
+    with pytest.raises(ImportError, match=f"Missing optional dependency.*{hint}"):
+        _check_backend(backend)
