@@ -87,8 +87,15 @@ def column_name(method: str, cls: str) -> str:
 
 
 def check_proba(proba, name: str = "probabilities") -> np.ndarray:
-    """Check a probability matrix ``(n_components, n_classes)``; float64 copy."""
-    proba = np.array(proba, dtype=np.float64)
+    """Check a probability matrix ``(n_components, n_classes)``.
+
+    Returns a float32 copy for float32 input (ICLabel's output), so that the
+    thresholds are compared in that precision (0.9 is float32(0.9)), else a
+    float64 copy.
+    """
+    proba = np.asarray(proba)
+    dtype = np.float32 if proba.dtype == np.float32 else np.float64
+    proba = np.array(proba, dtype=dtype)
     if proba.ndim != 2:
         raise ValueError(
             f"The {name} must be a 2D array (n_components, n_classes), got shape "
