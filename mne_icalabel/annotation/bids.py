@@ -22,6 +22,7 @@ from mne.utils import _ensure_int, _validate_type, logger, verbose
 
 from ..config import ICA_LABELS_TO_MNE
 from ..utils._checks import _validate_ica
+from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ._classes import CLASSES, GOOD_CLASSES, column_name, infer_method, to_mne_key
 
@@ -70,6 +71,7 @@ _PROBA_DTYPES = {"iclabel": np.float32, "megnet": np.float64}
 
 
 @verbose
+@fill_doc
 def write_components_tsv(
     ica: ICA,
     fname: str | Path | BIDSPath,
@@ -97,9 +99,7 @@ def write_components_tsv(
     method : ``"iclabel"`` | ``"megnet"`` | None
         The method that produced ``ica.labels_scores_``. ``None`` infers it
         from the number of columns (7 for ICLabel, 4 for MEGNet).
-    verbose : bool | str | int | None
-        Control verbosity of the logging output. If ``None``, use the default
-        verbosity level.
+    %(verbose)s
 
     Returns
     -------
@@ -178,6 +178,7 @@ def write_components_tsv(
 
 
 @verbose
+@fill_doc
 def mark_component(
     component: int,
     fname: str | Path | BIDSPath,
@@ -210,9 +211,7 @@ def mark_component(
         ``"channel noise"``, ``"other"``) or a MEGNet class (``"brain/other"``,
         ``"eye blink"``, ``"heart beat"``, ``"eye movement"``). If False, any
         text is accepted.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output. If ``None``, use the default
-        verbosity level.
+    %(verbose)s
 
     Notes
     -----
@@ -267,6 +266,7 @@ def mark_component(
 
 
 @verbose
+@fill_doc
 def read_components_tsv(
     fname: str | Path | BIDSPath, ica: ICA | None = None, *, verbose=None
 ) -> dict[str, Any]:
@@ -281,9 +281,7 @@ def read_components_tsv(
         If given, a fitted ICA with the same number of components, on which the
         labels (``ica.labels_``) and probabilities (``ica.labels_scores_``) of
         the file are set, in place.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output. If ``None``, use the default
-        verbosity level.
+    %(verbose)s
 
     Returns
     -------

@@ -17,6 +17,7 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from ..utils._checks import _validate_ica
+from ..utils._docs import fill_doc
 from ._classes import CLASSES, check_proba, infer_method, resolve_class
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 
 @verbose
+@fill_doc
 def flag_components(
     inst: ICA | ArrayLike,
     thresholds: Mapping[str, tuple[float, float]],
@@ -73,9 +75,7 @@ def flag_components(
         If True (and ``inst`` is an ICA), the flagged components are appended
         to ``ica.exclude`` (those already there are kept). The default only
         returns them.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output. If ``None``, use the default
-        verbosity level.
+    %(verbose)s
 
     Returns
     -------
@@ -112,6 +112,7 @@ def flag_components(
 
 
 @verbose
+@fill_doc
 def flag_non_included(
     inst: ICA | ArrayLike,
     include: Iterable[str] = ("brain", "other"),
@@ -155,9 +156,7 @@ def flag_non_included(
         If True (and ``inst`` is an ICA), the flagged components are appended
         to ``ica.exclude`` (those already there are kept). The default only
         returns them.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output. If ``None``, use the default
-        verbosity level.
+    %(verbose)s
 
     Returns
     -------

@@ -8,6 +8,7 @@ import numpy as np
 from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbose
 
 from ..utils._checks import _validate_ica
+from ..utils._docs import fill_doc
 
 if TYPE_CHECKING:
     from mne import Info
@@ -19,6 +20,7 @@ _SPHERE = np.array([0.0, 0.0, 0.0, 0.095])
 
 
 @verbose
+@fill_doc
 def get_topomaps(
     ica: ICA,
     picks=None,
@@ -50,9 +52,7 @@ def get_topomaps(
         How to extrapolate outside the sensor positions, as in
         :func:`mne.viz.plot_topomap`. ``"auto"`` means ``"local"`` for MEG
         sensors and ``"head"`` otherwise.
-    verbose : bool | str | int | None
-        Control verbosity of the logging output. If ``None``, use the default
-        verbosity level.
+    %(verbose)s
 
     Returns
     -------
