@@ -136,6 +136,12 @@ def test_gdatav4_merges_duplicates():
     assert_allclose(_gdatav4(x, y, v, x, y), v, atol=1e-10)
 
 
+def test_gdatav4_singular_green_matrix():
+    """Two points e apart: G is all zeros; the least-squares fallback gives 0."""
+    out = _gdatav4([0.0, np.e], [0.0, 0.0], np.array([1.0, 2.0]), [0.5, 1], [0, 0])
+    assert_array_equal(out, [0.0, 0.0])
+
+
 @pytest.mark.parametrize("kind", ["raw", "epo"])
 def test_topoplot_first_component(iclabel_path, eeglab_sets, kind):
     inst, ica = eeglab_sets[kind]

@@ -1,9 +1,15 @@
 """Autocorrelation feature: EEGLAB's ``eeg_autocorr*`` and the resampling.
 
 All three variants work on power spectra: the autocorrelation is the inverse
-FFT of ``|fft(x, nfft)|²`` with ``nfft >= 2 T - 1`` (no circular wrap). Power
-spectra of real signals are real and symmetric, so ``rfft``/``irfft`` give the
-real part of EEGLAB's complex ``ifft`` with half the work.
+FFT of ``|fft(x, nfft)|²``. Power spectra of real signals are real and
+symmetric, so ``rfft``/``irfft`` give the real part of EEGLAB's complex
+``ifft`` with half the work.
+
+EEGLAB zero-pads a length-``m`` signal to ``nextpow2(2 m - 1)`` so that no lag
+wraps around. Only lags ``0..K`` with ``K = min(F, m - 1)`` are kept, and the
+circular autocorrelation equals the linear one at lag ``k`` whenever
+``k <= nfft - m``: ``nfft >= m + K`` gives the same numbers (to rounding) and
+halves the work for the 3 s Welch segments.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ import numpy as np
 from ._segments import _component_blocks, _segment_index, _segments
 
 
-def _next_pow2(x: int) -> int:
-    """Smallest power of two ``>= x`` (1 for ``x <= 1``)."""
-    return 1 if x <= 1 else 1 << (int(x) - 1).bit_length()
+def _nfft(n_times: int, sfreq: float) -> int:
+    """FFT length giving exact linear autocorrelations at lags ``0..min(F, m-1)``."""
+    from scipy.fft import next_fast_len
+
+    return next_fast_len(n_times + min(int(sfreq), n_times - 1), real=True)
 
 
 def _mean_power(frames: np.ndarray, nfft: int) -> np.ndarray:
@@ -55,7 +63,7 @@ def _eeg_autocorr_welch(icaact: np.ndarray, sfreq: float) -> np.ndarray:
     """
     n_times = icaact.shape[1]
     n_points = min(n_times, int(3 * sfreq))
-    nfft = _next_pow2(2 * n_points - 1)
+    nfft = _nfft(n_points, sfreq)
     index = _segment_index(n_times, n_points)
     power = _blockwise_mean_power(
         icaact,
@@ -74,7 +82,7 @@ def _eeg_autocorr_welch(icaact: np.ndarray, sfreq: float) -> np.ndarray:
 def _eeg_autocorr(icaact: np.ndarray, sfreq: float) -> np.ndarray:
     """Autocorrelation of the whole recording ``icaact`` (n, T) (short Raw)."""
     n_times = icaact.shape[1]
-    nfft = _next_pow2(2 * n_times - 1)
+    nfft = _nfft(n_times, sfreq)
     power = _blockwise_mean_power(
         icaact, nfft, lambda act: act[:, np.newaxis, :], 1, n_times
     )
@@ -85,7 +93,7 @@ def _eeg_autocorr(icaact: np.ndarray, sfreq: float) -> np.ndarray:
 def _eeg_autocorr_fftw(icaact: np.ndarray, sfreq: float) -> np.ndarray:
     """Autocorrelation of epoched ``icaact`` (n, T, E): power averaged over epochs."""
     n_times, n_epochs = icaact.shape[1:]
-    nfft = _next_pow2(2 * n_times - 1)
+    nfft = _nfft(n_times, sfreq)
     power = _blockwise_mean_power(
         icaact, nfft, lambda act: np.moveaxis(act, 2, 1), n_epochs, n_times
     )
