@@ -4,10 +4,10 @@ It needs neither torch nor onnxruntime. The weights are read from
 ``ICLabelNet.pt`` with a small zip + restricted-pickle reader
 (``_state_dict.read_state_dict``), after the file's SHA256 was checked.
 
-Activations are kept channels-last (``(B, H, W, C)``) so that every convolution
-is a sum over the kernel taps of ``(B * H_out * W_out, C_in) @ (C_in, C_out)``
-matrix products: a loop over the 16 (image) or 3 (1-D) taps, never over
-components or pixels, and no im2col copy larger than one layer's input.
+Activations are kept channels-last (``(B, H, W, C)``) and every convolution is
+one im2col matrix product ``(B * H_out * W_out, kh * kw * C_in) @ (kh * kw *
+C_in, C_out)``; no Python loop over components or pixels (a batch is split only
+when its patch matrix would exceed 256 MiB, e.g. 4 x 120 components).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from ._state_dict import read_state_dict
 
 WEIGHTS = "ICLabelNet.pt"
 
 _ALPHA = 0.2  # LeakyReLU slope
+_MAX_PATCH_BYTES = 1 << 28  # im2col matrix per matrix product: 256 MiB
 _BRANCHES = ("img_conv", "psds_conv", "autocorr_conv")
 
 
@@ -58,22 +60,27 @@ def _conv_leaky(
 
     ``x`` is ``(B, H, W, C_in)``, ``weight`` ``(kh, kw, C_in, C_out)``; the
     output is ``(B, H_out, W_out, C_out)`` with
-    ``H_out = (H + 2 pad_h - kh) // stride + 1`` (same for W).
+    ``H_out = (H + 2 pad_h - kh) // stride + 1`` (same for W). im2col: the
+    ``(kh, kw, C_in)`` patch under each output pixel becomes a row, and one
+    matrix product with the flattened kernel gives all outputs.
     """
     kh, kw, c_in, c_out = weight.shape
     x = np.pad(x, ((0, 0), (pad[0], pad[0]), (pad[1], pad[1]), (0, 0)))
-    batch, height, width, _ = x.shape
-    h_out = (height - kh) // stride + 1
-    w_out = (width - kw) // stride + 1
-    out = np.empty((batch * h_out * w_out, c_out), dtype=weight.dtype)
-    out[:] = bias
-    product = np.empty_like(out)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i, i + stride * (h_out - 1) + 1, stride)
-            cols = slice(j, j + stride * (w_out - 1) + 1, stride)
-            taps = x[:, rows, cols, :].reshape(-1, c_in)
-            out += np.matmul(taps, weight[i, j], out=product)
+    # (B, H_out, W_out, C_in, kh, kw) view, no copy
+    windows = sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
+    batch, h_out, w_out = windows.shape[:3]
+    kernel = weight.reshape(kh * kw * c_in, c_out)
+    pixels = h_out * w_out
+    out = np.empty((batch * pixels, c_out), dtype=weight.dtype)
+    # Bound the memory of the patch matrix by splitting a large batch.
+    n_bytes = windows.size * windows.itemsize
+    n_chunks = min(batch, -(-n_bytes // _MAX_PATCH_BYTES))
+    for chunk in np.array_split(np.arange(batch), n_chunks):
+        start, stop = chunk[0], chunk[-1] + 1
+        patches = windows[start:stop].transpose(0, 1, 2, 4, 5, 3)
+        patches = patches.reshape(-1, kh * kw * c_in)  # copy: the im2col matrix
+        np.matmul(patches, kernel, out=out[start * pixels : stop * pixels])
+    out += bias
     # LeakyReLU: max(x, 0.2 x) since 0 < 0.2 < 1
     np.maximum(out, out * out.dtype.type(_ALPHA), out=out)
     return out.reshape(batch, h_out, w_out, c_out)
