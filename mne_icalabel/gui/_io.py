@@ -50,8 +50,15 @@ def save_ica_atomic(ica: ICA, fname) -> Path:
     return fname
 
 
-def write_tsv_atomic(ica: ICA, fname) -> Path:
-    """Write the BIDS components TSV (and its JSON sidecar) through a temp folder.
+def write_tsv_atomic(
+    ica: ICA, fname, marks: dict[int, str] | None = None, author: str = "n/a"
+) -> Path:
+    """Write the BIDS components TSV (and its JSON sidecar) in one atomic step.
+
+    The annotation writer fills the TSV from ``ica.labels_`` (and
+    ``labels_scores_``), then each component of ``marks`` is marked as
+    annotated by hand; both happen on a copy in a temporary folder beside the
+    destination, which then replaces the destination files.
 
     Parameters
     ----------
@@ -59,13 +66,20 @@ def write_tsv_atomic(ica: ICA, fname) -> Path:
         The ICA whose ``labels_`` (and ``labels_scores_`` if any) are written.
     fname : str | Path | BIDSPath
         Destination TSV, e.g. ``sub-01_task-rest_components.tsv``.
+    marks : dict of int to str | None
+        Components labelled by hand, mapped to their ``ica.labels_`` key; they
+        get ``annotate_method`` ``"manual"`` and ``annotate_author``
+        ``author``. Keys the writer does not know (e.g. ``"eye_movement"``)
+        are only written this way.
+    author : str
+        Who labelled the components.
 
     Returns
     -------
     fname : Path
         The written TSV.
     """
-    from ..annotation import write_components_tsv
+    from ..annotation import mark_component, write_components_tsv
 
     fname = _as_path(fname)
     fname.parent.mkdir(parents=True, exist_ok=True)
@@ -74,9 +88,11 @@ def write_tsv_atomic(ica: ICA, fname) -> Path:
     try:
         if sidecar.exists():  # so the writer merges into the existing sidecar
             shutil.copy2(sidecar, tmpdir / sidecar.name)
-        write_components_tsv(ica, tmpdir / fname.name)
-        if not (tmpdir / fname.name).is_file():
-            raise RuntimeError(f"The components TSV was not written to {fname}.")
+        tmp = write_components_tsv(ica, tmpdir / fname.name, verbose=False)
+        for comp, key in sorted((marks or {}).items()):
+            mark_component(
+                comp, tmp, "manual", key, author, strict_label=False, verbose=False
+            )
         for written in tmpdir.iterdir():
             os.replace(written, fname.parent / written.name)
     finally:

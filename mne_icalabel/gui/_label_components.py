@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from functools import partial
 from pathlib import Path
@@ -99,6 +100,13 @@ class _Canvas(FigureCanvasQTAgg):
         self._relayout = False
 
 
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "n/a"
+
+
 def _get_qt_app() -> QApplication:
     """Return the running QApplication, creating one if needed."""
     app = QApplication.instance()
@@ -123,6 +131,9 @@ class ICAComponentLabeler(QMainWindow):
         button asks for a file name.
     ica_fname : str | Path | None
         Where :meth:`save` writes the ICA (``.fif``); None to not save it.
+    author : str | None
+        Written as ``annotate_author`` of the components labelled in the
+        window; None uses the login name.
     time_window : float
         Duration in seconds of the time course shown for Raw recordings.
 
@@ -142,6 +153,7 @@ class ICAComponentLabeler(QMainWindow):
         *,
         tsv_fname=None,
         ica_fname=None,
+        author: str | None = None,
         time_window: float = 10.0,
     ) -> None:
         _validate_type(inst, (BaseRaw, BaseEpochs), "inst", "raw or epochs")
@@ -162,7 +174,10 @@ class ICAComponentLabeler(QMainWindow):
         self._scores, self._score_names = self._get_scores()
         self.tsv_fname = tsv_fname
         self.ica_fname = ica_fname
+        self.author = author if author is not None else _login_name()
         self.auto_advance = False
+        self._manual: set[int] = set()  # labelled in this window
+        self.saved_files: list[Path] = []
         self._time_window = float(time_window)
         self._current: int | None = None
 
@@ -240,6 +255,7 @@ class ICAComponentLabeler(QMainWindow):
         for key in _CLASS_KEYS:
             if key in labels_:
                 labels_[key] = [c for c in labels_[key] if int(c) != component]
+        self._manual.add(component)
         if label is None:
             self.selected_labels.pop(component, None)
             logger.info(f"ICA{component:03d}: label removed")
@@ -275,10 +291,20 @@ class ICAComponentLabeler(QMainWindow):
         """
         written = []
         if self.tsv_fname is not None:
-            written.append(write_tsv_atomic(self._ica, self.tsv_fname))
+            # hand labels, and labels the writer's seven keys cannot hold
+            marks = {
+                comp: self._label_map[name]
+                for comp, name in self.selected_labels.items()
+                if comp in self._manual
+                or self._label_map[name] not in ICA_LABELS_TO_MNE.values()
+            }
+            written.append(
+                write_tsv_atomic(self._ica, self.tsv_fname, marks, self.author)
+            )
         if self.ica_fname is not None:
             written.append(save_ica_atomic(self._ica, self.ica_fname))
         if written:
+            self.saved_files = written
             self.setWindowModified(False)
             self.statusBar().showMessage(
                 "Saved " + ", ".join(p.name for p in written), 5000

@@ -1,0 +1,170 @@
+"""``mne_gui_ic_annotation``: label the components of an ICA file by hand."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+_ICA_ENDINGS = ("-ica.fif.gz", "_ica.fif.gz", "-ica.fif", "_ica.fif", ".fif.gz", ".fif")
+_EPOCHS_ENDINGS = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
+_EXAMPLES = """examples:
+  mne_gui_ic_annotation sub-01_task-rest_raw.fif sub-01_task-rest_ica.fif
+      labels are saved on close to sub-01_task-rest_ica.fif (labels_) and
+      sub-01_task-rest_components.tsv
+  mne_gui_ic_annotation sub-01_epo.fif sub-01_ica.fif \\
+      --tsv labels/sub-01_components.tsv --out-ica sub-01_labelled_ica.fif \\
+      --author jdoe
+"""
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mne_gui_ic_annotation",
+        description="Open a window to label the components of an ICA by hand. "
+        "The labels are written to the ICA file (its labels_) and to a BIDS "
+        "components TSV when you press Save (Ctrl+S) and when you close the "
+        "window.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("fname_raw_epo", help="the raw or epochs .fif file")
+    parser.add_argument("fname_ica", help="the fitted ICA (.fif) of that recording")
+    parser.add_argument(
+        "--tsv",
+        default=None,
+        help="the components TSV to write (default: beside the ICA, named "
+        "<ica name without _ica.fif>_components.tsv)",
+    )
+    parser.add_argument(
+        "--out-ica",
+        default=None,
+        help="where to save the labelled ICA (default: overwrite fname_ica)",
+    )
+    parser.add_argument(
+        "--author", default=None, help="annotator name written in the TSV"
+    )
+    return parser
+
+
+def default_tsv_fname(fname_ica: str | Path) -> Path:
+    """Return the components TSV that goes with an ICA file.
+
+    Parameters
+    ----------
+    fname_ica : str | Path
+        The ICA file, e.g. ``sub-01_task-rest_ica.fif``.
+
+    Returns
+    -------
+    fname : Path
+        E.g. ``sub-01_task-rest_components.tsv``, in the same folder.
+    """
+    fname_ica = Path(fname_ica)
+    name = fname_ica.name
+    for ending in _ICA_ENDINGS:
+        if name.endswith(ending):
+            name = name[: -len(ending)]
+            break
+    return fname_ica.with_name(f"{name or 'ica'}_components.tsv")
+
+
+def _read_inst(fname: str):
+    """Read a raw or epochs file, trying the likely reader first."""
+    import mne
+
+    readers = [
+        ("raw", lambda: mne.io.read_raw(fname, preload=True, verbose=False)),
+        ("epochs", lambda: mne.read_epochs(fname, preload=True, verbose=False)),
+    ]
+    if fname.endswith(_EPOCHS_ENDINGS):
+        readers.reverse()
+    errors = []
+    for kind, reader in readers:
+        try:
+            return reader()
+        except Exception as error:
+            errors.append(f"as {kind}: {error}")
+    raise RuntimeError(
+        f"Could not read {fname} as raw or epochs data ({'; '.join(errors)})."
+    )
+
+
+def open_window(argv: list[str] | None = None):
+    """Load the files given on the command line and open the labelling window.
+
+    Parameters
+    ----------
+    argv : list of str | None
+        The arguments; ``None`` uses ``sys.argv[1:]``.
+
+    Returns
+    -------
+    window : ICAComponentLabeler
+        The window (shown), set to save the ICA and the TSV on close.
+    """
+    args = _build_parser().parse_args(argv)
+    from ..gui import label_ica_components
+
+    for fname in (args.fname_raw_epo, args.fname_ica):
+        if not Path(fname).is_file():
+            raise FileNotFoundError(f"No such file: {fname}")
+    from mne.preprocessing import read_ica
+
+    inst = _read_inst(args.fname_raw_epo)
+    ica = read_ica(args.fname_ica, verbose=False)
+    window = label_ica_components(inst, ica, show=True, block=False)
+    window.tsv_fname = Path(args.tsv) if args.tsv else default_tsv_fname(args.fname_ica)
+    window.ica_fname = Path(args.out_ica or args.fname_ica)
+    if args.author is not None:
+        window.author = args.author
+    window.statusBar().showMessage(
+        f"Saves to {window.ica_fname.name} and {window.tsv_fname.name}"
+    )
+    return window
+
+
+def _exec(window) -> None:
+    """Run the Qt event loop until the window is closed."""
+    from qtpy.QtCore import QTimer
+    from qtpy.QtWidgets import QApplication
+
+    # Ctrl+C in the terminal closes the window (which saves) instead of being
+    # swallowed by Qt's event loop; the timer lets Python see the signal.
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer()
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    QApplication.instance().exec()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``mne_gui_ic_annotation fname_raw_epo fname_ica [--tsv ...]``.
+
+    Parameters
+    ----------
+    argv : list of str | None
+        The arguments; ``None`` uses ``sys.argv[1:]``.
+
+    Returns
+    -------
+    code : int
+        0 on success, 1 if the files cannot be read or the labels not saved.
+    """
+    try:
+        window = open_window(argv)
+    except (OSError, RuntimeError, ValueError, TypeError, ImportError) as error:
+        print(f"mne_gui_ic_annotation: error: {error}", file=sys.stderr)
+        return 1
+    _exec(window)
+    if window.modified:  # closed without a successful save
+        print("mne_gui_ic_annotation: error: labels not saved", file=sys.stderr)
+        return 1
+    for fname in window.saved_files:
+        print(f"saved {fname}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
