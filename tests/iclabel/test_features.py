@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from mne_icalabel.iclabel import features as features_module
+from mne_icalabel.iclabel.features import _activations as activations_module
 from mne_icalabel.iclabel.features import _segments as segments_module
 from mne_icalabel.iclabel.features import get_iclabel_features
 from mne_icalabel.iclabel.features._autocorr import (
@@ -462,13 +463,24 @@ def test_vectorised_matches_literal(shape):
 
 
 def test_blocks_do_not_change_results(raw, epochs, ica, monkeypatch):
-    """Processing one component at a time gives the same features."""
+    """Reading the data in chunks and one component at a time: same features."""
+    import mne
+
     ref = [get_iclabel_features(inst, ica) for inst in (raw, epochs)]
+    epochs_lazy = mne.Epochs(
+        raw, epochs.events, tmin=0, tmax=epochs.tmax, baseline=None, preload=False
+    )
     monkeypatch.setattr(segments_module, "_BLOCK_BYTES", 1)
+    monkeypatch.setattr(activations_module, "_CHUNK_BYTES", 32 * 8 * 300)
     assert len(segments_module._component_blocks(8, 100)) == 8
-    for inst, expected in zip((raw, epochs), ref, strict=True):
+    for inst, expected in zip((raw, epochs, epochs_lazy), ref + ref[1:], strict=True):
         for a, b in zip(get_iclabel_features(inst, ica), expected, strict=True):
             assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+    # NaN are counted over all chunks (300 samples here)
+    bad = raw.copy()
+    bad._data[0, [10, 1000, 4000]] = np.nan
+    with pytest.raises(ValueError, match="contain 3 NaN or infinite"):
+        get_iclabel_features(bad, ica)
 
 
 def test_topomap_squeeze_quirk():

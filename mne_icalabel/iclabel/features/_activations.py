@@ -11,6 +11,12 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
+from ...utils._checks import _check_finite
+
+# Data are read and unmixed in chunks of this many bytes: the activations are
+# the only full-length array (no full copy of the channel data in memory).
+_CHUNK_BYTES = 32 * 1024**2
+
 
 def _retrieve_eeglab_icawinv(ica: ICA) -> tuple[np.ndarray, np.ndarray]:
     """Return EEGLAB's ``icawinv`` (C, n) and the unmixing ``weights`` (n, C).
@@ -41,16 +47,35 @@ def _compute_ica_activations(
     """
     from mne import BaseEpochs
 
-    from ...utils._checks import _check_finite
-
-    data = inst.get_data(picks=ica.ch_names)  # a copy: safe to scale in place
-    _check_finite(data, "data of the channels the ICA was fitted on")
-    data *= 1e6  # V -> µV
+    picks = ica.ch_names
+    n_comp, n_chan = weights.shape
     if isinstance(inst, BaseEpochs):
-        # (n, C) @ (E, C, T) -> (E, n, T), written straight into an (n, E, T)
-        # buffer, which is then exposed as (n, T, E).
-        n_epochs, _, n_times = data.shape
-        icaact = np.empty((weights.shape[0], n_epochs, n_times))
-        np.matmul(weights, data, out=icaact.transpose(1, 0, 2))
-        return np.moveaxis(icaact, 1, 2)
-    return weights @ data
+        n_times = len(inst.times)
+        if inst.preload:  # read blocks of epochs
+            n_epochs = len(inst)
+            step = max(1, _CHUNK_BYTES // (8 * n_chan * n_times))
+            chunks = (
+                (slice(a, a + step), inst.get_data(picks, item=slice(a, a + step)))
+                for a in range(0, n_epochs, step)
+            )
+        else:  # one read: MNE may drop bad epochs while loading them
+            data = inst.get_data(picks)
+            n_epochs = data.shape[0]
+            chunks = [(slice(None), data)]
+        # (n, E, T) buffer, filled as (E, n, T) and returned as (n, T, E)
+        icaact = np.empty((n_comp, n_epochs, n_times))
+        out = icaact.transpose(1, 0, 2)
+    else:
+        n_times = inst.n_times
+        step = max(1, _CHUNK_BYTES // (8 * n_chan))
+        chunks = (
+            (np.s_[:, a : a + step], inst.get_data(picks, start=a, stop=a + step))
+            for a in range(0, n_times, step)
+        )
+        icaact = out = np.empty((n_comp, n_times))
+    for index, data in chunks:
+        if not np.isfinite(data).all():
+            _check_finite(inst.get_data(picks), "data of the channels of the ICA")
+        data *= 1e6  # V -> µV (a copy), before the product as in the reference
+        np.matmul(weights, data, out=out[index])
+    return np.moveaxis(icaact, 1, 2) if icaact.ndim == 3 else icaact
