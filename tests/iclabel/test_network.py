@@ -51,6 +51,21 @@ def _random_features(n_components: int, seed: int) -> tuple[np.ndarray, ...]:
     )
 
 
+def _realistic_features(
+    n_components: int, seed: int, iclabel_path: Path
+) -> list[np.ndarray]:
+    """EEGLAB features of random components plus noise (unsaturated outputs)."""
+    rng = np.random.default_rng(seed)
+    eeglab = loadmat(iclabel_path / "features" / "features-epo.mat")["features"][0]
+    picks = rng.integers(0, eeglab[0].shape[3], n_components)
+    return [
+        (array[..., picks] + rng.normal(0, 0.05, array.shape[:3] + (n_components,)))
+        .clip(-0.99, 0.99)
+        .astype(np.float32)
+        for array in eeglab
+    ]
+
+
 def _assert_reference(labels: np.ndarray, reference: np.ndarray) -> None:
     assert labels.dtype == np.float32
     assert labels.shape == reference.shape
@@ -113,7 +128,7 @@ def test_format_input(kind, iclabel_path):
 # -- backends --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("n_components", [1, 13, 60])
+@pytest.mark.parametrize("n_components", [1, 13, 30])
 def test_backends_agree(n_components, iclabel_path):
     """The backends agree with each other and with a float64 forward pass.
 
@@ -122,15 +137,7 @@ def test_backends_agree(n_components, iclabel_path):
     """
     for package in filter(None, _backends.BACKENDS.values()):
         pytest.importorskip(package)
-    rng = np.random.default_rng(n_components)
-    eeglab = loadmat(iclabel_path / "features" / "features-epo.mat")["features"][0]
-    picks = rng.integers(0, eeglab[0].shape[3], n_components)
-    features = [
-        (array[..., picks] + rng.normal(0, 0.05, array.shape[:3] + (n_components,)))
-        .clip(-0.99, 0.99)
-        .astype(np.float32)
-        for array in eeglab
-    ]
+    features = _realistic_features(n_components, n_components, iclabel_path)
     labels = {name: run_iclabel(*features, backend=name) for name in BACKENDS}
     # float64 reference: the NumPy forward pass with float64 parameters
     module, params = _backends._get_model("numpy")
@@ -152,13 +159,13 @@ def test_backends_agree(n_components, iclabel_path):
         assert np.abs(labels[first] - labels[second]).max() < 2e-6
 
 
-def test_numpy_backend_splits_large_batches(monkeypatch):
+def test_numpy_backend_splits_large_batches(monkeypatch, iclabel_path):
     """Bounding the im2col memory splits the batch without changing results."""
     from mne_icalabel.iclabel.network import numpy as numpy_backend
 
-    features = _random_features(5, seed=5)
+    features = _realistic_features(2, 5, iclabel_path)
     expected = run_iclabel(*features, backend="numpy")
-    # a 1-byte bound: one component copy (of 4 x 5) per matrix product
+    # a 1-byte bound: one component copy (of 4 x 2) per matrix product
     monkeypatch.setattr(numpy_backend, "_MAX_PATCH_BYTES", 1)
     calls = []
     matmul = np.matmul
@@ -170,9 +177,9 @@ def test_numpy_backend_splits_large_batches(monkeypatch):
     monkeypatch.setattr(numpy_backend.np, "matmul", counting_matmul)
     labels = run_iclabel(*features, backend="numpy")
     monkeypatch.undo()
-    assert calls == [16 * 16] * 20 + [8 * 8] * 20 + [4 * 4] * 20 + [100] * 120
+    assert calls == [16 * 16] * 8 + [8 * 8] * 8 + [4 * 4] * 8 + [100] * 48
     # the same sums, blocked differently by BLAS: float32 rounding only
-    assert_allclose(labels, expected, rtol=0, atol=1e-6)
+    assert_allclose(labels, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_torch_module_loads_strictly(weights_dir):
