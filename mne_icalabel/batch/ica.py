@@ -1,0 +1,170 @@
+"""Prepare a recording and fit the ICA each labelling method expects."""
+
+from __future__ import annotations
+
+from inspect import signature
+from typing import TYPE_CHECKING
+
+from mne.utils import _check_option, _validate_type, logger, verbose
+
+from ..utils._docs import fill_doc
+from ..utils._imports import has_module
+
+if TYPE_CHECKING:
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+    from mne.preprocessing import ICA
+
+#: default number of components fitted, capped by the data rank
+N_COMPONENTS = {"iclabel": 20, "megnet": 20}
+RANDOM_STATE = 97
+
+
+@verbose
+@fill_doc
+def prepare_recording(
+    inst: BaseRaw | BaseEpochs, method: str = "iclabel", *, verbose=None
+) -> BaseRaw | BaseEpochs:
+    """Filter and re-reference a copy of a recording as a labelling method expects.
+
+    Parameters
+    ----------
+    inst : Raw | Epochs
+        The recording. It is not modified.
+    method : ``"iclabel"`` | ``"megnet"``
+        ICLabel: EEG channels (plus EOG/ECG), band-pass 1-100 Hz, common average
+        reference. MEGNet (Raw only): MEG channels (plus EOG/ECG), resampled to
+        250 Hz, band-pass 1-100 Hz.
+    %(verbose)s
+
+    Returns
+    -------
+    inst : Raw | Epochs
+        The prepared copy, with its data loaded.
+
+    Notes
+    -----
+    When the sampling frequency is too low for a 100 Hz low-pass (below 200 Hz
+    for ICLabel), only the 1 Hz high-pass is applied and the labelling functions
+    will warn that the data are not filtered between 1 and 100 Hz.
+    """
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+
+    _validate_type(inst, (BaseRaw, BaseEpochs), "inst", "Raw or Epochs")
+    _check_option("method", method, ("iclabel", "megnet"))
+    if method == "megnet":
+        _validate_type(inst, BaseRaw, "inst", "Raw (MEGNet does not label Epochs)")
+        kinds = ("meg", "eog", "ecg")
+    else:
+        kinds = ("eeg", "eog", "ecg")
+    present = set(inst.get_channel_types())
+    main_kind = ("mag", "grad") if method == "megnet" else ("eeg",)
+    if not present.intersection(main_kind):
+        what = "MEG" if method == "megnet" else "EEG"
+        raise RuntimeError(
+            f"Could not find {what} channels in the recording, which {method} needs; "
+            f"use --method {'iclabel' if method == 'megnet' else 'megnet'} or another "
+            "recording."
+        )
+    inst = inst.copy().pick([k for k in kinds if k in present or k == "meg"])
+    inst.load_data()
+    if method == "megnet" and abs(inst.info["sfreq"] - 250.0) > 0.1:
+        logger.info(f"Resampling from {inst.info['sfreq']:g} Hz to 250 Hz")
+        inst.resample(250.0)
+    nyquist = inst.info["sfreq"] / 2.0
+    h_freq = 100.0 if nyquist > 100.0 else None
+    logger.info(f"Filtering {1.0:g}-{h_freq or nyquist:g} Hz")
+    inst.filter(1.0, h_freq, picks=["eeg", "meg", "eog", "ecg"])
+    if method == "iclabel":
+        inst.set_eeg_reference("average", projection=False)
+    return inst
+
+
+@verbose
+@fill_doc
+def fit_ica(
+    inst: BaseRaw | BaseEpochs,
+    method: str = "iclabel",
+    n_components: int | None = None,
+    *,
+    random_state: int = RANDOM_STATE,
+    verbose=None,
+) -> ICA:
+    """Fit the ICA decomposition a labelling method was trained with.
+
+    Parameters
+    ----------
+    inst : Raw | Epochs
+        The recording, prepared with :func:`prepare_recording`.
+    method : ``"iclabel"`` | ``"megnet"``
+        ICLabel expects extended infomax: Picard with ``ortho=False,
+        extended=True`` (the same model, faster) when python-picard is installed,
+        else MNE's extended infomax. MEGNet expects infomax with 20 components.
+    n_components : int | None
+        Number of components; ``None`` uses 20. It is capped by the rank of the
+        data (the number of EEG channels minus one after an average reference).
+    random_state : int
+        Seed of the ICA, so that a recording always gives the same components.
+    %(verbose)s
+
+    Returns
+    -------
+    ica : ICA
+        The fitted decomposition.
+    """
+    from mne.preprocessing import ICA
+
+    _check_option("method", method, ("iclabel", "megnet"))
+    _validate_type(n_components, ("int-like", None), "n_components")
+    picks = ("mag", "grad") if method == "megnet" else ("eeg",)
+    present = set(inst.get_channel_types(picks=list(picks)))
+    n_data = sum(1 for kind in inst.get_channel_types() if kind in picks)
+    n_bads = sum(1 for ch in inst.info["bads"] if ch in inst.ch_names)
+    rank = n_data - n_bads - (1 if method == "iclabel" else 0)
+    if n_components is None:
+        n_components = N_COMPONENTS[method]
+    if n_components < 2:
+        raise ValueError(f"n_components must be at least 2, got {n_components}.")
+    if n_components > rank:
+        logger.info(f"Reducing n_components from {n_components} to the rank {rank}")
+        n_components = rank
+    if method == "iclabel" and has_module("picard"):
+        kwargs = dict(method="picard", fit_params=dict(ortho=False, extended=True))
+    elif method == "iclabel":
+        kwargs = dict(method="infomax", fit_params=dict(extended=True))
+    else:
+        kwargs = dict(method="infomax")
+    # MNE >= 1.12 names the seed ``rng``
+    seed = "rng" if "rng" in signature(ICA).parameters else "random_state"
+    ica = ICA(
+        n_components=int(n_components),
+        max_iter="auto",
+        **kwargs,
+        **{seed: random_state},
+    )
+    ica.fit(inst, picks=sorted(present))
+    logger.info(describe_ica(ica))
+    return ica
+
+
+def describe_ica(ica: ICA) -> str:
+    """Describe an ICA decomposition in one line.
+
+    Parameters
+    ----------
+    ica : ICA
+        A fitted ICA.
+
+    Returns
+    -------
+    text : str
+        E.g. ``"picard ICA (extended=True, ortho=False), 20 components"``.
+    """
+    params = ", ".join(
+        f"{key}={ica.fit_params[key]}"
+        for key in ("extended", "ortho")
+        if key in ica.fit_params
+    )
+    params = f" ({params})" if params else ""
+    return f"{ica.method} ICA{params}, {ica.n_components_} components"

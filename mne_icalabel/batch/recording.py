@@ -1,0 +1,138 @@
+"""Label one recording: prepare, fit (or reuse) an ICA, label, write the outputs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mne.utils import _check_option, _validate_type, logger, verbose
+
+from ..utils._docs import fill_doc
+
+if TYPE_CHECKING:
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+    from mne.preprocessing import ICA
+
+# MNE's keys of ica.labels_ for each MEGNet class (ICLabel's are in config)
+_MEGNET_TO_MNE = {
+    "brain/other": "brain",
+    "eye blink": "eog",
+    "heart beat": "ecg",
+    "eye movement": "eog",
+}
+
+
+def _label(inst, ica: ICA, method: str) -> np.ndarray:
+    """Run the method, store probabilities and labels on ``ica``, return them."""
+    if method == "iclabel":
+        from ..iclabel import iclabel_label_components
+
+        return iclabel_label_components(inst, ica, inplace=True)
+    from ..megnet import megnet_label_components
+    from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
+
+    proba = megnet_label_components(inst, ica)
+    ica.labels_scores_ = proba
+    for k, cls in enumerate(np.argmax(proba, axis=1)):
+        key = _MEGNET_TO_MNE[MEGNET_NUMERICAL_TO_STRING[int(cls)]]
+        entries = ica.labels_.setdefault(key, [])
+        if k not in entries:
+            entries.append(k)
+    return proba
+
+
+@verbose
+@fill_doc
+def label_recording(
+    inst: BaseRaw | BaseEpochs,
+    ica: ICA | None = None,
+    method: str = "iclabel",
+    *,
+    out_dir: str | os.PathLike | None = None,
+    basename: str = "recording",
+    n_components: int | None = None,
+    prepare: bool = True,
+    report: bool = True,
+    save_ica: bool = True,
+    verbose=None,
+) -> dict:
+    """Label the ICA components of one recording and write the results.
+
+    Parameters
+    ----------
+    inst : Raw | Epochs
+        The recording, as read from disk. It is not modified.
+    ica : ICA | None
+        A fitted ICA to label. ``None`` fits the ICA the method expects (see
+        :func:`fit_ica`).
+    method : ``"iclabel"`` | ``"megnet"``
+        The labelling method.
+    out_dir : path-like | None
+        Folder of the outputs; ``None`` writes nothing.
+    basename : str
+        Start of the output file names: ``<basename>_components.tsv`` (+ its
+        ``.json`` sidecar), ``<basename>_report.html`` and, for an ICA fitted
+        here, ``<basename>_ica.fif``.
+    n_components : int | None
+        Number of components of a fitted ICA (ignored when ``ica`` is given).
+    prepare : bool
+        If True (default), filter and re-reference a copy of ``inst`` as the
+        method expects (:func:`prepare_recording`) before fitting and
+        labelling. Set it to False when ``inst`` is already prepared.
+    report : bool
+        Also write the HTML report (:func:`make_report`).
+    save_ica : bool
+        Save an ICA fitted here to ``<basename>_ica.fif``.
+    %(verbose)s
+
+    Returns
+    -------
+    result : dict
+        ``"ica"``: the labelled ICA (``labels_scores_`` and ``labels_`` set);
+        ``"proba"``: ndarray (n_components, n_classes); ``"labels"``: list of
+        the predicted class names; ``"fitted"``: whether the ICA was fitted
+        here; ``"files"``: dict of the written paths (keys ``"tsv"``,
+        ``"json"``, ``"report"``, ``"ica"``).
+    """
+    from mne.preprocessing import ICA
+
+    from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
+    from .ica import fit_ica, prepare_recording
+
+    _check_option("method", method, ("iclabel", "megnet"))
+    _validate_type(ica, (ICA, None), "ica", "ICA or None")
+    _validate_type(basename, str, "basename")
+    if prepare:
+        inst = prepare_recording(inst, method)
+    fitted = ica is None
+    if fitted:
+        ica = fit_ica(inst, method, n_components)
+    else:
+        ica = ica.copy()
+    proba = _label(inst, ica, method)
+    names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
+    labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
+
+    files: dict[str, Path] = {}
+    if out_dir is not None:
+        from ..annotation import write_components_tsv
+
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files["tsv"] = Path(
+            write_components_tsv(ica, out_dir / f"{basename}_components.tsv")
+        )
+        files["json"] = files["tsv"].with_suffix(".json")
+        if fitted and save_ica:
+            files["ica"] = out_dir / f"{basename}_ica.fif"
+            ica.save(files["ica"], overwrite=True, verbose=False)
+        if report:
+            from .report import make_report
+
+            files["report"] = out_dir / f"{basename}_report.html"
+            make_report(inst, ica, proba, method, files["report"], title=basename)
+        logger.info(f"Wrote {', '.join(str(f) for f in files.values())}")
+    return dict(ica=ica, proba=proba, labels=labels, fitted=fitted, files=files)

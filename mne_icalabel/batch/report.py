@@ -1,0 +1,233 @@
+"""HTML report of a labelled ICA: probability table and topomaps coloured by label."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mne.utils import _check_option, _validate_type, logger, verbose
+
+from ..utils._docs import fill_doc
+
+if TYPE_CHECKING:
+    from mne import BaseEpochs, Report
+    from mne.io import BaseRaw
+    from mne.preprocessing import ICA
+
+# one colour per class; artifacts in warm colours, brain in green
+LABEL_COLORS: dict[str, str] = {
+    "brain": "#2ca02c",
+    "brain/other": "#2ca02c",
+    "muscle artifact": "#d62728",
+    "eye blink": "#1f77b4",
+    "eye movement": "#17becf",
+    "heart beat": "#9467bd",
+    "line noise": "#ff7f0e",
+    "channel noise": "#8c564b",
+    "other": "#7f7f7f",
+}
+
+
+def _class_names(method: str) -> list[str]:
+    from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
+
+    names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
+    return [names[k] for k in sorted(names)]
+
+
+def _probability_table(proba: np.ndarray, method: str) -> str:
+    """Render the (n_components, n_classes) probabilities as an HTML table."""
+    classes = _class_names(method)
+    predicted = np.argmax(proba, axis=1)
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in classes)
+    rows = []
+    for k, (row, best) in enumerate(zip(proba, predicted, strict=True)):
+        label = classes[best]
+        color = LABEL_COLORS.get(label, "#7f7f7f")
+        cells = "".join(
+            f"<td{' style=font-weight:bold' if j == best else ''}>{p:.3f}</td>"
+            for j, p in enumerate(row)
+        )
+        rows.append(
+            f"<tr><td>ICA{k:03d}</td>"
+            f"<td style='color:{color};font-weight:bold'>{html.escape(label)}</td>"
+            f"<td>{row[best]:.3f}</td>{cells}</tr>"
+        )
+    return (
+        "<table class='table table-sm table-hover'><thead><tr><th>component</th>"
+        f"<th>label</th><th>probability</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _topomap_grid(ica: ICA, proba: np.ndarray, method: str):
+    """Plot every component's topomap, framed and titled in its label's colour."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+
+    classes = _class_names(method)
+    predicted = np.argmax(proba, axis=1)
+    n = ica.n_components_
+    n_cols = min(n, 5)
+    n_rows = int(np.ceil(n / n_cols))
+    fig = Figure(figsize=(2.0 * n_cols, 2.2 * n_rows + 0.6), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(n_rows, n_cols)).ravel()
+    ica.plot_components(
+        picks=np.arange(n),
+        axes=axes[:n],
+        show=False,
+        colorbar=False,
+        contours=0,
+        res=48,
+    )
+    for k, ax in enumerate(axes):
+        if k >= n:
+            ax.set_axis_off()
+            continue
+        label = classes[predicted[k]]
+        color = LABEL_COLORS.get(label, "#7f7f7f")
+        ax.set_title(
+            f"ICA{k:03d}\n{label} ({proba[k, predicted[k]]:.2f})",
+            color=color,
+            fontsize=9,
+            fontweight="bold",
+        )
+        ax.set_axis_on()
+        ax.set_frame_on(True)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_color(color)
+            spine.set_linewidth(3)
+    present = [c for c in classes if c in {classes[p] for p in predicted}]
+    fig.legend(
+        handles=[Patch(color=LABEL_COLORS.get(c, "#7f7f7f"), label=c) for c in present],
+        loc="outside lower center",
+        ncols=min(len(present), 4),
+        frameon=False,
+    )
+    return fig
+
+
+_SOURCE_SECONDS = 10.0
+
+
+def _sources_figure(inst, ica: ICA, labels: np.ndarray):
+    """Plot the first seconds of every component, in the colour of its label."""
+    from matplotlib.figure import Figure
+
+    sources = ica.get_sources(inst).get_data()
+    if sources.ndim == 3:  # epochs: concatenate in time
+        sources = np.concatenate(list(sources), axis=-1)
+    sfreq = inst.info["sfreq"]
+    sources = sources[:, : int(_SOURCE_SECONDS * sfreq)]
+    sources = sources / (6 * sources.std(axis=1, keepdims=True) + 1e-30)
+    times = np.arange(sources.shape[1]) / sfreq
+    n = len(sources)
+    fig = Figure(figsize=(10, 0.35 * n + 1), layout="constrained")
+    ax = fig.subplots()
+    for k, trace in enumerate(sources):
+        ax.plot(times, trace - k, color=LABEL_COLORS.get(labels[k], "#7f7f7f"), lw=0.6)
+    ax.set(
+        yticks=-np.arange(n),
+        yticklabels=[f"ICA{k:03d} {labels[k]}" for k in range(n)],
+        xlabel="Time (s)",
+        xlim=(0, times[-1] if len(times) else 1),
+        ylim=(-n, 1),
+    )
+    return fig
+
+
+@verbose
+@fill_doc
+def make_report(
+    inst: BaseRaw | BaseEpochs,
+    ica: ICA,
+    proba: np.ndarray,
+    method: str = "iclabel",
+    fname: str | os.PathLike | None = None,
+    *,
+    title: str | None = None,
+    verbose=None,
+) -> Report:
+    """Build an HTML report of labelled ICA components.
+
+    Parameters
+    ----------
+    %(inst)s
+    %(ica)s
+    proba : ndarray of shape (n_components, n_classes)
+        The probabilities returned by the labelling method (7 ICLabel or 4
+        MEGNet classes, in the order of
+        :data:`mne_icalabel.config.ICALABEL_METHODS_NUMERICAL_TO_STRING`).
+    method : ``"iclabel"`` | ``"megnet"``
+        The method that produced ``proba``.
+    fname : path-like | None
+        Where to save the report (``.html``); an existing file is replaced.
+        ``None`` does not save it.
+    title : str | None
+        Title of the report; ``None`` uses the recording's file name if known.
+    %(verbose)s
+
+    Returns
+    -------
+    report : mne.Report
+        The report, with a section "Labels" holding the probability table and
+        the grid of component topomaps coloured by predicted label, and a
+        section "Components" with the time courses of the components.
+    """
+    import mne
+
+    _check_option("method", method, ("iclabel", "megnet"))
+    proba = np.asarray(proba)
+    n_classes = len(_class_names(method))
+    if proba.shape != (ica.n_components_, n_classes):
+        raise ValueError(
+            f"proba must have shape ({ica.n_components_}, {n_classes}) for "
+            f"{method} and this ICA, got {proba.shape}."
+        )
+    _validate_type(title, (str, None), "title")
+    if title is None:
+        filenames = getattr(inst, "filenames", None) or [None]
+        title = Path(filenames[0]).name if filenames[0] else "ICA labels"
+    report = mne.Report(title=title, verbose=False)
+    labels = np.array(_class_names(method))[np.argmax(proba, axis=1)]
+    counts = ", ".join(
+        f"{name}: {int(np.sum(labels == name))}"
+        for name in _class_names(method)
+        if np.any(labels == name)
+    )
+    from .ica import describe_ica
+
+    summary = (
+        f"<p>{html.escape(describe_ica(ica))}, labelled with "
+        f"{'ICLabel' if method == 'iclabel' else 'MEGNet'}. {html.escape(counts)}.</p>"
+    )
+    report.add_html(
+        summary + _probability_table(proba, method),
+        title="Probabilities",
+        section="Labels",
+    )
+    fig = _topomap_grid(ica, proba, method)
+    report.add_figure(
+        fig,
+        title="Topographies",
+        caption="Component topomaps; title and frame in the colour of the label.",
+        section="Labels",
+    )
+    report.add_figure(
+        _sources_figure(inst, ica, labels),
+        title="Time courses",
+        caption=f"The first {_SOURCE_SECONDS:g} s of each component.",
+        section="Components",
+    )
+    if fname is not None:
+        fname = Path(fname)
+        fname.parent.mkdir(parents=True, exist_ok=True)
+        report.save(fname, open_browser=False, overwrite=True, verbose=False)
+        logger.info(f"Wrote the report {fname}")
+    return report

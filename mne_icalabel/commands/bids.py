@@ -1,0 +1,126 @@
+"""``mne-icalabel bids``: label every recording of a BIDS dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import make_subparser
+
+_EXAMPLES = """  mne-icalabel bids ~/data/ds004584
+  mne-icalabel bids ~/data/ds004584 --subject 01 02 --task rest --n-jobs 4
+  mne-icalabel bids ~/data/ds000248 --datatype meg --overwrite
+  mne-icalabel bids ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786"""
+
+
+def add_parser(subparsers, name: str):
+    """Register the ``bids`` subcommand."""
+    parser = make_subparser(
+        subparsers,
+        name,
+        "label all recordings of a BIDS dataset (parallel, resumable)",
+        "Find the recordings with mne-bids, reuse an ICA saved by another "
+        "pipeline in derivatives/ (<recording>_*ica.fif) or fit one, label it, write "
+        "derivatives/mne-icalabel/sub-*/[ses-*/]<datatype>/*_components.tsv "
+        "with JSON sidecars, one HTML report per recording, a "
+        "dataset_description.json and summary.tsv (one row per recording, "
+        "including failures). Recordings already labelled are skipped unless "
+        "--overwrite is given.",
+        _EXAMPLES,
+    )
+    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
+    for entity in ("subject", "session", "task", "run"):
+        parser.add_argument(
+            f"--{entity}",
+            nargs="+",
+            metavar=entity.upper(),
+            help=f"only these {entity} labels (default: all)",
+        )
+    parser.add_argument(
+        "--datatype", choices=("eeg", "meg"), default="eeg", help="(default: eeg)"
+    )
+    parser.add_argument(
+        "--method",
+        choices=("iclabel", "megnet"),
+        help="labelling method (default: iclabel for eeg, megnet for meg)",
+    )
+    parser.add_argument(
+        "--n-components", type=int, help="components of fitted ICAs (default: 20)"
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="recordings labelled at once on this machine (default: 1; -1: all cores)",
+    )
+    parser.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run on this Dask distributed scheduler (e.g. tcp://host:8786)",
+    )
+    resume = parser.add_mutually_exclusive_group()
+    resume.add_argument(
+        "--skip-existing",
+        dest="overwrite",
+        action="store_false",
+        help="skip recordings already labelled (default)",
+    )
+    resume.add_argument(
+        "--overwrite",
+        dest="overwrite",
+        action="store_true",
+        help="label every recording again",
+    )
+    parser.set_defaults(overwrite=False)
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not write HTML reports"
+    )
+    return parser
+
+
+def run(args) -> int:
+    """Label the dataset and print a summary."""
+    import time
+
+    import mne
+
+    from ..batch.bids import PIPELINE, label_bids_dataset
+
+    if not args.bids_root.is_dir():
+        raise FileNotFoundError(f"No such folder: {args.bids_root}")
+    start = time.perf_counter()
+    # the progress bar is shown at MNE's INFO level
+    with mne.utils.use_log_level("INFO" if args.verbose else "WARNING"):
+        summary = label_bids_dataset(
+            args.bids_root,
+            subjects=args.subject,
+            sessions=args.session,
+            tasks=args.task,
+            runs=args.run,
+            datatype=args.datatype,
+            method=args.method,
+            n_components=args.n_components,
+            n_jobs=args.n_jobs,
+            dask_scheduler=args.dask_scheduler,
+            overwrite=args.overwrite,
+            report=not args.no_report,
+        )
+    elapsed = time.perf_counter() - start
+    counts = summary["status"].value_counts()
+    n_done, n_failed = counts.get("labelled", 0), counts.get("failed", 0)
+    deriv = args.bids_root / "derivatives" / PIPELINE
+    print(
+        f"{len(summary)} recording(s): {n_done} labelled, "
+        f"{counts.get('skipped', 0)} skipped (already labelled), {n_failed} failed "
+        f"in {elapsed:.1f} s"
+        + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
+    )
+    for _, row in summary[summary["status"] == "failed"].iterrows():
+        print(f"  failed: {row['recording']}: {row['error']}")
+    print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
+    if n_failed:
+        raise RuntimeError(
+            f"{n_failed} of {len(summary)} recording(s) failed; see "
+            f"{deriv / 'summary.tsv'}"
+        )
+    return 0

@@ -1,0 +1,127 @@
+"""``mne-icalabel label``: label the ICA components of one recording file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ._common import format_files, format_table, make_subparser
+
+_EXAMPLES = """  mne-icalabel label sub-01_task-rest_eeg.vhdr
+  mne-icalabel label sub-01_task-rest_eeg.vhdr --ica sub-01_task-rest_ica.fif
+  mne-icalabel label recording.edf --montage standard_1020 --out labels/
+  mne-icalabel label sample_audvis_raw.fif --method megnet"""
+
+_EPOCHS_SUFFIXES = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
+
+
+def add_parser(subparsers, name: str):
+    """Register the ``label`` subcommand."""
+    parser = make_subparser(
+        subparsers,
+        name,
+        "label the ICA components of one recording",
+        "Read a recording (any format MNE reads: Raw or Epochs), prepare it as "
+        "the method expects (ICLabel: 1-100 Hz, average reference; MEGNet: "
+        "250 Hz, 1-100 Hz), fit the ICA the method expects unless --ica is "
+        "given, label the components, print them, and write the component TSV "
+        "(with all class probabilities) and an HTML report.",
+        _EXAMPLES,
+    )
+    parser.add_argument("input", type=Path, help="the recording file")
+    parser.add_argument(
+        "--ica", type=Path, metavar="ICA_FILE", help="a fitted ICA (*_ica.fif)"
+    )
+    parser.add_argument(
+        "--method",
+        choices=("iclabel", "megnet"),
+        help="labelling method (default: iclabel for EEG, megnet for MEG)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="output folder (default: the folder of INPUT)",
+    )
+    parser.add_argument(
+        "--n-components",
+        type=int,
+        help="components of the fitted ICA (default: 20, capped by the rank)",
+    )
+    parser.add_argument(
+        "--montage",
+        metavar="NAME",
+        help="set this standard montage first (e.g. standard_1020)",
+    )
+    parser.add_argument(
+        "--no-report", action="store_true", help="do not write the HTML report"
+    )
+    return parser
+
+
+def _basename(fname: Path) -> str:
+    """File name without extension and without a trailing raw/epo/eeg/meg part."""
+    name = fname.name
+    for ext in (".gz", ".fif", ".vhdr", ".edf", ".bdf", ".set", ".cnt", ".gdf"):
+        name = name.removesuffix(ext)
+    name = name.split(".")[0] or "recording"
+    return re.sub(r"[-_](raw|epo|eeg|meg|ieeg)$", "", name) or name
+
+
+def read_recording(fname: Path):
+    """Read Raw or Epochs from any file MNE reads."""
+    import mne
+
+    if not fname.exists():
+        raise FileNotFoundError(f"No such file: {fname}")
+    if fname.name.endswith(_EPOCHS_SUFFIXES):
+        return mne.read_epochs(fname, preload=True, verbose=False)
+    try:
+        return mne.io.read_raw(fname, preload=True, verbose=False)
+    except Exception as raw_error:
+        try:
+            return mne.read_epochs(fname, preload=True, verbose=False)
+        except Exception:
+            raise RuntimeError(
+                f"MNE could not read {fname} as Raw or Epochs: {raw_error}"
+            ) from raw_error
+
+
+def run(args) -> int:
+    """Label one recording."""
+    import mne
+
+    from ..batch.ica import describe_ica
+    from ..batch.recording import label_recording
+
+    inst = read_recording(args.input)
+    if args.montage:
+        inst.set_montage(args.montage, on_missing="warn")
+    method = args.method
+    if method is None:
+        method = "iclabel" if "eeg" in inst else "megnet"
+    ica = None
+    if args.ica is not None:
+        if not args.ica.is_file():
+            raise FileNotFoundError(f"No such ICA file: {args.ica}")
+        ica = mne.preprocessing.read_ica(args.ica, verbose=False)
+    out = args.out if args.out is not None else args.input.parent
+    result = label_recording(
+        inst,
+        ica,
+        method,
+        out_dir=out,
+        basename=_basename(args.input),
+        n_components=args.n_components,
+        report=not args.no_report,
+    )
+    name = "ICLabel" if method == "iclabel" else "MEGNet"
+    if result["fitted"]:
+        print(f"Fitted {describe_ica(result['ica'])}, as {name} expects.")
+    else:
+        print(f"Using {describe_ica(result['ica'])} from {args.ica}.")
+    print(f"Labels from {name}:\n")
+    print(format_table(result["labels"], result["proba"].max(axis=1)))
+    print("\nWrote:")
+    print(format_files(result["files"]))
+    return 0

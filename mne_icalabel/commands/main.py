@@ -1,0 +1,115 @@
+"""The ``mne-icalabel`` command: one subcommand per module of this folder.
+
+Each subcommand module defines ``add_parser(subparsers)`` and ``run(args) -> int``
+and imports nothing heavy at module level, so that ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from importlib import import_module
+
+# subcommand name -> module of this package
+SUBCOMMANDS = {
+    "demo": "demo",
+    "label": "label",
+    "bids": "bids",
+    "fetch-weights": "fetch_weights",
+}
+
+_EPILOG = """examples:
+  mne-icalabel demo                      label simulated EEG, write a TSV and a report
+  mne-icalabel label sub-01_eeg.vhdr     label one recording
+  mne-icalabel bids ~/data/ds --n-jobs 4 label a whole BIDS dataset
+  mne-icalabel fetch-weights             download the network weights
+
+Run 'mne-icalabel <command> --help' for the options of a command."""
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Print warnings on one line, without the source location."""
+    text = " ".join(str(message).split())
+    print(f"warning: {text}", file=sys.stderr if file is None else file)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser of ``mne-icalabel`` and its subcommands.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The parser; each subcommand stores its module in ``args.module``.
+    """
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="mne-icalabel",
+        description="Label the independent components of EEG (ICLabel) and MEG "
+        "(MEGNet) recordings.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"mne-icalabel {__version__}"
+    )
+    subparsers = parser.add_subparsers(
+        title="commands", dest="command", metavar="<command>"
+    )
+    for name, module_name in SUBCOMMANDS.items():
+        module = import_module(f".{module_name}", __package__)
+        sub = module.add_parser(subparsers, name)
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", help="show MNE's log messages"
+        )
+        sub.add_argument(
+            "--debug",
+            action="store_true",
+            help="show the full traceback when the command fails",
+        )
+        sub.set_defaults(module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``mne-icalabel``.
+
+    Parameters
+    ----------
+    argv : list of str | None
+        The arguments; ``None`` uses ``sys.argv[1:]``.
+
+    Returns
+    -------
+    code : int
+        0 on success, 1 when the command failed, 2 for invalid arguments (from
+        argparse), 130 when interrupted.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    import mne
+
+    show_warning = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        with mne.utils.use_log_level("INFO" if args.verbose else "WARNING"):
+            return int(args.module.run(args) or 0)
+    except KeyboardInterrupt:
+        print("mne-icalabel: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if args.debug:
+            raise
+        message = " ".join(str(error).split()) or type(error).__name__
+        print(f"mne-icalabel {args.command}: error: {message}", file=sys.stderr)
+        return 1
+    finally:
+        warnings.showwarning = show_warning
+
+
+if __name__ == "__main__":
+    sys.exit(main())
