@@ -27,8 +27,9 @@ raw : Raw
 docdict["iclabel_backend"] = """
 backend : None | ``"torch"`` | ``"onnx"`` | ``"numpy"``
     Which implementation of the ICLabel network runs the forward pass. The
-    three give the same probabilities (within 1e-6). ``None`` uses torch if it
-    is installed, else onnxruntime, else NumPy."""
+    three give the same probabilities up to float32 rounding (about 1e-6).
+    ``None`` uses torch if it is installed, else onnxruntime, else NumPy.
+    ``"pytorch"`` is accepted as an alias of ``"torch"``."""
 
 docdict["megnet_backend"] = """
 backend : None | ``"onnx"`` | ``"torch"``

@@ -394,6 +394,7 @@ def _nan_at(index, value=np.nan):
         ),
         (_with(2, np.full((1, 100, 1, 3), "a")), r"autocorr must be an array of real"),
         (_with(1, np.zeros((1, 100, 1, 3), bool)), r"psds must be an array of real"),
+        (_with(1, [[[[0.0]]], [[[0.0, 1.0]]]]), r"psds cannot be converted"),
         (_nan_at(0), r"images \(shape \(32, 32, 1, 3\)\) contains 1 NaN or infinite"),
         (_nan_at(1, np.inf), r"psds .* contains 1 NaN or infinite"),
         (_nan_at(2, -np.inf), r"autocorr .* contains 1 NaN or infinite"),

@@ -26,7 +26,12 @@ def _check_features(
     arrays = []
     for name, value in zip(_FEATURE_SHAPES, (images, psds, autocorr), strict=True):
         _validate_type(value, "array-like", name)
-        array = np.asarray(value)
+        try:
+            array = np.asarray(value)
+        except ValueError as error:  # e.g. ragged nested lists
+            raise ValueError(
+                f"{name} cannot be converted to an array: {error}"
+            ) from None
         if array.dtype.kind not in "fiu":
             raise ValueError(
                 f"{name} must be an array of real numbers (float32 as returned by "
@@ -152,7 +157,11 @@ def run_iclabel(
     Each component is classified four times (topographic map as is, negated,
     mirrored left/right, mirrored and negated) and the probabilities are
     averaged, as in EEGLAB's ICLabel plugin [1]_. The network is loaded once
-    per process and backend, on first use.
+    per process and backend, on first use. The torch and NumPy backends read
+    the weights file ``ICLabelNet.pt`` (NumPy without importing torch), the
+    onnx backend ``ICLabelNet.onnx``; see
+    :func:`mne_icalabel.datasets.weights.get_weights_path` for where they are
+    looked up. The backends differ by float32 rounding only (about 1e-6).
 
     ``backend="pytorch"`` is accepted as an alias of ``"torch"``: it was the
     (unusable) default of the original mne-icalabel signature.
