@@ -1,0 +1,249 @@
+"""MEGNet features: topomaps pixel-identical to the reference recipe, checks."""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+import mne
+import numpy as np
+import pytest
+from mne.preprocessing import ICA
+
+from mne_icalabel.megnet import get_megnet_features
+from mne_icalabel.megnet._topomaps import (
+    _get_topomaps,
+    _make_head_outlines,
+    _project_sensors,
+)
+from mne_icalabel.megnet.features import _check_line_noise
+
+
+def _reference_topomap(values, pos, outlines):
+    """MEGNET.md §3.5 as written: a new pyplot figure and a PNG per component."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    fig = plt.figure(figsize=(1.3, 1.3), dpi=100, facecolor="black")
+    ax = fig.add_subplot(111)
+    im, _ = mne.viz.plot_topomap(
+        values,
+        pos,
+        sensors=False,
+        outlines=outlines,
+        extrapolate="head",
+        sphere=[0, 0, 0, 1],
+        contours=0,
+        res=120,
+        axes=ax,
+        show=False,
+        cmap="bwr",
+    )
+    im.figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight", pad_inches=0)
+    rgb = np.array(Image.open(buffer).convert("RGB"))
+    plt.close(fig)
+    return rgb
+
+
+def _mag_layout(ica):
+    mags = mne.pick_types(ica.info, meg="mag")
+    xyz = np.array([ica.info["chs"][idx]["loc"][:3] for idx in mags])
+    return xyz, ica.get_components()[mags]
+
+
+def test_projection_puts_hull_on_unit_circle(meg_recording):
+    from scipy.spatial import ConvexHull
+
+    xyz, _ = _mag_layout(meg_recording[1])
+    pos = _project_sensors(xyz)
+    radius = np.linalg.norm(pos, axis=1)
+    hull = ConvexHull(pos).vertices
+    np.testing.assert_allclose(radius[hull], 1, atol=1e-12)
+    assert radius.max() <= 1 + 1e-12 and radius.min() < 0.5
+    outlines = _make_head_outlines(pos)
+    assert list(outlines) == ["head", "mask_pos", "clip_radius", "clip_origin"]
+    np.testing.assert_allclose(outlines["clip_radius"], (1.01, 1.01))
+
+
+def test_topomaps_pixel_identical_to_reference(meg_recording, meg_features):
+    _, ica, _, _ = meg_recording
+    xyz, values = _mag_layout(ica)
+    pos = _project_sensors(xyz)
+    outlines = _make_head_outlines(pos)
+    # an all-positive map uses the [0, max] colour range
+    values = np.column_stack([values, np.abs(values[:, 0])])
+    fast = _get_topomaps(xyz, values)
+    reference = np.stack(
+        [
+            _reference_topomap(values[:, k], pos, outlines)
+            for k in range(values.shape[1])
+        ]
+    )
+    assert fast.shape == reference.shape == (21, 120, 120, 3)
+    assert fast.dtype == np.uint8
+    diff = np.abs(fast.astype(int) - reference).max()
+    assert diff == 0, f"max abs pixel difference {diff}"
+    np.testing.assert_array_equal(meg_features[1], fast[:20])
+    # black outside the head disc, coloured inside
+    assert (fast[:, :3, :3] == 0).all()
+    assert (fast[:, 55:65, 55:65].sum(axis=-1) > 0).all()
+
+
+def test_topomaps_in_threads(meg_recording, meg_features):
+    xyz, values = _mag_layout(meg_recording[1])
+    with ThreadPoolExecutor(2) as pool:
+        parts = list(
+            pool.map(lambda k: _get_topomaps(xyz, values[:, k : k + 3]), (0, 3))
+        )
+    np.testing.assert_array_equal(np.concatenate(parts), meg_features[1][:6])
+
+
+def test_features(meg_recording, meg_features):
+    raw, ica, _, _ = meg_recording
+    time_series, topomaps = meg_features
+    assert time_series.dtype == np.float64
+    assert time_series.shape == (20, raw.n_times)
+    np.testing.assert_array_equal(time_series, ica.get_sources(raw).get_data())
+    assert topomaps.shape == (20, 120, 120, 3) and topomaps.dtype == np.uint8
+
+
+def _state(raw, ica):
+    return raw.get_data().copy(), ica.get_components().copy(), dict(ica.labels_)
+
+
+def _assert_unchanged(raw, ica, state):
+    data, components, labels = state
+    np.testing.assert_array_equal(raw.get_data(), data)
+    np.testing.assert_array_equal(ica.get_components(), components)
+    assert ica.labels_ == labels
+
+
+def test_bad_inputs(meg_recording):
+    raw, ica, _, _ = meg_recording
+    state = _state(raw, ica)
+
+    epochs = mne.make_fixed_length_epochs(raw, duration=10.0, verbose=False)
+    with pytest.raises(TypeError, match="MEGNet needs continuous data"):
+        get_megnet_features(epochs, ica)
+    with pytest.raises(TypeError, match="raw must be an instance of Raw"):
+        get_megnet_features(raw.get_data(), ica)
+    with pytest.raises(TypeError, match="ica must be an instance of ICA"):
+        get_megnet_features(raw, "ica")
+    with pytest.raises(RuntimeError, match="The provided ICA instance was not fitted"):
+        get_megnet_features(raw, ICA(n_components=20))
+
+    eeg = mne.io.RawArray(
+        np.zeros((3, 15000)), mne.create_info(3, 250.0, "eeg"), verbose=False
+    )
+    with pytest.raises(RuntimeError, match="Could not find MEG channels"):
+        get_megnet_features(eeg, ica)
+
+    short = raw.copy().crop(0, 50.0, include_tmax=False)
+    with pytest.raises(
+        RuntimeError, match=r"^The provided raw instance has 12500 points\..*60 s"
+    ):
+        get_megnet_features(short, ica)
+
+    dropped = raw.copy().drop_channels(raw.ch_names[:2])
+    with pytest.raises(ValueError, match="missing from the instance"):
+        get_megnet_features(dropped, ica)
+
+    nan = raw.copy()
+    nan._data[5, 100:110] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        get_megnet_features(nan, ica)
+    _assert_unchanged(raw, ica, state)
+
+
+def test_ica_without_magnetometers(meg_recording):
+    raw, ica, _, _ = meg_recording
+    grads = ica.copy()
+    with grads.info._unlock():  # pretend the ICA was fitted on gradiometers
+        for ch in grads.info["chs"]:
+            ch["coil_type"] = mne.io.constants.FIFF.FIFFV_COIL_VV_PLANAR_T1
+            ch["unit"] = mne.io.constants.FIFF.FIFF_UNIT_T_M
+    with pytest.raises(RuntimeError, match="from the magnetometers"):
+        get_megnet_features(raw, grads)
+
+
+def _warning_messages(record):
+    return " | ".join(str(w.message) for w in record)
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ("sfreq", "not sampled at 250 Hz"),
+        ("highpass", "not filtered between 1 and 100 Hz"),
+        ("line", "Line noise detected at 60 Hz"),
+    ],
+)
+def test_warnings_on_recording(meg_recording, change, fragment):
+    raw, ica, _, _ = meg_recording
+    raw = raw.copy()
+    if change == "sfreq":
+        with raw.info._unlock():
+            raw.info["sfreq"] = 300.0
+    elif change == "highpass":
+        with raw.info._unlock():
+            raw.info["highpass"] = 0.5
+    else:
+        # The reference rule compares one Welch bin (n_fft=2048, 0.122 Hz apart
+        # at 250 Hz) with its neighbours: a sine midway between two bins, as
+        # exactly 60 Hz is, splits its power and is not detected. Put the line
+        # on the bin closest to 60 Hz.
+        line = round(60 / (250 / 2048)) * 250 / 2048
+        mags = mne.pick_types(raw.info, meg="mag")
+        raw._data[mags] += 1e-11 * np.sin(2 * np.pi * line * raw.times)
+    with pytest.warns(RuntimeWarning) as record:
+        get_megnet_features(raw, ica)
+    assert len(record) == 1, _warning_messages(record)
+    assert fragment in _warning_messages(record)
+
+
+def test_warnings_on_ica(meg_recording):
+    raw, _, _, _ = meg_recording
+    pytest.importorskip("picard")
+    ica = ICA(n_components=5, method="picard", random_state=0, max_iter=500)
+    ica.fit(raw.copy().crop(0, 30), picks="mag", verbose=False)
+    n = ica.n_components_
+    assert n != 20
+    with pytest.warns(RuntimeWarning) as record:
+        get_megnet_features(raw, ica)
+    messages = _warning_messages(record)
+    assert len(record) == 2, messages
+    assert "The provided ICA instance was fitted with 'picard'" in messages
+    assert f"The provided ICA instance has {n} components" in messages
+
+
+@pytest.fixture(scope="module")
+def two_sines():
+    """Two mag channels, 2 s at 1000 Hz: sines at (10, 30) Hz and (30, 80) Hz."""
+    times = np.arange(2000) / 1000.0
+
+    def sines(*freqs):
+        return sum(np.sin(2 * np.pi * f * times) for f in freqs)
+
+    data = np.stack([sines(10, 30), sines(30, 80)]) * 1e-12
+    info = mne.create_info(["MAG1", "MAG2"], 1000.0, "mag")
+    return mne.io.RawArray(data, info, verbose=False)
+
+
+@pytest.mark.parametrize(
+    ("line_freq", "expected"),
+    [(None, False), (50.0, False), (10.0, True), (30.0, True), (80.0, True)],
+)
+def test_check_line_noise_reference(two_sines, line_freq, expected):
+    raw = two_sines.copy()
+    with raw.info._unlock():
+        raw.info["line_freq"] = line_freq
+    assert _check_line_noise(raw) is expected
+
+
+def test_check_line_noise_low_sfreq(two_sines):
+    raw = two_sines.copy()
+    with raw.info._unlock():
+        raw.info["line_freq"] = 300.0
+    with pytest.warns(RuntimeWarning, match="too low to detect line noise"):
+        assert _check_line_noise(raw) is False
