@@ -398,6 +398,7 @@ def _nan_at(index, value=np.nan):
         (_nan_at(0), r"images \(shape \(32, 32, 1, 3\)\) contains 1 NaN or infinite"),
         (_nan_at(1, np.inf), r"psds .* contains 1 NaN or infinite"),
         (_nan_at(2, -np.inf), r"autocorr .* contains 1 NaN or infinite"),
+        (_with(0, np.full((32, 32, 1, 3), 1e39)), r"images .* contains 3072 NaN"),
     ],
 )
 def test_invalid_features(features, match):

@@ -65,14 +65,17 @@ def _check_features(
             f"At least one component is needed, got images of shape "
             f"{arrays[0].shape} (n_components = 0)."
         )
+    with np.errstate(over="ignore"):  # overflow to inf is reported below
+        arrays = [np.asarray(array, dtype=np.float32) for array in arrays]
     for name, array in zip(_FEATURE_SHAPES, arrays, strict=True):
+        # after the cast, so that float64 values beyond float32 range count too
         n_bad = array.size - np.count_nonzero(np.isfinite(array))
         if n_bad:
             raise ValueError(
                 f"{name} (shape {array.shape}) contains {n_bad} NaN or infinite "
-                "value(s); the features must be finite."
+                "value(s) in float32; the features must be finite."
             )
-    return tuple(np.asarray(array, dtype=np.float32) for array in arrays)
+    return tuple(arrays)
 
 
 def _format_input(
