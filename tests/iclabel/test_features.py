@@ -19,7 +19,11 @@ from mne_icalabel.iclabel.features._psd import (
     _eeg_rpsd_compute_psdmed,
     _eeg_rpsd_constants,
 )
-from mne_icalabel.iclabel.features._topomap import _eeg_topoplot, _topoplot
+from mne_icalabel.iclabel.features._topomap import (
+    _eeg_topoplot,
+    _Geometry,
+    _topoplot,
+)
 
 CH_NAMES = [
     "Fp1", "Fp2", "AF3", "AF4", "F7", "F3", "Fz", "F4", "F8", "FC5", "FC1",
@@ -512,6 +516,12 @@ def test_topomap_squeeze_quirk():
     # components >= 1 == a call on the radii squeezed once (plotrad = 1 -> 0.5)
     z_second = _topoplot(values[:, :1], rd_low * 0.5, th)[..., 0]
     assert_allclose(z[..., 1], z_second, rtol=1e-9, atol=1e-10, equal_nan=True)
+    # asymmetric grid: the head mask is tested on the untransposed meshgrid
+    geometry = _Geometry.squeeze(rd_low, th)
+    assert not np.array_equal(geometry.xi, geometry.yi)
+    outside = np.hypot(geometry.xi[None, :], geometry.yi[:, None]) > 0.5
+    assert_array_equal(np.isnan(z[..., 0]), outside)
+    assert not np.array_equal(outside, outside.T)
     # the grid extends beyond the head; feature maps are finite and normalised
     topo = _eeg_topoplot(values, rd_low[None], np.degrees(th)[None])
     assert topo.shape == (32, 32, 1, 3)
