@@ -1,0 +1,105 @@
+"""Sphinx configuration of the mne-icalabel documentation."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+from docutils import nodes
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import mne_icalabel  # noqa: E402
+from mne_icalabel.commands.main import SUBCOMMANDS, build_parser  # noqa: E402
+
+project = "mne-icalabel"
+author = "mne_icalabel developers"
+copyright = "the mne_icalabel developers"  # noqa: A001
+release = mne_icalabel.__version__
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+]
+templates_path = []
+exclude_patterns = ["_build", "generated/cli"]
+source_suffix = {".rst": "restructuredtext"}
+root_doc = "index"
+default_role = "py:obj"
+
+autosummary_generate = True
+autodoc_typehints = "none"  # the types are in the numpydoc sections
+autodoc_default_options = {"members": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+html_theme = "pydata_sphinx_theme"
+html_title = f"mne-icalabel {release}"
+html_theme_options = {
+    "github_url": "https://github.com/mne-tools/mne-icalabel",
+    "navigation_with_keys": False,
+}
+html_static_path = []
+
+
+def _online(host: str = "docs.python.org") -> bool:
+    """Tell whether the inventories of other projects can be downloaded."""
+    if os.environ.get("MNE_ICALABEL_DOC_OFFLINE"):
+        return False
+    try:
+        socket.create_connection((host, 443), timeout=3).close()
+    except OSError:
+        return False
+    return True
+
+
+# Cross-references to other projects need their inventories, which are
+# downloaded. Offline (e.g. on a cluster), they are rendered as plain text.
+_INVENTORIES = {
+    "python": ("https://docs.python.org/3", None),
+    "numpy": ("https://numpy.org/doc/stable", None),
+    "mne": ("https://mne.tools/stable", None),
+    "mne_bids": ("https://mne.tools/mne-bids/stable", None),
+    "pandas": ("https://pandas.pydata.org/docs", None),
+    "joblib": ("https://joblib.readthedocs.io/en/stable", None),
+    "distributed": ("https://distributed.dask.org/en/stable", None),
+}
+intersphinx_mapping = _INVENTORIES if _online() else {}
+
+
+def _offline_reference(app, env, node, contnode):
+    """Render a reference to another project as text when offline."""
+    if intersphinx_mapping:
+        return None
+    target = node.get("reftarget", "")
+    prefix = target.split(":", 1)[0]
+    if ":" in target and prefix in _INVENTORIES:
+        return nodes.inline("", contnode.astext())
+    return None
+
+
+def _write_cli_help(app):
+    """Write the ``--help`` text of every command, included by cli.rst."""
+    folder = HERE / "generated" / "cli"
+    folder.mkdir(parents=True, exist_ok=True)
+    parser = build_parser()
+    (folder / "main.txt").write_text(parser.format_help(), encoding="utf-8")
+    actions = [a for a in parser._actions if a.dest == "command"]
+    for name in SUBCOMMANDS:
+        text = actions[0].choices[name].format_help()
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+
+
+def setup(app):
+    """Connect the documentation hooks."""
+    app.connect("builder-inited", _write_cli_help)
+    app.connect("missing-reference", _offline_reference)
