@@ -57,9 +57,13 @@ def _same_padding(kernel: int) -> tuple[int, int]:
     return begin, kernel - 1 - begin
 
 
-def _prelu(x: torch.Tensor, neg_alpha: torch.Tensor) -> torch.Tensor:
-    """Keras PReLU as exported: ``relu(x) + N * relu(-x)`` with ``N = -alpha``."""
-    return F.relu(x) + neg_alpha * F.relu(-x)
+def _prelu(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """Keras PReLU: ``x`` where positive, ``alpha * x`` elsewhere.
+
+    The ONNX graph computes ``relu(x) + N * relu(-x)`` with ``N = -alpha``; both
+    give the same floats (negation is exact, adding zero is exact).
+    """
+    return torch.where(x > 0, x, x * alpha)
 
 
 def read_onnx_weights(fname: str) -> dict[str, NDArray[np.float32]]:
@@ -113,7 +117,7 @@ class MEGNet(nn.Module):
             )
             # (H, W, C) channels-last -> (C, H, W)
             self.register_buffer(
-                f"s{k}_n", tensor(f"{prelu}/Neg:0").permute(2, 0, 1).contiguous()
+                f"s{k}_alpha", (-tensor(f"{prelu}/Neg:0")).permute(2, 0, 1).contiguous()
             )
             self.register_buffer(f"s{k}_gamma", tensor(f"{bn}/ReadVariableOp:0"))
             self.register_buffer(f"s{k}_beta", tensor(f"{bn}/ReadVariableOp_1:0"))
@@ -133,13 +137,13 @@ class MEGNet(nn.Module):
             self.register_buffer(f"t{k}_a", tensor(f"const_fold_opt__{shift}"))
             # (T, C) channels-last -> (C, T)
             self.register_buffer(
-                f"t{k}_n", tensor(f"p_re_lu_{7 + k}/Neg:0").T.contiguous()
+                f"t{k}_alpha", (-tensor(f"p_re_lu_{7 + k}/Neg:0")).T.contiguous()
             )
         for k, layer in enumerate(_DENSE):
             self.register_buffer(f"d{k}_w", tensor(f"{layer}/MatMul/ReadVariableOp:0"))
             self.register_buffer(f"d{k}_b", tensor(f"{layer}/BiasAdd/ReadVariableOp:0"))
             if k < 3:
-                self.register_buffer(f"d{k}_n", tensor(f"p_re_lu_{13 + k}/Neg:0"))
+                self.register_buffer(f"d{k}_alpha", -tensor(f"p_re_lu_{13 + k}/Neg:0"))
 
     def spatial(self, x: torch.Tensor) -> torch.Tensor:
         """Spatial branch: (B, 120, 120, 3) NHWC topomaps -> (B, 1372)."""
@@ -148,7 +152,7 @@ class MEGNet(nn.Module):
             begin, end = _same_padding(kernel)
             x = F.conv2d(F.pad(x, (begin, end, begin, end)), self.get_buffer(f"s{k}_w"))
             x = x + self.get_buffer(f"s{k}_b")[:, None, None]
-            x = _prelu(x, self.get_buffer(f"s{k}_n"))
+            x = _prelu(x, self.get_buffer(f"s{k}_alpha"))
             x = F.batch_norm(
                 x,
                 self.get_buffer(f"s{k}_mean"),
@@ -164,15 +168,22 @@ class MEGNet(nn.Module):
 
     def temporal(self, x: torch.Tensor) -> torch.Tensor:
         """Temporal branch: (B, 15000) or (B, 15000, 1) chunks -> (B, 44039)."""
-        x = x.reshape(x.shape[0], 1, -1)
+        # 1-D convolutions run as (1 x k) 2-D convolutions in channels-last
+        # memory, which oneDNN computes several times faster than conv1d.
+        x = x.reshape(x.shape[0], 1, 1, -1)
         for k, (_, _, kernel, pool, _, _) in enumerate(_TEMPORAL, start=1):
-            x = F.conv1d(F.pad(x, _same_padding(kernel)), self.get_buffer(f"t{k}_w"))
+            x = F.pad(x, _same_padding(kernel)).contiguous(
+                memory_format=torch.channels_last
+            )
+            x = F.conv2d(x, self.get_buffer(f"t{k}_w")[:, :, None])[:, :, 0]
             x = x + self.get_buffer(f"t{k}_b")
             # Batch normalisation folded by tf2onnx into x * M + A.
             x = x * self.get_buffer(f"t{k}_m") + self.get_buffer(f"t{k}_a")
-            x = _prelu(x, self.get_buffer(f"t{k}_n"))
+            x = _prelu(x, self.get_buffer(f"t{k}_alpha"))
             if pool:
                 x = F.max_pool1d(x, 2)
+            x = x[:, :, None]
+        x = x[:, :, 0]
         return x.permute(0, 2, 1).reshape(x.shape[0], -1)
 
     def dense_spatial(self, features: torch.Tensor) -> torch.Tensor:
@@ -185,9 +196,9 @@ class MEGNet(nn.Module):
 
     def logits(self, dense0: torch.Tensor) -> torch.Tensor:
         """From the first dense layer without bias, (B, 117), to logits (B, 4)."""
-        x = _prelu(dense0 + self.d0_b, self.d0_n)
-        x = _prelu(x @ self.d1_w + self.d1_b, self.d1_n)
-        x = _prelu(x @ self.d2_w + self.d2_b, self.d2_n)
+        x = _prelu(dense0 + self.d0_b, self.d0_alpha)
+        x = _prelu(x @ self.d1_w + self.d1_b, self.d1_alpha)
+        x = _prelu(x @ self.d2_w + self.d2_b, self.d2_alpha)
         return x @ self.d3_w + self.d3_b
 
     def head(self, dense0: torch.Tensor) -> torch.Tensor:
