@@ -15,7 +15,7 @@ from mne import BaseEpochs
 from mne.io import BaseRaw
 from mne.preprocessing import ICA
 from mne.utils import _validate_type, logger
-from qtpy.QtCore import Qt
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QFont, QKeySequence, QShortcut
 from qtpy.QtWidgets import (
     QApplication,
@@ -89,6 +89,19 @@ class _Canvas(FigureCanvasQTAgg):
     def __init__(self, figure: Figure) -> None:
         super().__init__(figure)
         self._relayout = True
+        # matplotlib's draw_idle posts a callback that outlives the widget: a
+        # child timer dies with the canvas instead
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setSingleShot(True)
+        self._idle_timer.setInterval(0)
+        self._idle_timer.timeout.connect(self._draw_if_visible)
+
+    def draw_idle(self) -> None:
+        self._idle_timer.start()
+
+    def _draw_if_visible(self) -> None:
+        if self.width() > 0 and self.height() > 0:
+            self.draw()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._relayout = True

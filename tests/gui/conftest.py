@@ -22,7 +22,9 @@ def _mixed_sources(n_channels: int, n_times: int, sfreq: float, seed: int):
 def _fit_ica(inst):
     from mne.preprocessing import ICA
 
-    ica = ICA(n_components=_N_COMPONENTS, method="fastica", max_iter=1000)
+    ica = ICA(
+        n_components=_N_COMPONENTS, method="fastica", max_iter=1000, random_state=0
+    )
     ica.fit(inst, verbose=False)
     return ica
 

@@ -144,7 +144,7 @@ def test_epochs_and_auto_advance(qtbot, eeg_epochs, eeg_ica):
     window.select_component(3)
     np.testing.assert_allclose(window._epochs_im.get_array(), sources[:, 3], rtol=1e-5)
     np.testing.assert_allclose(
-        window._erp_line.get_ydata(), sources[:, 3].mean(0), rtol=1e-4
+        window._erp_line.get_ydata(), sources[:, 3].mean(0), rtol=1e-4, atol=1e-6
     )
     qtbot.keyClick(window.list_components, Qt.Key.Key_A)
     assert window.checkbox_advance.isChecked() and window.auto_advance
