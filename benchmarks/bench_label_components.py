@@ -1,0 +1,324 @@
+"""Benchmark ``label_components`` against mne-icalabel 0.10.0 from PyPI.
+
+Simulates the recordings once (cached in ``benchmarks/.cache``), then times
+``mne_icalabel.label_components`` in fresh processes of both interpreters,
+alternating ours / upstream, and compares the probabilities.
+
+Examples
+--------
+    python benchmarks/bench_label_components.py setup      # upstream venv only
+    python benchmarks/bench_label_components.py iclabel    # both EEG cases
+    python benchmarks/bench_label_components.py megnet --upstream-repeats 1
+    python benchmarks/bench_label_components.py all --repeats 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+from _cases import CASES, ensure_case
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_VENV = HERE / ".venv-upstream"
+DEFAULT_CACHE = HERE / ".cache"
+DEFAULT_RESULTS = HERE / "results"
+SHARED_WEIGHTS = HERE.parents[1] / "shared" / "data" / "weights"
+UPSTREAM_VERSION = "0.10.0"
+# The CPU wheel (found through pip's find-links): an unpinned torch pulls CUDA.
+TORCH_PIN = "torch==2.13.0"
+# What each case must reach: (min speed-up, max |dp|, argmax must agree).
+TARGETS = {
+    "iclabel-64ch-5min": (None, 2e-5, False),
+    "iclabel-128ch-10min": (10.0, 2e-5, False),
+    "megnet-306ch-5min": (6.0, 1e-3, True),
+}
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def setup_upstream(venv: Path) -> Path:
+    """Create ``venv`` with mne-icalabel 0.10.0 and our mne/numpy/scipy versions."""
+    python = _venv_python(venv)
+    if not python.exists():
+        print(f"Creating {venv}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pins = [f"mne-icalabel=={UPSTREAM_VERSION}", TORCH_PIN, "onnxruntime"]
+    pins += [f"{name}=={version(name)}" for name in ("mne", "numpy", "scipy")]
+    print(f"Installing into {venv}: {' '.join(pins)}", flush=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *pins],
+        check=True,
+        cwd=tempfile.gettempdir(),
+    )
+    return python
+
+
+def _upstream_python(args) -> Path:
+    if args.upstream_python:
+        return Path(args.upstream_python)
+    python = _venv_python(args.venv)
+    if not python.exists():
+        setup_upstream(args.venv)
+    return python
+
+
+def _env(ours: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    if ours and "MNE_ICALABEL_WEIGHTS_PATH" not in env and SHARED_WEIGHTS.is_dir():
+        env["MNE_ICALABEL_WEIGHTS_PATH"] = str(SHARED_WEIGHTS)
+    return env
+
+
+def _run_worker(python, case, paths, out: Path, ours: bool, first: bool, args):
+    cmd = [str(python), "-I", str(HERE / "_worker.py"), "--method", case.method]
+    cmd += ["--raw", str(paths["raw"]), "--ica", str(paths["ica"]), "--out", str(out)]
+    if ours:
+        cmd.append("--ours")
+    if first or args.all_warm:
+        cmd += [] if args.no_warm else ["--warm"]
+        cmd += [] if args.no_split else ["--split"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        cmd,
+        env=_env(ours),
+        cwd=tempfile.gettempdir(),  # never import the package from a work tree
+        capture_output=True,
+        text=True,
+        timeout=args.timeout,
+    )
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"{'ours' if ours else 'upstream'} worker failed on {case.name}:\n"
+            f"{proc.stderr[-4000:]}"
+        )
+    record = json.loads(out.read_text())
+    record["wall_s"] = wall
+    record["stderr_tail"] = proc.stderr[-2000:]
+    return record
+
+
+def _prewarm(python: Path, ours: bool) -> None:
+    """Import the heavy modules once, so the first timed run is not a cold disk."""
+    code = "import mne, mne_icalabel, torch, onnxruntime"
+    subprocess.run(
+        [str(python), "-I", "-c", code],
+        env=_env(ours),
+        cwd=tempfile.gettempdir(),
+        check=True,
+        capture_output=True,
+    )
+
+
+def _median(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def _summarise(case, runs, probas) -> dict:
+    import numpy as np
+
+    ours = [r for r in runs if r["impl"] == "ours"]
+    upstream = [r for r in runs if r["impl"] == "upstream"]
+    p_ours, p_up = probas["ours"][0], probas["upstream"][0]
+    agree = p_ours.argmax(axis=1) == p_up.argmax(axis=1)
+    sorted_up = np.sort(p_up, axis=1)
+    summary = {
+        "ours_median_s": _median([r["call_s"] for r in ours]),
+        "upstream_median_s": _median([r["call_s"] for r in upstream]),
+        "ours_cpu_median_s": _median([r["call_cpu_s"] for r in ours]),
+        "upstream_cpu_median_s": _median([r["call_cpu_s"] for r in upstream]),
+        "ours_calls_s": [r["call_s"] for r in ours],
+        "upstream_calls_s": [r["call_s"] for r in upstream],
+        "ours_peak_mb": _median([r["memory"]["peak_mb"] for r in ours]),
+        "upstream_peak_mb": _median([r["memory"]["peak_mb"] for r in upstream]),
+        "ours_growth_mb": _median([r["memory"]["growth_mb"] for r in ours]),
+        "upstream_growth_mb": _median([r["memory"]["growth_mb"] for r in upstream]),
+        "max_abs_dp": float(np.abs(p_ours - p_up).max()),
+        "argmax_agree": int(agree.sum()),
+        "n_components": int(agree.size),
+        "disagreeing_components": np.flatnonzero(~agree).tolist(),
+        # margin between the two best upstream classes, where argmax disagrees
+        "upstream_margin_where_disagree": (
+            (sorted_up[:, -1] - sorted_up[:, -2])[~agree].tolist()
+        ),
+        "ours_repeat_max_dp": max(
+            float(np.abs(p - p_ours).max()) for p in probas["ours"]
+        ),
+        "upstream_repeat_max_dp": max(
+            float(np.abs(p - p_up).max()) for p in probas["upstream"]
+        ),
+    }
+    summary["ratio"] = summary["upstream_median_s"] / summary["ours_median_s"]
+    summary["cpu_ratio"] = (
+        summary["upstream_cpu_median_s"] / summary["ours_cpu_median_s"]
+    )
+    for impl, rs in (("ours", ours), ("upstream", upstream)):
+        splits = [r["split_s"] for r in rs if "split_s" in r]
+        if splits:
+            summary[f"{impl}_split_s"] = splits[0]
+        warm = [r["warm_call_s"] for r in rs if "warm_call_s" in r]
+        if warm:
+            summary[f"{impl}_warm_s"] = _median(warm)
+        summary[f"{impl}_import_s"] = _median([r["import_s"] for r in rs])
+    speed, tol, need_argmax = TARGETS.get(case.name, (None, None, False))
+    checks = {}
+    if speed is not None:
+        checks[f"speed-up >= {speed:g}x"] = summary["ratio"] >= speed
+        checks["peak memory <= upstream"] = (
+            summary["ours_peak_mb"] <= summary["upstream_peak_mb"]
+        )
+    if tol is not None:
+        checks[f"max |dp| <= {tol:g}"] = summary["max_abs_dp"] <= tol
+    if need_argmax:
+        checks["same argmax"] = bool(agree.all())
+    summary["checks"] = checks
+    return summary
+
+
+def run_case(case, upstream_python: Path, args, out_dir: Path) -> dict:
+    import numpy as np
+
+    paths = ensure_case(case, args.cache)
+    repeats = {"ours": args.repeats, "upstream": args.upstream_repeats or args.repeats}
+    interpreters = {"ours": Path(sys.executable), "upstream": upstream_python}
+    runs, probas = [], {"ours": [], "upstream": []}
+    for i in range(max(repeats.values())):
+        for impl in ("ours", "upstream"):
+            if i >= repeats[impl]:
+                continue
+            out = out_dir / f"{case.name}-{impl}-r{i}.json"
+            record = _run_worker(
+                interpreters[impl], case, paths, out, impl == "ours", i == 0, args
+            )
+            record.update(impl=impl, repeat=i)
+            runs.append(record)
+            probas[impl].append(np.load(out.with_suffix(".npy")))
+            print(
+                f"  {case.name:<20} {impl:<8} r{i}: call {record['call_s']:7.2f} s "
+                f"(cpu {record['call_cpu_s']:6.2f} s), "
+                f"peak {record['memory']['peak_mb']:7.0f} MB "
+                f"(+{record['memory']['growth_mb']:.0f})",
+                flush=True,
+            )
+    return {"runs": runs, "summary": _summarise(case, runs, probas)}
+
+
+def _print_table(results: dict) -> None:
+    header = (
+        f"{'case':<20} {'ours s':>7} {'upstr s':>8} {'ratio':>6} {'cpu ratio':>9} "
+        f"{'peak MB ours/upstr':>19} {'max|dp|':>9} {'argmax':>7}"
+    )
+    print("\n" + header + "\n" + "-" * len(header))
+    for name, res in results.items():
+        s = res["summary"]
+        peak = f"{s['ours_peak_mb']:.0f}/{s['upstream_peak_mb']:.0f}"
+        print(
+            f"{name:<20} {s['ours_median_s']:7.2f} {s['upstream_median_s']:8.2f} "
+            f"{s['ratio']:6.1f} {s['cpu_ratio']:9.1f} {peak:>19} "
+            f"{s['max_abs_dp']:9.2e} "
+            f"{s['argmax_agree']:>3}/{s['n_components']:<3}"
+        )
+    print()
+    for name, res in results.items():
+        s = res["summary"]
+        for impl in ("ours", "upstream"):
+            if f"{impl}_split_s" in s:
+                parts = ", ".join(
+                    f"{k} {v:.2f}" for k, v in s[f"{impl}_split_s"].items()
+                )
+                warm = s.get(f"{impl}_warm_s")
+                warm = f"; warm call {warm:.2f} s" if warm is not None else ""
+                print(f"{name:<20} {impl:<8} split (s, warm): {parts}{warm}")
+        for check, ok in s["checks"].items():
+            print(f"{name:<20} target {check}: {'PASS' if ok else 'FAIL'}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=__doc__.split("--------\n")[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "what",
+        choices=("iclabel", "megnet", "all", "setup", "simulate", *CASES),
+        help="which cases to run; 'setup' only builds the upstream venv, "
+        "'simulate' only builds the cached recordings",
+    )
+    parser.add_argument("--repeats", "-r", type=int, default=3)
+    parser.add_argument(
+        "--upstream-repeats", type=int, help="repeats of upstream (default: --repeats)"
+    )
+    parser.add_argument("--venv", type=Path, default=DEFAULT_VENV)
+    parser.add_argument(
+        "--upstream-python",
+        default=os.environ.get("MNE_ICALABEL_BENCH_UPSTREAM_PYTHON"),
+        help="interpreter with mne-icalabel 0.10.0 (default: the --venv one)",
+    )
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
+    parser.add_argument("--force-simulate", action="store_true")
+    parser.add_argument("--no-warm", action="store_true", help="skip the warm call")
+    parser.add_argument("--no-split", action="store_true", help="skip stage timings")
+    parser.add_argument(
+        "--all-warm", action="store_true", help="warm call and split in every repeat"
+    )
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    args = parser.parse_args(argv)
+
+    if args.what == "setup":
+        setup_upstream(args.venv)
+        return
+    if args.what in ("iclabel", "megnet"):
+        cases = [c for c in CASES.values() if c.method == args.what]
+    elif args.what in ("all", "simulate"):
+        cases = list(CASES.values())
+    else:
+        cases = [CASES[args.what]]
+    for case in cases:
+        ensure_case(case, args.cache, force=args.force_simulate)
+    if args.what == "simulate":
+        return
+
+    upstream_python = _upstream_python(args)
+    _prewarm(Path(sys.executable), ours=True)
+    _prewarm(upstream_python, ours=False)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out_dir = args.results / f"label_components-{stamp}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for case in cases:
+        results[case.name] = run_case(case, upstream_python, args, out_dir)
+    _print_table(results)
+    report = {
+        "date": stamp,
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "python": sys.version.split()[0],
+        },
+        "ours_python": sys.executable,
+        "upstream_python": str(upstream_python),
+        "repeats": args.repeats,
+        "upstream_repeats": args.upstream_repeats or args.repeats,
+        "cases": results,
+    }
+    fname = args.results / f"label_components-{stamp}.json"
+    fname.write_text(json.dumps(report, indent=2))
+    print(f"Results: {fname}")
+
+
+if __name__ == "__main__":
+    main()
