@@ -216,13 +216,10 @@ def _run_jobs(jobs: list, n_jobs: int, dask_scheduler, desc: str) -> list:
         logger.info(f"Running on the Dask cluster {client.scheduler.address}")
     else:
         config = joblib.parallel_config(backend="loky", n_jobs=n_jobs)
-    results = []
     try:
-        with config, ProgressBar(len(jobs), mesg=desc) as bar:
+        with config:
             parallel = joblib.Parallel(return_as="generator_unordered")
-            for result in parallel(jobs):
-                results.append(result)
-                bar.update(len(results))
+            results = list(ProgressBar(parallel(jobs), max_value=len(jobs), mesg=desc))
     finally:
         if client is not None and client is not dask_scheduler:
             client.close()

@@ -89,8 +89,9 @@ def run(args) -> int:
     if not args.bids_root.is_dir():
         raise FileNotFoundError(f"No such folder: {args.bids_root}")
     start = time.perf_counter()
-    # the progress bar is shown at MNE's INFO level
-    with mne.utils.use_log_level("INFO" if args.verbose else "WARNING"):
+    # the progress bar and the counts are shown at MNE's INFO level; the
+    # recordings themselves are labelled quietly unless --verbose is given
+    with mne.utils.use_log_level("DEBUG" if args.verbose else "INFO"):
         summary = label_bids_dataset(
             args.bids_root,
             subjects=args.subject,
