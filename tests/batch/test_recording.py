@@ -109,3 +109,30 @@ def test_make_report(labelled, tmp_path):
         make_report(inst, ica, proba, "megnet")
     with pytest.raises(ValueError, match="method"):
         make_report(inst, ica, proba, "manual")
+
+
+def test_label_recording_megnet(shared_data, tmp_path):
+    from mne_icalabel.datasets.simulation import simulate_meg_raw
+
+    info = shared_data / "meg" / "sample_audvis_trunc_raw_sss.fif"
+    raw = simulate_meg_raw(info, 61.0, meg="mag", verbose=False)
+    result = label_recording(
+        raw, method="megnet", out_dir=tmp_path, report=False, verbose=False
+    )
+    ica = result["ica"]
+    assert ica.method == "infomax" and ica.n_components_ == 20
+    assert result["proba"].shape == (20, 4) and result["proba"].dtype == np.float64
+    assert {"eye blink", "heart beat"} <= set(result["labels"])
+    blink = result["labels"].index("eye blink")
+    assert ica.labels_["eog"] == [blink]
+    assert sorted(ica.labels_["brain"] + ica.labels_["eog"] + ica.labels_["ecg"]) == (
+        list(range(20))
+    )
+    with open(result["files"]["tsv"], encoding="utf-8") as fid:
+        header = fid.readline().rstrip("\n").split("\t")
+    assert header[-4:] == [
+        "megnet_brain_other",
+        "megnet_eye_blink",
+        "megnet_heart_beat",
+        "megnet_eye_movement",
+    ]
