@@ -118,6 +118,11 @@ def find_recordings(
     return [unique[key] for key in sorted(unique)]
 
 
+def _recording_key(bids_path: BIDSPath) -> str:
+    """Path of the recording's data file relative to the dataset root."""
+    return Path(bids_path.fpath).relative_to(bids_path.root).as_posix()
+
+
 def _output_stem(bids_path: BIDSPath, deriv_root: Path) -> tuple[Path, str]:
     """Folder and basename of the outputs of one recording."""
     root = Path(bids_path.root)
@@ -151,9 +156,7 @@ def _label_one(
     """Label one recording; never raises, returns its summary row."""
     import mne
 
-    row: dict[str, Any] = dict(
-        recording=str(bids_path.fpath.relative_to(bids_path.root))
-    )
+    row: dict[str, Any] = dict(recording=_recording_key(bids_path))
     start = time.perf_counter()
     with (
         warnings.catch_warnings(record=True) as caught,
@@ -185,7 +188,9 @@ def _label_one(
                 counts[label] = counts.get(label, 0) + 1
             row.update(
                 status="labelled",
-                ica="fitted" if existing is None else f"existing: {existing}",
+                ica="fitted"
+                if existing is None
+                else f"existing: {existing.relative_to(bids_path.root).as_posix()}",
                 n_components=len(result["labels"]),
                 labels="; ".join(f"{k}: {v}" for k, v in counts.items()),
                 outputs="; ".join(
@@ -202,8 +207,14 @@ def _label_one(
     return row
 
 
-def _run_jobs(jobs: list, n_jobs: int, dask_scheduler, desc: str) -> list:
-    """Run ``jobs`` (joblib delayed calls) in parallel, with a progress bar."""
+def _run_jobs(
+    jobs: list, keys: list[str], n_jobs: int, dask_scheduler, desc: str
+) -> list[dict]:
+    """Run ``jobs`` (joblib delayed calls) in parallel, with a progress bar.
+
+    ``keys`` are the recordings of the jobs, to report those left unfinished if
+    the parallel backend itself fails.
+    """
     joblib = import_optional_dependency("joblib")
     client = None
     if dask_scheduler is not None:
@@ -216,10 +227,24 @@ def _run_jobs(jobs: list, n_jobs: int, dask_scheduler, desc: str) -> list:
         logger.info(f"Running on the Dask cluster {client.scheduler.address}")
     else:
         config = joblib.parallel_config(backend="loky", n_jobs=n_jobs)
+    results = []
     try:
         with config:
             parallel = joblib.Parallel(return_as="generator_unordered")
-            results = list(ProgressBar(parallel(jobs), max_value=len(jobs), mesg=desc))
+            bar = ProgressBar(parallel(jobs), max_value=len(jobs), mesg=desc)
+            for result in bar:
+                results.append(result)
+    except Exception as error:
+        # a worker died (out of memory, crash in compiled code) or the cluster
+        # went away: the results already received are kept, the others failed
+        message = " ".join(f"{type(error).__name__}: {error}".split())
+        logger.info(f"Parallel processing stopped: {message}")
+        done = {row["recording"] for row in results}
+        results.extend(
+            dict(recording=key, status="failed", error=f"not finished: {message}")
+            for key in keys
+            if key not in done
+        )
     finally:
         if client is not None and client is not dask_scheduler:
             client.close()
@@ -371,7 +396,7 @@ def label_bids_dataset(
     todo = []
     for bids_path in recordings:
         folder, stem = _output_stem(bids_path, deriv_root)
-        key = str(bids_path.fpath.relative_to(bids_root))
+        key = _recording_key(bids_path)
         tsv = folder / f"{stem}_components.tsv"
         if tsv.is_file() and not overwrite:
             rows[key] = dict(
@@ -395,7 +420,9 @@ def label_bids_dataset(
             )
             for bids_path in todo
         ]
-        for row in _run_jobs(jobs, n_jobs, dask_scheduler, f"Labelling ({method})"):
+        keys = [_recording_key(bids_path) for bids_path in todo]
+        desc = f"Labelling ({method})"
+        for row in _run_jobs(jobs, keys, n_jobs, dask_scheduler, desc):
             rows[row["recording"]] = row
     ordered = [rows[key] for key in sorted(rows)]
     _write_summary(ordered, deriv_root / "summary.tsv")

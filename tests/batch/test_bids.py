@@ -127,7 +127,7 @@ def test_existing_ica_and_failure(bids_root):
 
     summary = label_bids_dataset(bids_root, n_components=N_COMPONENTS, report=False)
     assert list(summary["status"]) == ["labelled", "labelled", "failed"]
-    assert summary["ica"][0].startswith("existing: ")
+    assert summary["ica"][0].startswith("existing: derivatives/my-pipeline/sub-01/")
     assert summary["ica"][0].endswith("sub-01_task-rest_run-01_proc-clean_ica.fif")
     assert list(summary["n_components"][:2]) == [7, N_COMPONENTS]
     assert summary["error"][2].split(":")[0].endswith("Error")
@@ -151,3 +151,19 @@ def test_invalid_arguments(bids_root):
         label_bids_dataset(bids_root, method="manual")
     with pytest.raises(TypeError, match="n_jobs"):
         label_bids_dataset(bids_root, n_jobs="2")
+
+
+def test_crashed_worker_reported():
+    """A worker process that dies does not lose the other results."""
+    import os
+
+    from joblib import delayed
+
+    from mne_icalabel.batch.bids import _run_jobs
+
+    jobs = [delayed(dict)(recording="a", status="labelled"), delayed(os._exit)(3)]
+    rows = _run_jobs(jobs, ["a", "b"], 2, None, "test")
+    by_key = {row["recording"]: row for row in rows}
+    assert set(by_key) == {"a", "b"}
+    assert by_key["b"]["status"] == "failed"
+    assert by_key["b"]["error"].startswith("not finished: TerminatedWorkerError")
