@@ -77,7 +77,7 @@ def test_loky_dask_resume(bids_root, tmp_path):
     assert written[0]["recording"] == "sub-01/eeg/sub-01_task-rest_run-01_eeg.vhdr"
 
     with LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
     ) as cluster:
         summary_dask = label_bids_dataset(
             dask_root,
