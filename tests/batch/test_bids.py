@@ -167,3 +167,27 @@ def test_crashed_worker_reported():
     assert set(by_key) == {"a", "b"}
     assert by_key["b"]["status"] == "failed"
     assert by_key["b"]["error"].startswith("not finished: TerminatedWorkerError")
+
+
+def test_output_paths_with_session(tmp_path):
+    from mne_bids import BIDSPath
+
+    from mne_icalabel.batch.bids import _output_stem, _recording_key
+
+    bids_path = BIDSPath(
+        subject="01",
+        session="pre",
+        task="rest",
+        run="02",
+        datatype="eeg",
+        suffix="eeg",
+        extension=".vhdr",
+        root=tmp_path,
+    )
+    deriv = tmp_path / DERIV
+    folder, stem = _output_stem(bids_path, deriv)
+    assert folder == deriv / "sub-01" / "ses-pre" / "eeg"
+    assert stem == "sub-01_ses-pre_task-rest_run-02"
+    assert _recording_key(bids_path) == (
+        "sub-01/ses-pre/eeg/sub-01_ses-pre_task-rest_run-02_eeg.vhdr"
+    )
