@@ -66,8 +66,8 @@ def label_recording(
     inst : Raw | Epochs
         The recording, as read from disk. It is not modified.
     ica : ICA | None
-        A fitted ICA to label. ``None`` fits the ICA the method expects (see
-        :func:`fit_ica`).
+        A fitted ICA to label; a copy is labelled, ``ica`` is not modified.
+        ``None`` fits the ICA the method expects (see :func:`fit_ica`).
     method : ``"iclabel"`` | ``"megnet"``
         The labelling method.
     out_dir : path-like | None
