@@ -177,7 +177,9 @@ def test_numpy_backend_splits_large_batches(monkeypatch, iclabel_path):
     monkeypatch.setattr(numpy_backend.np, "matmul", counting_matmul)
     labels = run_iclabel(*features, backend="numpy")
     monkeypatch.undo()
-    assert calls == [16 * 16] * 8 + [8 * 8] * 8 + [4 * 4] * 8 + [100] * 48
+    # image branch: 3 layers x 8 copies; 1-D branches: 2 x 3 layers x 2
+    # components (the four copies of a component share spectrum and autocorr)
+    assert calls == [16 * 16] * 8 + [8 * 8] * 8 + [4 * 4] * 8 + [100] * 12
     # the same sums, blocked differently by BLAS: float32 rounding only
     assert_allclose(labels, expected, rtol=1e-5, atol=1e-6)
 

@@ -76,10 +76,12 @@ class ICLabelNet(nn.Module):
         ----------
         images : Tensor, shape (B, 1, 32, 32)
             Formatted topographic maps.
-        psds : Tensor, shape (B, 1, 1, 100)
-            Formatted power spectra.
-        autocorr : Tensor, shape (B, 1, 1, 100)
-            Formatted autocorrelations.
+        psds : Tensor, shape (B, 1, 1, 100) or (B // 4, 1, 1, 100)
+            Formatted power spectra. The four copies of a component share its
+            spectrum, so the first ``B // 4`` rows may be given alone: the
+            branch then runs on a quarter of the batch.
+        autocorr : Tensor, shape (B, 1, 1, 100) or (B // 4, 1, 1, 100)
+            Formatted autocorrelations, like ``psds``.
 
         Returns
         -------
@@ -87,12 +89,14 @@ class ICLabelNet(nn.Module):
             Class probabilities averaged over the four augmented copies.
         """
         batch = images.shape[0]
-        # Each 1-D output (B, 1, 1, 100) becomes 100 channels constant over the
-        # 4 x 4 grid of the image branch: y[b, f, i, j] = x[b, f].
-        psds = self.psds_conv(psds).reshape(batch, 100, 1, 1).expand(-1, -1, 4, 4)
-        autocorr = self.autocorr_conv(autocorr).reshape(batch, 100, 1, 1)
-        autocorr = autocorr.expand(-1, -1, 4, 4)
-        x = torch.cat([self.img_conv(images), psds, autocorr], dim=1)
+        # Each 1-D output (b, 1, 1, 100) becomes 100 channels constant over the
+        # 4 x 4 grid of the image branch, y[b, f, i, j] = x[b, f], repeated for
+        # the four copies if only one was given.
+        features = [self.img_conv(images)]
+        for branch, x in ((self.psds_conv, psds), (self.autocorr_conv, autocorr)):
+            x = branch(x).reshape(x.shape[0], 100, 1, 1).expand(-1, -1, 4, 4)
+            features.append(x if x.shape[0] == batch else x.repeat(4, 1, 1, 1))
+        x = torch.cat(features, dim=1)
         proba = self.seq(x).reshape(batch, 7)
         return proba.reshape(4, batch // 4, 7).mean(dim=0)
 
@@ -109,8 +113,11 @@ def run(
     model: ICLabelNet, topo: np.ndarray, psds: np.ndarray, autocorr: np.ndarray
 ) -> np.ndarray:
     """Forward pass of the formatted batch, see ``_backends``."""
+    n_components = topo.shape[0] // 4
     with torch.inference_mode():
         out = model(
-            torch.from_numpy(topo), torch.from_numpy(psds), torch.from_numpy(autocorr)
+            torch.from_numpy(topo),
+            torch.from_numpy(psds[:n_components]),
+            torch.from_numpy(autocorr[:n_components]),
         )
     return out.numpy()
