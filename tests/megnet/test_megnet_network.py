@@ -15,7 +15,7 @@ torch = pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
-def logits_session(weights_dir):
+def logits_model(weights_dir):
     """megnet.onnx with the logits and both flattened branches as extra outputs."""
     model = onnx.load(str(weights_dir / "megnet.onnx"))
     softmax = next(n for n in model.graph.node if n.op_type == "Softmax")
@@ -24,8 +24,14 @@ def logits_session(weights_dir):
         model.graph.output.append(
             onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None)
         )
+    return model
+
+
+@pytest.fixture(scope="module")
+def logits_session(logits_model):
+    """Session of ``logits_model``: proba, logits, spatial and temporal features."""
     return ort.InferenceSession(
-        model.SerializeToString(), providers=["CPUExecutionProvider"]
+        logits_model.SerializeToString(), providers=["CPUExecutionProvider"]
     )
 
 
@@ -63,14 +69,107 @@ def test_runners_agree_on_random_inputs(logits_session):
 
 
 def test_runners_agree_on_real_topomaps(logits_session, meg_recording, meg_features):
+    spatial, temporal = _real_inputs(meg_recording, meg_features)
+    assert _check_agreement(logits_session, spatial, temporal) <= 1e-5
+
+
+def _real_inputs(meg_recording, meg_features):
+    """Topomaps of a few components and their last chunk, float32."""
     _, _, blink, heart = meg_recording
     time_series, topomaps = meg_features
     starts, _ = _vote_weights(time_series.shape[1])
     picks = sorted({blink, heart, 1, 5, 11, 17})
     spatial = topomaps[picks].astype(np.float32)
     temporal = time_series[picks, starts[-1] : starts[-1] + 15000]
-    temporal = temporal.astype(np.float32)
-    assert _check_agreement(logits_session, spatial, temporal) <= 1e-5
+    return spatial, temporal.astype(np.float32)
+
+
+def test_split_graph_equals_whole(
+    logits_model, logits_session, meg_recording, meg_features
+):
+    """Spatial half then temporal + head half = the whole graph, logits included.
+
+    Probabilities of realistic inputs saturate to 0/1 in float32, so the logits
+    (an extra output of the head half) are what is compared.
+    """
+    from mne_icalabel.megnet.network.onnx import _split_graph
+
+    model = onnx.ModelProto()
+    model.CopyFrom(logits_model)
+    del model.graph.output[2:]  # keep proba and logits
+    spatial_model, head_model, features = _split_graph(model)
+    n_nodes = len(spatial_model.graph.node) + len(head_model.graph.node)
+    assert n_nodes == len(logits_model.graph.node)  # each node in one half
+    assert [i.name for i in head_model.graph.input] == [features, "temporal_input"]
+    spatial_session, head_session = (
+        ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
+        for m in (spatial_model, head_model)
+    )
+    rng = np.random.default_rng(3)
+    real = _real_inputs(meg_recording, meg_features)
+    noise = (
+        rng.uniform(0, 255, (2, 120, 120, 3)).astype(np.float32),
+        rng.standard_normal((2, 15000)).astype(np.float32),
+    )
+    for spatial, temporal in (real, noise):
+        temporal = temporal[:, :, None]
+        whole = logits_session.run(
+            None, {"spatial_input": spatial, "temporal_input": temporal}
+        )
+        (fs,) = spatial_session.run(None, {"spatial_input": spatial})
+        proba, logits = head_session.run(
+            None, {features: fs, "temporal_input": temporal}
+        )
+        np.testing.assert_allclose(fs, whole[2], rtol=0, atol=1e-5 * np.abs(fs).max())
+        np.testing.assert_allclose(
+            logits, whole[1], rtol=0, atol=1e-5 * np.abs(logits).max()
+        )
+        np.testing.assert_allclose(proba, whole[0], rtol=0, atol=1e-6)
+
+
+def test_split_runner_equals_whole_runner(meg_recording, meg_features):
+    """Spatial features computed per component, repeated per chunk, any batch."""
+    from mne_icalabel.megnet.network.onnx import OnnxRunner
+
+    fname = megnet_network._weights_fname()
+    spatial, temporal = _real_inputs(meg_recording, meg_features)
+    component = np.array([0, 0, 3, 1, 5, 5, 2, 4, 3])
+    chunks = temporal[component] * np.linspace(0.5, 1.5, component.size)[:, None]
+    chunks = chunks.astype(np.float32)
+    whole = OnnxRunner(fname, split=False).predict(spatial, chunks, component)
+    for batch_size in (2, 32):
+        runner = OnnxRunner(fname, batch_size)
+        assert runner.split
+        got = runner.predict(spatial, chunks, component)
+        np.testing.assert_allclose(got, whole, rtol=0, atol=1e-6)
+        np.testing.assert_array_equal(got.argmax(axis=1), whole.argmax(axis=1))
+
+
+def test_onnx_runner_without_onnx_package(monkeypatch):
+    """Without the onnx package the whole graph runs per chunk, with a note."""
+    from mne.utils import catch_logging
+
+    from mne_icalabel.megnet.network import onnx as onnx_runner
+
+    monkeypatch.setattr(onnx_runner, "has_module", lambda name: name != "onnx")
+    rng = np.random.default_rng(4)
+    spatial = rng.uniform(0, 255, (2, 120, 120, 3)).astype(np.float32)
+    temporal = rng.standard_normal((3, 15000)).astype(np.float32)
+    component = np.array([1, 0, 1])
+    fname = megnet_network._weights_fname()
+    with catch_logging(verbose="info") as log:
+        runner = onnx_runner.OnnxRunner(fname)
+    assert "'onnx' package is missing" in log.getvalue()
+    assert not runner.split and not hasattr(runner, "sessions")
+    monkeypatch.undo()
+    split = onnx_runner.OnnxRunner(fname)
+    assert split.split
+    np.testing.assert_allclose(
+        runner.predict(spatial, temporal, component),
+        split.predict(spatial, temporal, component),
+        rtol=0,
+        atol=1e-6,
+    )
 
 
 def test_torch_spatial_once_and_batching():
@@ -98,7 +197,7 @@ def test_torch_spatial_once_and_batching():
 
 
 def test_runners_are_loaded_once():
-    assert _get_runner("onnx").session is _get_runner("onnx").session
+    assert _get_runner("onnx").sessions is _get_runner("onnx").sessions
     assert _get_runner("torch").network is _get_runner("torch").network
 
 
