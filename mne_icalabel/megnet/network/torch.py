@@ -51,19 +51,43 @@ N_SPATIAL_FEATURES = 7 * 7 * 28
 N_TEMPORAL_FEATURES = 937 * 47
 
 
-def _same_padding(kernel: int) -> tuple[int, int]:
-    """TensorFlow "same" padding: total ``k - 1``, the extra sample at the end."""
-    begin = (kernel - 1) // 2
-    return begin, kernel - 1 - begin
-
-
 def _prelu(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
     """Keras PReLU: ``x`` where positive, ``alpha * x`` elsewhere.
 
-    The ONNX graph computes ``relu(x) + N * relu(-x)`` with ``N = -alpha``; both
-    give the same floats (negation is exact, adding zero is exact).
+    Written as ``max(x, 0) + alpha * min(x, 0)``: the same floats as the ONNX
+    graph's ``relu(x) + N * relu(-x)`` with ``N = -alpha`` (negation is exact,
+    adding zero is exact), in fewer passes over memory than ``where``.
     """
-    return torch.where(x > 0, x, x * alpha)
+    return torch.addcmul(x.clamp(min=0), x.clamp(max=0), alpha)
+
+
+def _conv_same(
+    x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor
+) -> torch.Tensor:
+    """2-D convolution with TensorFlow "same" padding, on NCHW tensors.
+
+    TF pads ``k - 1`` in total, the extra sample at the end (begin
+    ``(k - 1) // 2``). For an even kernel, padding ``k / 2`` on both sides (which
+    oneDNN does without copying the input) gives one output more at the start,
+    which is dropped.
+    """
+    kh, kw = weight.shape[2:]
+    x = F.conv2d(x, weight, bias, padding=(kh // 2, kw // 2))
+    return x[:, :, 1 - kh % 2 :, 1 - kw % 2 :]
+
+
+def _max_pool(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """Max pooling by 2 (stride 2, floor) along ``dim``: the larger of each pair.
+
+    Two strided views and one ``maximum`` are several times faster than
+    ``max_pool*d``, which also computes the indices of the maxima.
+    """
+    index = [slice(None)] * x.dim()
+    end = x.shape[dim] // 2 * 2
+    index[dim] = slice(0, end, 2)
+    even = x[tuple(index)]
+    index[dim] = slice(1, end, 2)
+    return torch.maximum(even, x[tuple(index)])
 
 
 def read_onnx_weights(fname: str) -> dict[str, NDArray[np.float32]]:
@@ -105,40 +129,52 @@ class MEGNet(nn.Module):
         def tensor(name: str) -> torch.Tensor:
             return torch.from_numpy(np.array(weights[name], np.float32))
 
-        self._n_spatial = len(_SPATIAL)
+        # Spatial layers: conv (+ bias) -> PReLU -> BN. The BN is kept as the
+        # affine map ``x * scale + shift`` of inference; it cannot be folded into
+        # the next convolution, whose zero padding would then differ.
         for k in range(1, len(_SPATIAL) + 1):
             bn = "batch_normalization" + ("" if k == 1 else f"_{k - 1}")
             prelu = "p_re_lu" + ("" if k == 1 else f"_{k - 1}")
+            weight = tensor(f"spatial_L{k}/Conv2D/ReadVariableOp:0")
             self.register_buffer(
-                f"s{k}_w", tensor(f"spatial_L{k}/Conv2D/ReadVariableOp:0")
+                f"s{k}_w", weight.contiguous(memory_format=torch.channels_last)
             )
             self.register_buffer(
                 f"s{k}_b", tensor(f"spatial_L{k}/BiasAdd/ReadVariableOp:0")
             )
-            # (H, W, C) channels-last -> (C, H, W)
+            # (H, W, C) channels-last, seen as (C, H, W) with the memory order
+            # of the channels-last activations.
             self.register_buffer(
-                f"s{k}_alpha", (-tensor(f"{prelu}/Neg:0")).permute(2, 0, 1).contiguous()
+                f"s{k}_alpha", (-tensor(f"{prelu}/Neg:0")).permute(2, 0, 1)
             )
-            self.register_buffer(f"s{k}_gamma", tensor(f"{bn}/ReadVariableOp:0"))
-            self.register_buffer(f"s{k}_beta", tensor(f"{bn}/ReadVariableOp_1:0"))
-            self.register_buffer(
-                f"s{k}_mean", tensor(f"{bn}/FusedBatchNormV3/ReadVariableOp:0")
-            )
-            self.register_buffer(
-                f"s{k}_var", tensor(f"{bn}/FusedBatchNormV3/ReadVariableOp_1:0")
-            )
+            gamma = tensor(f"{bn}/ReadVariableOp:0")
+            beta = tensor(f"{bn}/ReadVariableOp_1:0")
+            mean = tensor(f"{bn}/FusedBatchNormV3/ReadVariableOp:0")
+            var = tensor(f"{bn}/FusedBatchNormV3/ReadVariableOp_1:0")
+            scale = gamma / torch.sqrt(var + _EPS)
+            self.register_buffer(f"s{k}_scale", scale[:, None, None])
+            self.register_buffer(f"s{k}_shift", (beta - mean * scale)[:, None, None])
+        # Temporal layers: conv -> + bias -> BN folded by tf2onnx into x * M + A
+        # -> PReLU. The bias and the affine BN are folded into the convolution:
+        # conv(x, W) * M + (b * M + A) = conv(x, W * M) + (b * M + A).
         for k, (*_, bias, shift) in enumerate(_TEMPORAL, start=1):
-            weight = tensor(f"temporal_L{k}/Conv1D/ExpandDims_1:0")[:, :, 0, :]
-            self.register_buffer(f"t{k}_w", weight.contiguous())
-            self.register_buffer(f"t{k}_b", tensor(f"const_fold_opt__{bias}"))
+            # (Cout, Cin, 1, k): the 1-D convolutions run as 2-D ones in
+            # channels-last memory, which oneDNN computes faster than conv1d.
+            weight = tensor(f"temporal_L{k}/Conv1D/ExpandDims_1:0")
+            mul = tensor(f"batch_normalization_{7 + k}/batchnorm/mul:0").reshape(-1)
+            weight = weight * mul[:, None, None, None]
             self.register_buffer(
-                f"t{k}_m", tensor(f"batch_normalization_{7 + k}/batchnorm/mul:0")
+                f"t{k}_w", weight.contiguous(memory_format=torch.channels_last)
             )
-            self.register_buffer(f"t{k}_a", tensor(f"const_fold_opt__{shift}"))
-            # (T, C) channels-last -> (C, T)
             self.register_buffer(
-                f"t{k}_alpha", (-tensor(f"p_re_lu_{7 + k}/Neg:0")).T.contiguous()
+                f"t{k}_b",
+                (
+                    tensor(f"const_fold_opt__{bias}").reshape(-1) * mul
+                    + tensor(f"const_fold_opt__{shift}").reshape(-1)
+                ),
             )
+            # (T, C): the layout of the (B, T, C) activations
+            self.register_buffer(f"t{k}_alpha", -tensor(f"p_re_lu_{7 + k}/Neg:0"))
         for k, layer in enumerate(_DENSE):
             self.register_buffer(f"d{k}_w", tensor(f"{layer}/MatMul/ReadVariableOp:0"))
             self.register_buffer(f"d{k}_b", tensor(f"{layer}/BiasAdd/ReadVariableOp:0"))
@@ -147,44 +183,29 @@ class MEGNet(nn.Module):
 
     def spatial(self, x: torch.Tensor) -> torch.Tensor:
         """Spatial branch: (B, 120, 120, 3) NHWC topomaps -> (B, 1372)."""
+        # An NCHW view of the NHWC input: channels-last memory all along.
         x = x.permute(0, 3, 1, 2)
-        for k, (_, _, kernel, pool) in enumerate(_SPATIAL, start=1):
-            begin, end = _same_padding(kernel)
-            x = F.conv2d(F.pad(x, (begin, end, begin, end)), self.get_buffer(f"s{k}_w"))
-            x = x + self.get_buffer(f"s{k}_b")[:, None, None]
+        for k, (*_, pool) in enumerate(_SPATIAL, start=1):
+            x = _conv_same(x, self.get_buffer(f"s{k}_w"), self.get_buffer(f"s{k}_b"))
             x = _prelu(x, self.get_buffer(f"s{k}_alpha"))
-            x = F.batch_norm(
-                x,
-                self.get_buffer(f"s{k}_mean"),
-                self.get_buffer(f"s{k}_var"),
-                self.get_buffer(f"s{k}_gamma"),
-                self.get_buffer(f"s{k}_beta"),
-                training=False,
-                eps=_EPS,
+            x = torch.addcmul(
+                self.get_buffer(f"s{k}_shift"), x, self.get_buffer(f"s{k}_scale")
             )
             if pool:
-                x = F.max_pool2d(x, 2)
+                x = _max_pool(_max_pool(x, 2), 3)
         return x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)
 
     def temporal(self, x: torch.Tensor) -> torch.Tensor:
         """Temporal branch: (B, 15000) or (B, 15000, 1) chunks -> (B, 44039)."""
-        # 1-D convolutions run as (1 x k) 2-D convolutions in channels-last
-        # memory, which oneDNN computes several times faster than conv1d.
         x = x.reshape(x.shape[0], 1, 1, -1)
-        for k, (_, _, kernel, pool, _, _) in enumerate(_TEMPORAL, start=1):
-            x = F.pad(x, _same_padding(kernel)).contiguous(
-                memory_format=torch.channels_last
-            )
-            x = F.conv2d(x, self.get_buffer(f"t{k}_w")[:, :, None])[:, :, 0]
-            x = x + self.get_buffer(f"t{k}_b")
-            # Batch normalisation folded by tf2onnx into x * M + A.
-            x = x * self.get_buffer(f"t{k}_m") + self.get_buffer(f"t{k}_a")
-            x = _prelu(x, self.get_buffer(f"t{k}_alpha"))
+        for k, (*_, pool, _, _) in enumerate(_TEMPORAL, start=1):
+            x = _conv_same(x, self.get_buffer(f"t{k}_w"), self.get_buffer(f"t{k}_b"))
+            # (B, C, 1, T) channels-last -> (B, T, C) view, Keras' layout
+            x = _prelu(x[:, :, 0].transpose(1, 2), self.get_buffer(f"t{k}_alpha"))
             if pool:
-                x = F.max_pool1d(x, 2)
-            x = x[:, :, None]
-        x = x[:, :, 0]
-        return x.permute(0, 2, 1).reshape(x.shape[0], -1)
+                x = _max_pool(x, 1)
+            x = x.transpose(1, 2)[:, :, None]
+        return x[:, :, 0].transpose(1, 2).reshape(x.shape[0], -1)
 
     def dense_spatial(self, features: torch.Tensor) -> torch.Tensor:
         """Spatial part of the first dense layer (no bias): (B, 1372) -> (B, 117)."""
