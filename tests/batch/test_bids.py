@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import N_COMPONENTS, write_subject
 
 from mne_icalabel.batch import find_recordings, label_bids_dataset
+
+from .conftest import N_COMPONENTS, write_subject
 
 DERIV = Path("derivatives", "mne-icalabel")
 STEMS = ("sub-01/eeg/sub-01_task-rest_run-01", "sub-02/eeg/sub-02_task-rest_run-01")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import mne
 import numpy as np
 import pytest
-from conftest import N_COMPONENTS
 
 from mne_icalabel.batch import fit_ica, label_recording, make_report, prepare_recording
 from mne_icalabel.batch.ica import describe_ica
 from mne_icalabel.datasets.simulation import simulate_eeg_raw
+
+from .conftest import N_COMPONENTS
 
 
 @pytest.fixture(scope="module")
