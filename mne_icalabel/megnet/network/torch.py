@@ -51,14 +51,16 @@ N_SPATIAL_FEATURES = 7 * 7 * 28
 N_TEMPORAL_FEATURES = 937 * 47
 
 
-def _prelu(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
-    """Keras PReLU: ``x`` where positive, ``alpha * x`` elsewhere.
+def _prelu_(x: torch.Tensor, alpha: torch.Tensor) -> torch.Tensor:
+    """Keras PReLU, in place: ``x`` where positive, ``alpha * x`` elsewhere.
 
     Written as ``max(x, 0) + alpha * min(x, 0)``: the same floats as the ONNX
     graph's ``relu(x) + N * relu(-x)`` with ``N = -alpha`` (negation is exact,
     adding zero is exact), in fewer passes over memory than ``where``.
+    ``x`` is overwritten (a fresh activation of inference, no autograd).
     """
-    return torch.addcmul(x.clamp(min=0), x.clamp(max=0), alpha)
+    negative = x.clamp(max=0)
+    return x.clamp_(min=0).addcmul_(negative, alpha)
 
 
 def _conv_same(
@@ -187,7 +189,7 @@ class MEGNet(nn.Module):
         x = x.permute(0, 3, 1, 2)
         for k, (*_, pool) in enumerate(_SPATIAL, start=1):
             x = _conv_same(x, self.get_buffer(f"s{k}_w"), self.get_buffer(f"s{k}_b"))
-            x = _prelu(x, self.get_buffer(f"s{k}_alpha"))
+            x = _prelu_(x, self.get_buffer(f"s{k}_alpha"))
             x = torch.addcmul(
                 self.get_buffer(f"s{k}_shift"), x, self.get_buffer(f"s{k}_scale")
             )
@@ -201,7 +203,7 @@ class MEGNet(nn.Module):
         for k, (*_, pool, _, _) in enumerate(_TEMPORAL, start=1):
             x = _conv_same(x, self.get_buffer(f"t{k}_w"), self.get_buffer(f"t{k}_b"))
             # (B, C, 1, T) channels-last -> (B, T, C) view, Keras' layout
-            x = _prelu(x[:, :, 0].transpose(1, 2), self.get_buffer(f"t{k}_alpha"))
+            x = _prelu_(x[:, :, 0].transpose(1, 2), self.get_buffer(f"t{k}_alpha"))
             if pool:
                 x = _max_pool(x, 1)
             x = x.transpose(1, 2)[:, :, None]
@@ -217,9 +219,9 @@ class MEGNet(nn.Module):
 
     def logits(self, dense0: torch.Tensor) -> torch.Tensor:
         """From the first dense layer without bias, (B, 117), to logits (B, 4)."""
-        x = _prelu(dense0 + self.d0_b, self.d0_alpha)
-        x = _prelu(x @ self.d1_w + self.d1_b, self.d1_alpha)
-        x = _prelu(x @ self.d2_w + self.d2_b, self.d2_alpha)
+        x = _prelu_(dense0 + self.d0_b, self.d0_alpha)
+        x = _prelu_(x @ self.d1_w + self.d1_b, self.d1_alpha)
+        x = _prelu_(x @ self.d2_w + self.d2_b, self.d2_alpha)
         return x @ self.d3_w + self.d3_b
 
     def head(self, dense0: torch.Tensor) -> torch.Tensor:
