@@ -161,7 +161,8 @@ def test_fetch_weights(weights_dir, tmp_path, capsys):
         (dest / name).symlink_to(weights_dir / name)
     assert main(["fetch-weights", "--dest", str(dest)]) == 0
     out = capsys.readouterr().out
-    assert out.count(str(weights_dir)) == 3  # verified, resolved, not downloaded
+    # verified and resolved (symlinks followed), not downloaded
+    assert out.count(str(weights_dir.resolve())) == 3
     assert "MNE_ICALABEL_WEIGHTS_PATH" in out
 
 
