@@ -31,3 +31,13 @@ ICA_LABELS_TO_MNE = {
     "Channel Noise": "ch_noise",
     "Other": "other",
 }
+
+# MEGNet's class names -> keys of ``ICA.labels_``: blinks and heart beats use
+# MNE's keys (as find_bads_eog / find_bads_ecg), brain/other counts as brain
+# (kept), eye movements get their own key.
+MEGNET_LABELS_TO_MNE = {
+    "brain/other": "brain",
+    "eye blink": "eog",
+    "heart beat": "ecg",
+    "eye movement": "eye_movement",
+}

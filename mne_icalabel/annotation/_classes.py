@@ -7,7 +7,7 @@ import re
 import numpy as np
 from mne.utils import _check_option, _validate_type
 
-from ..config import ICA_LABELS_TO_MNE
+from ..config import ICA_LABELS_TO_MNE, MEGNET_LABELS_TO_MNE
 from ..iclabel._config import ICLABEL_NUMERICAL_TO_STRING
 from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
 
@@ -72,12 +72,15 @@ def resolve_class(name: str, method: str, what: str = "class name") -> int:
 def to_mne_key(label: str) -> str:
     """Return the key of ``ICA.labels_`` for a label written in a file.
 
-    ICLabel class names ("eye blink") and EEGLAB names ("Eye") become MNE's
-    keys ("eog"); MNE keys and any other label are returned unchanged.
+    ICLabel class names ("eye blink"), EEGLAB names ("Eye") and MEGNet class
+    names ("eye movement") become MNE's keys ("eog", "eye_movement"); MNE keys
+    and any other label are returned unchanged.
     """
     mne_keys = list(ICA_LABELS_TO_MNE.values())
     if label in CLASSES["iclabel"]:
         return mne_keys[CLASSES["iclabel"].index(label)]
+    if label in MEGNET_LABELS_TO_MNE:
+        return MEGNET_LABELS_TO_MNE[label]
     return ICA_LABELS_TO_MNE.get(label, label)
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _ensure_int, _validate_type, logger, verbose
 
-from ..config import ICA_LABELS_TO_MNE
+from ..config import ICA_LABELS_TO_MNE, MEGNET_LABELS_TO_MNE
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
@@ -130,7 +130,7 @@ def write_components_tsv(
 
     status = ["good"] * n_components
     ic_type = [_NA] * n_components
-    mne_keys = set(ICA_LABELS_TO_MNE.values())
+    mne_keys = set(ICA_LABELS_TO_MNE.values()) | set(MEGNET_LABELS_TO_MNE.values())
     for label, comps in getattr(ica, "labels_", {}).items():
         if label not in mne_keys:
             continue

@@ -16,14 +16,6 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
-# MNE's keys of ica.labels_ for each MEGNet class (ICLabel's are in config)
-_MEGNET_TO_MNE = {
-    "brain/other": "brain",
-    "eye blink": "eog",
-    "heart beat": "ecg",
-    "eye movement": "eog",
-}
-
 
 def _label(inst, ica: ICA, method: str) -> np.ndarray:
     """Run the method, store probabilities and labels on ``ica``, return them."""
@@ -31,13 +23,14 @@ def _label(inst, ica: ICA, method: str) -> np.ndarray:
         from ..iclabel import iclabel_label_components
 
         return iclabel_label_components(inst, ica, inplace=True)
+    from ..config import MEGNET_LABELS_TO_MNE
     from ..megnet import megnet_label_components
     from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
 
     proba = megnet_label_components(inst, ica)
     ica.labels_scores_ = proba
     for k, cls in enumerate(np.argmax(proba, axis=1)):
-        key = _MEGNET_TO_MNE[MEGNET_NUMERICAL_TO_STRING[int(cls)]]
+        key = MEGNET_LABELS_TO_MNE[MEGNET_NUMERICAL_TO_STRING[int(cls)]]
         entries = ica.labels_.setdefault(key, [])
         if k not in entries:
             entries.append(k)

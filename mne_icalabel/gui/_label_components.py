@@ -36,18 +36,14 @@ from qtpy.QtWidgets import (
 )
 
 from ..config import ICA_LABELS_TO_MNE
+from ..config import MEGNET_LABELS_TO_MNE as _MEGNET_LABELS_TO_MNE
 from ..utils._checks import _check_ica_channels
 from ._data import compute_plot_data, is_meg_ica
 from ._io import save_ica_atomic, write_tsv_atomic
 
-# MEGNet's four classes -> keys of ``ICA.labels_``; eye blinks and heart beats
-# use MNE's keys of find_bads_eog / find_bads_ecg, brain/other counts as brain
-# (kept in the data), eye movements get their own key.
+# MEGNet's four classes (button text) -> keys of ``ICA.labels_``
 MEGNET_LABELS_TO_MNE = {
-    "Brain/Other": "brain",
-    "Eye Blink": "eog",
-    "Heart Beat": "ecg",
-    "Eye Movement": "eye_movement",
+    name.title(): key for name, key in _MEGNET_LABELS_TO_MNE.items()
 }
 _LETTERS = {
     "Brain": "B",

@@ -413,3 +413,19 @@ def test_no_pandas_or_mne_bids_for_paths(tmp_path):
         check=True,
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_megnet_labels_round_trip(ica_megnet, tmp_path):
+    """MEGNet's MNE keys, eye movements included, survive write and read."""
+    ica = ica_megnet.copy()
+    ica.labels_ = {"brain": [0, 2], "eog": [1], "ecg": [3], "eye_movement": [4]}
+    fname = tmp_path / "sub-01_task-rest_proc-ica_components.tsv"
+    write_components_tsv(ica, fname)
+    rows = fname.read_text(encoding="utf-8").splitlines()
+    assert rows[5].split("\t")[3:8:4] == ["bad", "eye_movement"]
+    restored = ica_megnet.copy()
+    read_components_tsv(fname, ica=restored)
+    assert restored.labels_["eye_movement"] == [4]
+    assert restored.labels_["eog"] == [1]
+    assert restored.labels_["brain"] == [0, 2]
+    np.testing.assert_array_equal(restored.labels_scores_, ica.labels_scores_)
