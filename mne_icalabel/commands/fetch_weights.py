@@ -7,6 +7,7 @@ from pathlib import Path
 from ._common import make_subparser
 
 _EXAMPLES = """  mne-icalabel fetch-weights
+  mne-icalabel fetch-weights --source /media/usb/icalabel-weights
   mne-icalabel fetch-weights --dest /shared/icalabel-weights
   export MNE_ICALABEL_WEIGHTS_PATH=/shared/icalabel-weights"""
 
@@ -28,6 +29,13 @@ def add_parser(subparsers, name: str):
         metavar="DIR",
         help="folder to put the files in (default: <MNE_DATA>/MNE-icalabel-weights)",
     )
+    parser.add_argument(
+        "--source",
+        type=Path,
+        metavar="DIR",
+        help="copy the files from this local folder (verified) instead of "
+        "downloading them",
+    )
     return parser
 
 
@@ -35,7 +43,7 @@ def run(args) -> int:
     """Fetch the weights and list them."""
     from ..datasets.weights import CONFIG_KEY, fetch_weights
 
-    paths = fetch_weights(args.dest)
+    paths = fetch_weights(args.dest, source=args.source)
     for name, path in paths.items():
         print(f"{name:<18}{path}")
     if args.dest is not None:

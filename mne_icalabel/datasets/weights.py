@@ -204,17 +204,25 @@ def _download(name: str, folder: Path) -> Path:
 @verbose
 @fill_doc
 def fetch_weights(
-    dest: str | os.PathLike | None = None, *, verbose=None
+    dest: str | os.PathLike | None = None,
+    *,
+    source: str | os.PathLike | None = None,
+    verbose=None,
 ) -> dict[str, Path]:
-    """Download and verify all network weights, e.g. for an offline cluster.
+    """Download (or copy) and verify all network weights, e.g. for offline use.
 
     Parameters
     ----------
     dest : path-like | None
         Folder to put the files in. ``None`` uses the cache folder
-        ``<MNE_DATA>/MNE-icalabel-weights``. Files already present with the
-        right hash are not downloaded again. Point ``MNE_ICALABEL_WEIGHTS_PATH``
-        at a custom folder to use it.
+        ``<MNE_DATA>/MNE-icalabel-weights``, where the package finds them
+        without configuration. Files already present with the right hash are
+        not fetched again. Point ``MNE_ICALABEL_WEIGHTS_PATH`` at a custom
+        folder to use it.
+    source : path-like | None
+        A local folder holding the weights files (e.g. copied from another
+        machine). Its files are verified and copied instead of downloaded;
+        a file it lacks is downloaded.
     %(verbose)s
 
     Returns
@@ -222,7 +230,11 @@ def fetch_weights(
     paths : dict of str to Path
         The verified file of each canonical weights name.
     """
+    _validate_type(dest, ("path-like", None), "dest")
+    _validate_type(source, ("path-like", None), "source")
     folder = _cache_dir() if dest is None else Path(dest).expanduser()
+    if source is not None and not Path(source).expanduser().is_dir():
+        raise WeightsError(f"The source folder {source} does not exist.")
     paths = {}
     for name in WEIGHTS:
         fname = folder / name
@@ -230,6 +242,35 @@ def fetch_weights(
             paths[name] = _verify(fname, name) if fname.is_file() else None
         except WeightsError:
             paths[name] = None
-        if paths[name] is None:
+        if paths[name] is not None:
+            continue
+        local = None if source is None else Path(source).expanduser() / name
+        if local is not None and local.is_file():
+            paths[name] = _copy(_verify(local, name), folder, name)
+        else:
             paths[name] = _download(name, folder)
     return paths
+
+
+def _copy(src: Path, folder: Path, name: str) -> Path:
+    """Copy a verified file into ``folder`` atomically (temporary file + rename)."""
+    import shutil
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as out, open(src, "rb") as fid:
+                shutil.copyfileobj(fid, out)
+            os.replace(tmp, folder / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise WeightsError(
+            f"Cannot write {name} into {folder} ({error}). Choose a writable "
+            "destination folder."
+        ) from error
+    logger.info(f"Copied {name} from {src} to {folder}")
+    return _verify(folder / name, name)

@@ -228,6 +228,28 @@ def test_fetch_weights_without_network(tmp_path, offline):
         fetch_weights(tmp_path)
 
 
+def test_fetch_weights_from_local_source(tmp_path, offline, weights_dir):
+    """--source copies verified files, no network needed; a corrupt one fails."""
+    paths = fetch_weights(source=weights_dir)
+    assert offline == []  # pooch.retrieve never called
+    for name, fname in paths.items():
+        assert fname.parent == _cache(tmp_path).resolve()
+        assert fname.read_bytes() == (weights_dir / name).read_bytes()
+    # the package now finds them in the cache without any configuration
+    assert get_weights_path("megnet.onnx") == paths["megnet.onnx"]
+    source = tmp_path / "stick"
+    source.mkdir()
+    for name in NAMES:
+        (source / name).write_bytes((weights_dir / name).read_bytes())
+    actual = _corrupt(source / "ICLabelNet.pt")
+    dest = tmp_path / "elsewhere"
+    with pytest.raises(WeightsError, match=actual):
+        fetch_weights(dest, source=source)
+    assert not (dest / "ICLabelNet.pt").exists()
+    with pytest.raises(WeightsError, match="does not exist"):
+        fetch_weights(dest, source=tmp_path / "missing")
+
+
 def test_invalid_name():
     with pytest.raises(ValueError, match="Unknown weights file 'ICLabel.onnx'"):
         get_weights_path("ICLabel.onnx")
