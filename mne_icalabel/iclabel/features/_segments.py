@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 # Largest temporary array of a spectral step (bytes). Components are processed
 # in blocks so that 60 components x 10 min at 250 Hz never hold more than a few
 # such arrays at once; a handful of blocks costs nothing next to the FFTs.
-_BLOCK_BYTES = 64 * 1024**2
+# Up to _MAX_THREADS blocks are in flight at once.
+_BLOCK_BYTES = 32 * 1024**2
+_MAX_THREADS = 2
 
 
 def _component_blocks(n_components: int, bytes_per_component: int) -> list[slice]:
     """Return slices over the components, each using at most ``_BLOCK_BYTES``."""
     size = max(1, _BLOCK_BYTES // max(1, bytes_per_component))
     return [slice(start, start + size) for start in range(0, n_components, size)]
+
+
+def _map_blocks(func, blocks: list[slice]) -> list:
+    """Return ``[func(block) for block in blocks]``, computed by a few threads.
+
+    The work of a block is FFTs, partitions and products, which release the
+    GIL: threads use the cores without copying the activations. The number of
+    threads is bounded by the CPUs this process may run on.
+    """
+    try:
+        n_cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        n_cpus = os.cpu_count() or 1
+    n_threads = min(_MAX_THREADS, n_cpus, len(blocks))
+    if n_threads <= 1:
+        return [func(block) for block in blocks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n_threads) as pool:
+        return list(pool.map(func, blocks))
 
 
 def _segment_index(n_times: int, n_points: int) -> np.ndarray:
@@ -28,14 +52,18 @@ def _segment_index(n_times: int, n_points: int) -> np.ndarray:
 
 
 def _segments(icaact: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Gather the segments of every component: (n, n_seg_total, n_points).
+    """Segments of every component: (n, n_seg, n_points) or (n, E, n_seg, n_points).
 
-    ``icaact`` is (n, T) for Raw or (n, T, E) for Epochs; for Epochs all
-    segments of all epochs are stacked (their order is irrelevant: the callers
-    take a median or a mean over them). Time is the last, contiguous axis.
+    ``icaact`` is (n, T) for Raw or (n, T, E) for Epochs (a view of a
+    contiguous (n, E, T) array). Time is the last axis. When the starts are
+    evenly spaced (``n_points`` even) the result is a strided view of
+    ``icaact``, not a copy; otherwise the segments are gathered.
     """
-    if icaact.ndim == 2:
-        return icaact[:, index.T]
-    by_epoch = np.moveaxis(icaact, 2, 1)  # (n, E, T), contiguous for our icaact
-    seg = by_epoch[:, :, index.T]  # (n, E, n_seg, n_points)
-    return seg.reshape(seg.shape[0], -1, seg.shape[-1])
+    act = icaact if icaact.ndim == 2 else np.moveaxis(icaact, 2, 1)
+    n_points = index.shape[0]
+    frames = np.lib.stride_tricks.sliding_window_view(act, n_points, axis=-1)
+    starts = index[0]
+    step = int(starts[1] - starts[0]) if starts.size > 1 else 1
+    if step > 0 and np.array_equal(starts, starts[0] + step * np.arange(starts.size)):
+        return frames[..., starts[0] :: step, :][..., : starts.size, :]
+    return frames[..., starts, :]
