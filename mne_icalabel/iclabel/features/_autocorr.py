@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._segments import _component_blocks, _segment_index, _segments
+from ._segments import _component_blocks, _map_blocks, _segment_index, _segments
 
 
 def _nfft(n_times: int, sfreq: float) -> int:
@@ -28,8 +28,11 @@ def _nfft(n_times: int, sfreq: float) -> int:
 
 def _mean_power(frames: np.ndarray, nfft: int) -> np.ndarray:
     """Mean over axis 1 of ``|rfft(frames, nfft)|²``: (b, m, T) -> (b, nfft//2+1)."""
-    spectrum = np.fft.rfft(frames, n=nfft, axis=-1)
-    power = spectrum.real**2 + spectrum.imag**2
+    from scipy.fft import rfft
+
+    spectrum = rfft(frames, n=nfft, axis=-1)
+    power = spectrum.real**2
+    power += spectrum.imag**2
     return power.mean(axis=1)
 
 
@@ -38,10 +41,10 @@ def _blockwise_mean_power(
 ) -> np.ndarray:
     """Apply ``_mean_power`` to the frames of blocks of components."""
     per_component = n_frames * (8 * frame_len + 3 * 8 * (nfft // 2 + 1))
-    power = np.empty((icaact.shape[0], nfft // 2 + 1))
-    for block in _component_blocks(icaact.shape[0], per_component):
-        power[block] = _mean_power(frames_of(icaact[block]), nfft)
-    return power
+    blocks = _component_blocks(icaact.shape[0], per_component)
+    return np.concatenate(
+        _map_blocks(lambda block: _mean_power(frames_of(icaact[block]), nfft), blocks)
+    )
 
 
 def _truncate_or_pad(ac: np.ndarray, n_times: int, sfreq: float) -> np.ndarray:
