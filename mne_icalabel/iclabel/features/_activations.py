@@ -73,9 +73,12 @@ def _compute_ica_activations(
             for a in range(0, n_times, step)
         )
         icaact = out = np.empty((n_comp, n_times))
+    # V -> µV folded into the (small) weights: the same numbers to rounding
+    # without a pass over the data
+    weights = weights * 1e6
     for index, data in chunks:
-        if not np.isfinite(data).all():
+        block = np.matmul(weights, data, out=out[index])
+        # NaN and inf in the data always reach the product, which is smaller
+        if not np.isfinite(block).all():
             _check_finite(inst.get_data(picks), "data of the channels of the ICA")
-        data *= 1e6  # V -> µV (a copy), before the product as in the reference
-        np.matmul(weights, data, out=out[index])
     return np.moveaxis(icaact, 1, 2) if icaact.ndim == 3 else icaact
