@@ -8,9 +8,10 @@ import numpy as np
 
 # Largest temporary array of a spectral step (bytes). Components are processed
 # in blocks so that 60 components x 10 min at 250 Hz never hold more than a few
-# such arrays at once; a handful of blocks costs nothing next to the FFTs.
-# Up to _MAX_THREADS blocks are in flight at once.
-_BLOCK_BYTES = 32 * 1024**2
+# such arrays at once. Small blocks (about one such component) are also the
+# fastest: their temporaries stay in the CPU caches. Up to _MAX_THREADS blocks
+# are in flight at once.
+_BLOCK_BYTES = 8 * 1024**2
 _MAX_THREADS = 2
 
 
