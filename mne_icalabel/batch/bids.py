@@ -18,6 +18,7 @@ process loads the network once and reuses it for all its recordings.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import time
@@ -37,6 +38,7 @@ from mne.utils import (
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
+from ..utils._io import write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -252,18 +254,18 @@ def _run_jobs(
 
 
 def _write_summary(rows: list[dict], fname: Path) -> None:
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    with open(fname, "w", newline="", encoding="utf-8") as fid:
-        writer = csv.DictWriter(
-            fid, SUMMARY_COLUMNS, delimiter="\t", restval="n/a", lineterminator="\n"
-        )
-        writer.writeheader()
-        for row in rows:
-            clean = {
-                key: (str(val).replace("\t", " ").replace("\n", " ") or "n/a")
-                for key, val in row.items()
-            }
-            writer.writerow(clean)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(
+        buffer, SUMMARY_COLUMNS, delimiter="\t", restval="n/a", lineterminator="\n"
+    )
+    writer.writeheader()
+    for row in rows:
+        clean = {
+            key: (str(val).replace("\t", " ").replace("\n", " ") or "n/a")
+            for key, val in row.items()
+        }
+        writer.writerow(clean)
+    write_text_atomic(fname, buffer.getvalue())
 
 
 def _write_description(deriv_root: Path, bids_root: Path) -> None:
@@ -285,8 +287,7 @@ def _write_description(deriv_root: Path, bids_root: Path) -> None:
         ],
         "SourceDatasets": [{"URL": bids_root.resolve().as_uri()}],
     }
-    deriv_root.mkdir(parents=True, exist_ok=True)
-    fname.write_text(json.dumps(description, indent=4) + "\n", encoding="utf-8")
+    write_text_atomic(fname, json.dumps(description, indent=4) + "\n")
 
 
 @verbose

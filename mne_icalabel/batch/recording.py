@@ -10,6 +10,7 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from ..utils._docs import fill_doc
+from ..utils._io import atomic_path
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -121,7 +122,8 @@ def label_recording(
         files["json"] = files["tsv"].with_suffix(".json")
         if fitted and save_ica:
             files["ica"] = out_dir / f"{basename}_ica.fif"
-            ica.save(files["ica"], overwrite=True, verbose=False)
+            with atomic_path(files["ica"]) as tmp:
+                ica.save(tmp, overwrite=True, verbose=False)
         if report:
             from .report import make_report
 

@@ -11,6 +11,7 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from ..utils._docs import fill_doc
+from ..utils._io import atomic_path
 
 if TYPE_CHECKING:
     from mne import BaseEpochs, Report
@@ -226,8 +227,7 @@ def make_report(
         section="Components",
     )
     if fname is not None:
-        fname = Path(fname)
-        fname.parent.mkdir(parents=True, exist_ok=True)
-        report.save(fname, open_browser=False, overwrite=True, verbose=False)
+        with atomic_path(fname) as tmp:
+            report.save(tmp, open_browser=False, overwrite=True, verbose=False)
         logger.info(f"Wrote the report {fname}")
     return report

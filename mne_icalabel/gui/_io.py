@@ -15,6 +15,8 @@ from pathlib import Path
 from mne.preprocessing import ICA
 from mne.utils import logger
 
+from ..utils._io import atomic_path
+
 
 def _as_path(fname) -> Path:
     """Return a Path for a str, Path or mne_bids.BIDSPath."""
@@ -38,14 +40,8 @@ def save_ica_atomic(ica: ICA, fname) -> Path:
         The written file.
     """
     fname = _as_path(fname)
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    # same ending as the destination, so MNE's naming check sees the same name
-    tmp = fname.with_name(f".tmp-{os.getpid()}-{fname.name}")
-    try:
+    with atomic_path(fname) as tmp:
         ica.save(tmp, overwrite=True, verbose=False)
-        os.replace(tmp, fname)
-    finally:
-        tmp.unlink(missing_ok=True)
     logger.info(f"Saved the ICA to {fname}")
     return fname
 
