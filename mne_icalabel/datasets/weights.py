@@ -55,10 +55,11 @@ class WeightsError(RuntimeError):
 
 def _how_to_provide(name: str) -> str:
     return (
-        f"To provide the weights: run 'mne-icalabel fetch-weights' on a machine with "
-        f"internet access (it downloads them to {_cache_dir()}), or copy '{name}' into "
-        f"a folder and point the environment variable {CONFIG_KEY} at it (or call "
-        f"mne.set_config('{CONFIG_KEY}', folder))."
+        f"To provide the weights: run 'mne-icalabel fetch-weights' with internet "
+        f"access (it downloads them to {_cache_dir()}) or 'mne-icalabel "
+        f"fetch-weights --source DIR' to copy them there from a local folder, or "
+        f"point the environment variable {CONFIG_KEY} at a folder holding '{name}' "
+        f"(or call mne.set_config('{CONFIG_KEY}', folder))."
     )
 
 
