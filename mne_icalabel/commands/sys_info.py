@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         sys_info(extra=args.extra, developer=args.developer)
+    except BrokenPipeError:  # e.g. piped into `head`: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python's recipe)
+        return 0
     except Exception as error:
         print(f"mne_icalabel-sys_info: error: {error}", file=sys.stderr)
         return 1
