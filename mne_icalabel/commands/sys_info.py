@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sys_info(extra=args.extra, developer=args.developer)
     except BrokenPipeError:  # e.g. piped into `head`: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (Python's recipe)
+        sys.stdout = open(os.devnull, "w")  # silence the flush at exit
         return 0
     except Exception as error:
         print(f"mne_icalabel-sys_info: error: {error}", file=sys.stderr)
