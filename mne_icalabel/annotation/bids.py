@@ -10,10 +10,7 @@ leaves any previous file untouched.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,6 +21,7 @@ from ..config import ICA_LABELS_TO_MNE, MEGNET_LABELS_TO_MNE
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
+from ..utils._io import write_text_atomic
 from ._classes import CLASSES, GOOD_CLASSES, column_name, infer_method, to_mne_key
 
 if TYPE_CHECKING:
@@ -171,8 +169,10 @@ def write_components_tsv(
 
     json_path = path.with_suffix(".json")
     sidecar = _merge_sidecar(json_path, sidecar)  # fails before writing anything
-    _atomic_write(path, _format_tsv(header, rows))
-    _atomic_write(json_path, json.dumps(sidecar, indent=4, ensure_ascii=False) + "\n")
+    write_text_atomic(path, _format_tsv(header, rows))
+    write_text_atomic(
+        json_path, json.dumps(sidecar, indent=4, ensure_ascii=False) + "\n"
+    )
     logger.info("Wrote %d components to %s", n_components, path)
     return path
 
@@ -261,7 +261,7 @@ def mark_component(
         ("ic_type", label),
     ):
         row[header.index(col)] = value
-    _atomic_write(path, _format_tsv(header, rows))
+    write_text_atomic(path, _format_tsv(header, rows))
     logger.info("Marked component %d of %s as %r.", component, path, label)
 
 
@@ -508,43 +508,3 @@ def _merge_sidecar(json_path: Path, entries: dict[str, str]) -> dict[str, Any]:
     content = {k: v for k, v in content.items() if k not in stale}
     content.update(entries)
     return content
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-        )
-    except OSError as error:
-        raise type(error)(
-            f"Cannot write {path}: {error.strerror or error}. Check that its folder "
-            "can be created and is writable."
-        ) from error
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fid:
-            fid.write(text)
-            fid.flush()
-            os.fsync(fid.fileno())
-        # mkstemp creates the file readable by its owner only
-        os.chmod(tmp, path.stat().st_mode if path.exists() else _default_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    # persist the rename itself (POSIX only; Windows cannot open folders)
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _default_mode() -> int:
-    """Permissions of a new file: 0o666 minus the process' umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

@@ -24,6 +24,7 @@ from mne.utils import _validate_type, logger, verbose
 
 from ..utils._docs import fill_doc
 from ..utils._imports import has_module
+from ..utils._io import atomic_path
 
 CONFIG_KEY = "MNE_ICALABEL_WEIGHTS_PATH"
 CACHE_FOLDER = "MNE-icalabel-weights"
@@ -256,18 +257,10 @@ def fetch_weights(
 def _copy(src: Path, folder: Path, name: str) -> Path:
     """Copy a verified file into ``folder`` atomically (temporary file + rename)."""
     import shutil
-    import tempfile
 
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out, open(src, "rb") as fid:
-                shutil.copyfileobj(fid, out)
-            os.replace(tmp, folder / name)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_path(folder / name) as tmp:
+            shutil.copyfile(src, tmp)
     except OSError as error:
         raise WeightsError(
             f"Cannot write {name} into {folder} ({error}). Choose a writable "

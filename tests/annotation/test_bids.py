@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,7 +14,6 @@ from mne_bids import BIDSPath
 from mne_bids.tsv_handler import _from_tsv
 
 from mne_icalabel.annotation import (
-    bids,
     mark_component,
     read_components_tsv,
     write_components_tsv,
@@ -350,13 +350,13 @@ def test_atomic_write_failure_keeps_previous_file(ica_iclabel, tmp_path, monkeyp
         raise OSError("disk full")
 
     # the failure happens after part of the new content is written
-    monkeypatch.setattr(bids.os, "fsync", fail)
+    monkeypatch.setattr(os, "fsync", fail)
     with pytest.raises(OSError, match="disk full"):
         mark_component(0, fname, "manual", "eye blink", "me")
     with pytest.raises(OSError, match="disk full"):
         write_components_tsv(ica_iclabel.copy(), fname)
     monkeypatch.undo()
-    monkeypatch.setattr(bids.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(OSError, match="disk full"):
         mark_component(0, fname, "manual", "eye blink", "me")
     monkeypatch.undo()
