@@ -165,7 +165,50 @@ def _topomap_images(
     border: float | str,
     extrapolate: str,
 ) -> NDArray[np.float64]:
-    """Interpolate maps ``(n_comp, n_sel)`` on a grid; ``(n_comp, res, res)``."""
+    """Interpolate maps ``(n_comp, n_sel)`` on a grid; ``(n_comp, res, res)``.
+
+    The images of :func:`get_topomaps`: first row at the front of the head,
+    0 outside the interpolated area, each divided by its maximum absolute value.
+    """
+    images, _, _ = _interpolate_topomaps(
+        data, info, sel, ch_type, res, image_interp, border, extrapolate
+    )
+    # grid rows go from the back of the head (low y) to the front: flip them so
+    # that the first row is the front, as an image is displayed
+    images = np.nan_to_num(images[:, ::-1, :], nan=0.0)
+    scale = np.abs(images).max(axis=(1, 2), keepdims=True)
+    np.divide(images, scale, out=images, where=scale > 0)
+    return images
+
+
+def _interpolate_topomaps(
+    data: NDArray[np.float64],
+    info: Info,
+    sel: NDArray,
+    ch_type: str,
+    res: int,
+    image_interp: str = "cubic",
+    border: float | str = "mean",
+    extrapolate: str = "auto",
+) -> tuple[NDArray[np.float64], NDArray[np.float64], tuple[float, ...]]:
+    """Interpolate maps ``(n_comp, n_sel)`` of channels ``sel`` as MNE does.
+
+    Returns
+    -------
+    images : ndarray, shape (n_comp, res, res)
+        Row ``i`` at ``y = linspace(ymin, ymax, res)[i]`` (back to front),
+        column ``j`` at ``x = linspace(xmin, xmax, res)[j]`` (left to right);
+        NaN outside the interpolated area.
+    pos : ndarray, shape (n_sel, 2)
+        Sensor positions in the plane, in metres (head radius 0.095).
+    extent : tuple of float
+        ``(xmin, xmax, ymin, ymax)`` of the grid, in metres.
+
+    Raises
+    ------
+    ValueError
+        If sensor positions are missing.
+    """
     from mne import pick_info
     from mne.channels.layout import _find_topomap_coords
     from mne.viz.topomap import (
@@ -183,7 +226,7 @@ def _topomap_images(
     outlines = _make_head_outlines(_SPHERE, pos, None, (0.0, 0.0))
     # _setup_interp depends on the positions only: triangulation (with the
     # extra points added outside the sensors) computed once for all components
-    _, Xi, Yi, interp = _setup_interp(
+    extent, Xi, Yi, interp = _setup_interp(
         pos, res, image_interp, extrapolate, outlines, border
     )
     values = _values_with_extra_points(interp, data.T)
@@ -194,12 +237,7 @@ def _topomap_images(
     else:
         # the interpolators accept trailing dimensions: all components at once
         images = np.moveaxis(interp.interp(interp.tri, values)(Xi, Yi), -1, 0)
-    # grid rows go from the back of the head (low y) to the front: flip them so
-    # that the first row is the front, as an image is displayed
-    images = np.nan_to_num(images[:, ::-1, :], nan=0.0)
-    scale = np.abs(images).max(axis=(1, 2), keepdims=True)
-    np.divide(images, scale, out=images, where=scale > 0)
-    return images
+    return images, pos, tuple(float(v) for v in extent)
 
 
 def _values_with_extra_points(interp, values: NDArray) -> NDArray | None:

@@ -14,12 +14,9 @@ import numpy as np
 from mne import BaseEpochs
 from mne.io import BaseRaw
 from mne.preprocessing import ICA
-from mne.transforms import apply_trans
 from mne.utils import logger
 from numpy.typing import NDArray
-from scipy.interpolate import CloughTocher2DInterpolator
 from scipy.signal import welch
-from scipy.spatial import cKDTree
 
 # preferred channel type for the topographic map, first found wins
 _TOPO_TYPES = ("eeg", "mag", "grad")
@@ -37,8 +34,10 @@ class ICAPlotData:
     freqs: NDArray  # (n_freqs,)
     psd_db: NDArray  # (n_comp, n_freqs), 10 * log10 of the Welch PSD
     topo_type: str | None  # channel type of the topographic map
-    topo_images: NDArray | None  # (n_comp, res, res), NaN outside the head
-    topo_extent: float  # radius of the map's disc; the image spans 1.05 * that
+    topo_images: NDArray | None  # (n_comp, res, res), rows back to front, NaN
+    # outside the interpolated area
+    topo_extent: tuple[float, ...]  # (xmin, xmax, ymin, ymax), head radius 1
+    topo_clip: float  # radius of the disc the images are clipped to
     sensor_pos: NDArray | None  # (n_sensors, 2), head radius 1
     var_ratio: dict[str, NDArray] = field(default_factory=dict)  # type -> (n_comp,)
     epochs_clim: NDArray | None = None  # (n_comp,), colour limit of epochs image
@@ -101,7 +100,7 @@ def compute_plot_data(
     var_ratio = _explained_variance(ica, data, flat)
     del data, flat
 
-    topo_type, images, extent, pos = _topomap_images(ica, res)
+    topo_type, images, extent, clip, pos = _topomap_images(ica, res)
     return ICAPlotData(
         kind=kind,
         sfreq=sfreq,
@@ -112,6 +111,7 @@ def compute_plot_data(
         topo_type=topo_type,
         topo_images=images,
         topo_extent=extent,
+        topo_clip=clip,
         sensor_pos=pos,
         var_ratio=var_ratio,
         epochs_clim=epochs_clim,
@@ -163,56 +163,31 @@ def _explained_variance(
 
 def _topomap_images(
     ica: ICA, res: int
-) -> tuple[str | None, NDArray | None, float, NDArray | None]:
+) -> tuple[str | None, NDArray | None, tuple[float, ...], float, NDArray | None]:
     """Interpolate the component maps of one channel type on a grid.
 
-    Sensors are projected with an azimuthal equidistant projection around the
-    head origin (the equator of the head sphere lands on the unit circle, as in
-    MNE's topomaps), then interpolated with Clough-Tocher on a ``res x res`` grid
-    for all components at once (the interpolator takes one value per component).
-    A ring of extra points just outside the sensors holds the mean of the nearest
-    sensors so the map extends smoothly to the edge.
+    Uses the same interpolation as :func:`mne_icalabel.features.get_topomaps`
+    (MNE's topomap interpolation, set up once for all components), on the
+    maps of :meth:`~mne.preprocessing.ICA.get_components`. Coordinates are
+    scaled to a head radius of 1. Returns the channel type, the images (NaN
+    outside the interpolated area), their extent ``(xmin, xmax, ymin, ymax)``,
+    the radius of the disc they are clipped to, and the sensor positions.
     """
+    from ..features.topomaps import _SPHERE, _interpolate_topomaps
+
     ch_types = ica.get_channel_types()
     topo_type = next((t for t in _TOPO_TYPES if t in ch_types), None)
     if topo_type is None:
-        return None, None, 1.0, None
+        return None, None, (-1.0, 1.0, -1.0, 1.0), 1.0, None
     sel = np.array([i for i, t in enumerate(ch_types) if t == topo_type])
-    locs = np.array([ica.info["chs"][i]["loc"][:3] for i in sel], float)
-    if not np.isfinite(locs).all() or np.allclose(locs, 0):
-        logger.info("No channel positions: the topographic maps are not shown.")
-        return topo_type, None, 1.0, None
-    if topo_type in _MEG_TYPES and ica.info["dev_head_t"] is not None:
-        locs = apply_trans(ica.info["dev_head_t"], locs)
-    maps = ica.get_components()[sel]  # (n_sel, n_comp)
-    # gradiometer pairs share a location: keep the first of each
-    _, first = np.unique(np.round(locs, 6), axis=0, return_index=True)
-    first = np.sort(first)
-    locs, maps = locs[first], maps[first]
-
-    norm = np.linalg.norm(locs, axis=1)
-    polar = np.arccos(np.clip(locs[:, 2] / norm, -1, 1))
-    azimuth = np.arctan2(locs[:, 1], locs[:, 0])
-    radius = polar / (np.pi / 2)
-    pos = np.column_stack([radius * np.cos(azimuth), radius * np.sin(azimuth)])
-
-    # the image is clipped to a disc of radius ``extent`` when drawn; the grid
-    # and the ring of extra points reach a little further so the edge is filled
-    extent = max(1.0, float(radius.max()) * 1.02)
-    n_ring = 36
-    angles = np.linspace(0, 2 * np.pi, n_ring, endpoint=False)
-    ring = extent * 1.12 * np.column_stack([np.cos(angles), np.sin(angles)])
-    _, nearest = cKDTree(pos).query(ring, k=min(4, len(pos)))
-    nearest = np.atleast_2d(nearest.T).T
-    ring_vals = maps[nearest].mean(axis=1)  # (n_ring, n_comp)
-
-    grid = np.linspace(-extent * 1.05, extent * 1.05, res)
-    xx, yy = np.meshgrid(grid, grid)
-    interp = CloughTocher2DInterpolator(
-        np.concatenate([pos, ring]), np.concatenate([maps, ring_vals])
-    )
-    images = np.moveaxis(interp(xx, yy), -1, 0)  # (n_comp, res, res)
-    # outside the disc: irrelevant (clipped), but NaN would break the colour scale
-    outside = np.hypot(xx, yy) > extent
-    images[:, outside] = 0.0
-    return topo_type, images, extent, pos
+    maps = ica.get_components()[sel].T  # (n_comp, n_sel)
+    try:
+        images, pos, extent = _interpolate_topomaps(maps, ica.info, sel, topo_type, res)
+    except ValueError as error:  # missing positions: show no map
+        logger.info(f"The topographic maps are not shown: {error}")
+        return topo_type, None, (-1.0, 1.0, -1.0, 1.0), 1.0, None
+    radius = _SPHERE[3]
+    pos = pos / radius
+    # MNE clips the map to the head, enlarged to hold sensors beyond it
+    clip = max(1.0, 1.01 * float(np.linalg.norm(pos, axis=1).max()))
+    return topo_type, images, tuple(v / radius for v in extent), clip, pos

@@ -465,15 +465,14 @@ class ICAComponentLabeler(QMainWindow):
             ax.text(0.5, 0.5, "No channel positions", ha="center", va="center")
             self._topo_im = None
             return
-        ext = data.topo_extent
-        img_ext = 1.05 * ext
         self._topo_im = ax.imshow(
             data.topo_images[0],
             origin="lower",
-            extent=(-img_ext, img_ext, -img_ext, img_ext),
+            extent=data.topo_extent,
             cmap="RdBu_r",
             interpolation="bilinear",
         )
+        ext = data.topo_clip
         disc = Circle((0, 0), ext, transform=ax.transData, fc="none", ec="none")
         ax.add_patch(disc)
         self._topo_im.set_clip_path(disc)
@@ -541,7 +540,7 @@ class ICAComponentLabeler(QMainWindow):
         data = self._data
         if self._topo_im is not None:
             image = data.topo_images[k]
-            vmax = float(np.abs(image).max()) or 1.0
+            vmax = float(np.nanmax(np.abs(image))) or 1.0
             self._topo_im.set_data(image)
             self._topo_im.set_clim(-vmax, vmax)
         self._topo_title.set_text(f"ICA{k:03d} ({data.topo_type})")

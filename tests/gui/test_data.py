@@ -56,9 +56,10 @@ def test_topomap_images_match_the_maps(eeg_raw, eeg_ica):
     """At each sensor the image holds the map's value: position and orientation."""
     data = compute_plot_data(eeg_raw, eeg_ica, res=128)
     maps = eeg_ica.get_components()  # (n_channels, n_components)
-    grid = np.linspace(-1.05 * data.topo_extent, 1.05 * data.topo_extent, 128)
-    col = np.abs(grid[None, :] - data.sensor_pos[:, :1]).argmin(axis=1)
-    row = np.abs(grid[None, :] - data.sensor_pos[:, 1:]).argmin(axis=1)
+    xmin, xmax, ymin, ymax = data.topo_extent
+    xgrid, ygrid = np.linspace(xmin, xmax, 128), np.linspace(ymin, ymax, 128)
+    col = np.abs(xgrid[None, :] - data.sensor_pos[:, :1]).argmin(axis=1)
+    row = np.abs(ygrid[None, :] - data.sensor_pos[:, 1:]).argmin(axis=1)
     for k in range(eeg_ica.n_components_):
         at_sensors = data.topo_images[k][row, col]
         assert np.corrcoef(at_sensors, maps[:, k])[0, 1] > 0.95
@@ -67,7 +68,9 @@ def test_topomap_images_match_the_maps(eeg_raw, eeg_ica):
     back = [i for i, name in enumerate(eeg_raw.ch_names) if name.startswith("O")]
     assert front and back
     assert data.sensor_pos[front, 1].min() > 0.5 > -0.5 > data.sensor_pos[back, 1].max()
-    assert np.isfinite(data.topo_images).all()
+    # finite over the head (NaN only outside the interpolated area)
+    assert np.isfinite(data.topo_images[:, row, col]).all()
+    assert data.topo_clip >= 1.0
 
 
 def test_no_positions(eeg_raw, eeg_ica):
