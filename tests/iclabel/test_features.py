@@ -487,6 +487,49 @@ def test_blocks_do_not_change_results(raw, epochs, ica, monkeypatch):
         get_iclabel_features(bad, ica)
 
 
+def test_unmixing_paths_agree(raw, ica):
+    """Loaded Raw is unmixed without copying its channels; all paths agree.
+
+    The ICA channels as a contiguous run (a view of them is unmixed), as most
+    of the channels (zero weights for the others) and as a third of them
+    (chunked copies of the picked channels, the path of non-loaded Raw).
+    """
+    import mne
+
+    _, weights = activations_module._retrieve_eeglab_icawinv(ica)
+    expected = weights @ raw.get_data(ica.ch_names) * 1e6
+    rng = np.random.default_rng(0)
+
+    def add(inst, names, kind):
+        info = mne.create_info(names, SFREQ, kind)
+        data = rng.standard_normal((len(names), inst.n_times))
+        other = mne.io.RawArray(data, info, verbose="error")
+        return inst.copy().add_channels([other], force_update_info=True)
+
+    run = add(raw, ["EOG1", "ECG1"], "misc")  # EEG first, then 2 others
+    order = run.ch_names[:5] + ["EOG1"] + run.ch_names[5:32] + ["ECG1"]
+    padded = run.copy().reorder_channels(order)  # 2 others among the EEG
+    copied = add(padded, [f"MISC{i}" for i in range(64)], "misc")  # 32 of 98
+    preloaded = activations_module._preloaded_raw_activations
+    assert preloaded(run, ica.ch_names, weights) is not None
+    assert preloaded(padded, ica.ch_names, weights) is not None
+    assert preloaded(copied, ica.ch_names, weights) is None
+    for name, inst in (("run", run), ("padded", padded), ("copied", copied)):
+        before = inst.get_data()
+        icaact = activations_module._compute_ica_activations(inst, ica, weights)
+        assert_allclose(icaact, expected, rtol=1e-10, atol=1e-12, err_msg=name)
+        assert_array_equal(inst.get_data(), before)
+        # a NaN in a channel outside the ICA does not count (the zero-padded
+        # product holds it: the chunked path is used instead)
+        inst._data[inst.ch_names.index("EOG1"), 7] = np.nan
+        icaact = activations_module._compute_ica_activations(inst, ica, weights)
+        assert_allclose(icaact, expected, rtol=1e-10, atol=1e-12, err_msg=name)
+        # an infinite value in an ICA channel does
+        inst._data[inst.ch_names.index(ica.ch_names[3]), 11] = np.inf
+        with pytest.raises(ValueError, match="contain 1 NaN or infinite"):
+            activations_module._compute_ica_activations(inst, ica, weights)
+
+
 def test_topomap_squeeze_quirk():
     """Electrodes below the equator: component 0 keeps the original geometry.
 

@@ -16,6 +16,9 @@ from ...utils._checks import _check_finite
 # Data are read and unmixed in chunks of this many bytes: the activations are
 # the only full-length array (no full copy of the channel data in memory).
 _CHUNK_BYTES = 32 * 1024**2
+# Unmix all loaded channels (zero weights for the others) when there are at
+# most this many times as many as ICA channels, instead of copying the picks.
+_MAX_ZERO_PADDING = 1.25
 
 
 def _retrieve_eeglab_icawinv(ica: ICA) -> tuple[np.ndarray, np.ndarray]:
@@ -47,38 +50,94 @@ def _compute_ica_activations(
     """
     from mne import BaseEpochs
 
-    picks = ica.ch_names
-    n_comp, n_chan = weights.shape
-    if isinstance(inst, BaseEpochs):
-        n_times = len(inst.times)
-        if inst.preload:  # read blocks of epochs
-            n_epochs = len(inst)
-            step = max(1, _CHUNK_BYTES // (8 * n_chan * n_times))
-            chunks = (
-                (slice(a, a + step), inst.get_data(picks, item=slice(a, a + step)))
-                for a in range(0, n_epochs, step)
-            )
-        else:  # one read: MNE may drop bad epochs while loading them
-            data = inst.get_data(picks)
-            n_epochs = data.shape[0]
-            chunks = [(slice(None), data)]
-        # (n, E, T) buffer, filled as (E, n, T) and returned as (n, T, E)
-        icaact = np.empty((n_comp, n_epochs, n_times))
-        out = icaact.transpose(1, 0, 2)
-    else:
-        n_times = inst.n_times
-        step = max(1, _CHUNK_BYTES // (8 * n_chan))
-        chunks = (
-            (np.s_[:, a : a + step], inst.get_data(picks, start=a, stop=a + step))
-            for a in range(0, n_times, step)
-        )
-        icaact = out = np.empty((n_comp, n_times))
     # V -> µV folded into the (small) weights: the same numbers to rounding
     # without a pass over the data
     weights = weights * 1e6
+    if isinstance(inst, BaseEpochs):
+        return _epochs_activations(inst, ica.ch_names, weights)
+    if inst.preload:
+        icaact = _preloaded_raw_activations(inst, ica.ch_names, weights)
+        if icaact is not None:
+            return icaact
+    return _raw_activations(inst, ica.ch_names, weights)
+
+
+def _preloaded_raw_activations(
+    raw: BaseRaw, picks: list[str], weights: np.ndarray
+) -> np.ndarray | None:
+    """Unmix the loaded data of ``raw`` in place, without copying it.
+
+    ``raw.get_data(picks)`` copies the channels (as much memory as the
+    recording, and page faults on every call). When the ICA channels are a
+    contiguous run of ``raw``'s channels, a view of them is unmixed; when they
+    are most of the channels, the weights are padded with zeros for the others
+    (an exact ``0 * x``) and all channels are unmixed. Otherwise, or when the
+    result is not finite (a NaN may sit in a channel that is not used), None
+    is returned and the caller reads the picked channels in chunks.
+    """
+    data = raw._data
+    if not isinstance(data, np.ndarray) or data.dtype != np.float64:
+        return None
+    index = np.array([raw.ch_names.index(name) for name in picks], dtype=np.intp)
+    n_comp, n_chan = weights.shape
+    if np.array_equal(index, np.arange(index[0], index[0] + n_chan)):
+        matrix, data = weights, data[index[0] : index[0] + n_chan]
+    elif data.shape[0] <= _MAX_ZERO_PADDING * n_chan:
+        matrix = np.zeros((n_comp, data.shape[0]))
+        matrix[:, index] = weights
+    else:
+        return None
+    icaact = np.matmul(matrix, data)
+    if not np.isfinite(icaact).all():
+        return None
+    return icaact
+
+
+def _raw_activations(raw: BaseRaw, picks: list[str], weights: np.ndarray) -> np.ndarray:
+    """Unmix ``raw`` reading the picked channels in chunks of time."""
+    n_comp, n_chan = weights.shape
+    icaact = np.empty((n_comp, raw.n_times))
+    step = max(1, _CHUNK_BYTES // (8 * n_chan))
+    for start in range(0, raw.n_times, step):
+        data = raw.get_data(picks, start=start, stop=start + step)
+        _unmix_into(icaact[:, start : start + step], weights, data, raw, picks)
+    return icaact
+
+
+def _epochs_activations(
+    epochs: BaseEpochs, picks: list[str], weights: np.ndarray
+) -> np.ndarray:
+    """Unmix ``epochs`` into a (n, T, E) view of a C-contiguous (n, E, T) array."""
+    n_comp, n_chan = weights.shape
+    n_times = len(epochs.times)
+    if epochs.preload:  # read blocks of epochs
+        n_epochs = len(epochs)
+        step = max(1, _CHUNK_BYTES // (8 * n_chan * n_times))
+        chunks = (
+            (slice(a, a + step), epochs.get_data(picks, item=slice(a, a + step)))
+            for a in range(0, n_epochs, step)
+        )
+    else:  # one read: MNE may drop bad epochs while loading them
+        data = epochs.get_data(picks)
+        n_epochs = data.shape[0]
+        chunks = [(slice(None), data)]
+    # (n, E, T) buffer, filled as (E, n, T) and returned as (n, T, E)
+    icaact = np.empty((n_comp, n_epochs, n_times))
+    out = icaact.transpose(1, 0, 2)
     for index, data in chunks:
-        block = np.matmul(weights, data, out=out[index])
-        # NaN and inf in the data always reach the product, which is smaller
-        if not np.isfinite(block).all():
-            _check_finite(inst.get_data(picks), "data of the channels of the ICA")
-    return np.moveaxis(icaact, 1, 2) if icaact.ndim == 3 else icaact
+        _unmix_into(out[index], weights, data, epochs, picks)
+    return np.moveaxis(icaact, 1, 2)
+
+
+def _unmix_into(
+    out: np.ndarray,
+    weights: np.ndarray,
+    data: np.ndarray,
+    inst: BaseRaw | BaseEpochs,
+    picks: list[str],
+) -> None:
+    """``out[...] = weights @ data``; raise if the data hold NaN or inf."""
+    np.matmul(weights, data, out=out)
+    # NaN and inf in the data always reach the product, which is smaller
+    if not np.isfinite(out).all():
+        _check_finite(inst.get_data(picks), "data of the channels of the ICA")
