@@ -42,17 +42,17 @@ def _eeg_rpsd_constants(
     )
 
 
-def _median_over_axis1(power: np.ndarray) -> np.ndarray:
-    """``np.median(power, axis=1)`` (same numbers) with one partial sort.
+def _median_over_last_axis(power: np.ndarray) -> np.ndarray:
+    """``np.median(power, axis=-1)`` (same numbers) with one partial sort.
 
     The mean of the two middle values for an even count, as ``np.median``;
     the power is finite, so its NaN handling is not needed.
     """
-    m = power.shape[1]
+    m = power.shape[-1]
     if m % 2:
-        return np.partition(power, m // 2, axis=1)[:, m // 2]
-    part = np.partition(power, (m // 2 - 1, m // 2), axis=1)
-    return (part[:, m // 2 - 1] + part[:, m // 2]) / 2
+        return np.partition(power, m // 2, axis=-1)[..., m // 2]
+    part = np.partition(power, (m // 2 - 1, m // 2), axis=-1)
+    return (part[..., m // 2 - 1] + part[..., m // 2]) / 2
 
 
 def _eeg_rpsd_compute_psdmed(
@@ -73,16 +73,21 @@ def _eeg_rpsd_compute_psdmed(
     bins = np.minimum(bins, n_points - bins)
     n_rfft = int(bins.max())  # rfft bins 1..n_rfft hold every bin used
     n_seg = index.shape[1] * (icaact.shape[2] if icaact.ndim == 3 else 1)
+    window = window.reshape(-1, *(1,) * (icaact.ndim - 1))
 
     def psdmed_of(block: slice) -> np.ndarray:
-        # windowed copy of the segments (a view of icaact), (b, n_seg, n_points)
-        seg = np.multiply(_segments(icaact[block], index), window)
-        seg = seg.reshape(seg.shape[0], n_seg, n_points)
-        spectrum = rfft(seg, axis=-1)[..., 1 : n_rfft + 1]
+        # segments as (b, n_points, [E,] s): a view of icaact with time on
+        # axis 1; the windowed copy keeps the segments' memory layout
+        frames = np.moveaxis(_segments(icaact[block], index), -1, 1)
+        seg = np.multiply(frames, window)
+        # the spectrum comes out as (b, n_rfft, [E,] s): each bin's values
+        # over all segments are contiguous for the median, whose result does
+        # not depend on the order of the segments
+        spectrum = rfft(seg, axis=1)[:, 1 : n_rfft + 1]
         del seg
         power = spectrum.real**2
         power += spectrum.imag**2
-        return _median_over_axis1(power)
+        return _median_over_last_axis(power.reshape(len(power), n_rfft, n_seg))
 
     per_component = 8 * n_seg * (n_points + n_points + 2 * n_rfft)
     blocks = _component_blocks(icaact.shape[0], per_component)
