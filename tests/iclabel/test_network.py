@@ -205,6 +205,8 @@ def test_torch_module_loads_strictly(weights_dir):
         )
     model = load(weights_dir / "ICLabelNet.pt")
     assert not model.training
+    # built on the meta device, then given the file's tensors: none left behind
+    assert {t.device.type for t in model.state_dict().values()} == {"cpu"}
     params = {k: v.numpy() for k, v in model.state_dict().items()}
     graph = onnx.load(str(weights_dir / "ICLabelNet.onnx")).graph
     initializers = {t.name: numpy_helper.to_array(t) for t in graph.initializer}

@@ -103,9 +103,11 @@ class ICLabelNet(nn.Module):
 
 def load(fname: Path) -> ICLabelNet:
     """Build the network from ``ICLabelNet.pt`` (strict state_dict load)."""
-    model = ICLabelNet()
     state = torch.load(fname, map_location="cpu", weights_only=True)
-    model.load_state_dict(state, strict=True)
+    # built without memory (no random initialisation), then given the tensors
+    with torch.device("meta"):
+        model = ICLabelNet()
+    model.load_state_dict(state, strict=True, assign=True)
     return model.float().eval()
 
 
