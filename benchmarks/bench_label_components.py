@@ -92,9 +92,12 @@ def _run_worker(python, case, paths, out: Path, ours: bool, first: bool, args):
     cmd += ["--raw", str(paths["raw"]), "--ica", str(paths["ica"]), "--out", str(out)]
     if ours:
         cmd.append("--ours")
-    if first or args.all_warm:
-        cmd += [] if args.no_warm else ["--warm"]
-        cmd += [] if args.no_split else ["--split"]
+    if args.warm:
+        cmd += ["--warm", str(args.warm)]
+    if args.preimport:
+        cmd.append("--preimport")
+    if (first or args.all_split) and not args.no_split:
+        cmd.append("--split")
     t0 = time.perf_counter()
     proc = subprocess.run(
         cmd,
@@ -132,7 +135,7 @@ def _median(values):
     return statistics.median(values) if values else float("nan")
 
 
-def _summarise(case, runs, probas) -> dict:
+def _summarise(case, runs, probas, preimport: bool) -> dict:
     import numpy as np
 
     ours = [r for r in runs if r["impl"] == "ours"]
@@ -188,14 +191,20 @@ def _summarise(case, runs, probas) -> dict:
         splits = [r["split_s"] for r in rs if "split_s" in r]
         if splits:
             summary[f"{impl}_split_s"] = splits[0]
-        warm = [r["warm_call_s"] for r in rs if "warm_call_s" in r]
+        warm = [t for r in rs for t in r.get("warm_calls_s", [])]
         if warm:
             summary[f"{impl}_warm_s"] = _median(warm)
+            summary[f"{impl}_warm_calls_s"] = warm
         summary[f"{impl}_import_s"] = _median([r["import_s"] for r in rs])
+    if "ours_warm_s" in summary and "upstream_warm_s" in summary:
+        summary["warm_ratio"] = summary["upstream_warm_s"] / summary["ours_warm_s"]
     speed, memory, tol, need_argmax = TARGETS[case.name]
     checks = {}
     if speed is not None:
-        checks[f"speed-up >= {speed:g}x"] = summary["ratio"] >= speed
+        first = "first call, libraries imported" if preimport else "first call"
+        checks[f"speed-up >= {speed:g}x ({first})"] = summary["ratio"] >= speed
+        if "warm_ratio" in summary:
+            checks[f"speed-up >= {speed:g}x (warm)"] = summary["warm_ratio"] >= speed
     if memory:
         checks["peak memory <= upstream"] = (
             summary["ours_peak_mb"] <= summary["upstream_peak_mb"]
@@ -233,13 +242,14 @@ def run_case(case, upstream_python: Path, args, out_dir: Path) -> dict:
                 f"(+{record['memory']['growth_mb']:.0f})",
                 flush=True,
             )
-    return {"runs": runs, "summary": _summarise(case, runs, probas)}
+    return {"runs": runs, "summary": _summarise(case, runs, probas, args.preimport)}
 
 
 def _print_table(results: dict) -> None:
     header = (
         f"{'case':<20} {'ours s':>7} {'upstr s':>8} {'ratio':>6} {'min':>5} "
-        f"{'cpu ratio':>9} {'imp+call':>8} {'peak MB ours/upstr':>19} "
+        f"{'cpu ratio':>9} {'imp+call':>8} {'warm ours':>9} {'warm up':>8} "
+        f"{'warm ratio':>10} {'peak MB ours/upstr':>19} "
         f"{'max|dp|':>9} {'argmax':>7}"
     )
     print("\n" + header + "\n" + "-" * len(header))
@@ -250,6 +260,9 @@ def _print_table(results: dict) -> None:
             f"{name:<20} {s['ours_median_s']:7.2f} {s['upstream_median_s']:8.2f} "
             f"{s['ratio']:6.1f} {s['min_ratio']:5.1f} {s['cpu_ratio']:9.1f} "
             f"{s['import_call_ratio']:8.1f} "
+            f"{s.get('ours_warm_s', float('nan')):9.2f} "
+            f"{s.get('upstream_warm_s', float('nan')):8.2f} "
+            f"{s.get('warm_ratio', float('nan')):10.1f} "
             f"{peak:>19} {s['max_abs_dp']:9.2e} "
             f"{s['argmax_agree']:>3}/{s['n_components']:<3}"
         )
@@ -261,9 +274,7 @@ def _print_table(results: dict) -> None:
                 parts = ", ".join(
                     f"{k} {v:.2f}" for k, v in s[f"{impl}_split_s"].items()
                 )
-                warm = s.get(f"{impl}_warm_s")
-                warm = f"; warm call {warm:.2f} s" if warm is not None else ""
-                print(f"{name:<20} {impl:<8} split (s, warm): {parts}{warm}")
+                print(f"{name:<20} {impl:<8} split (s, warm): {parts}")
         for check, ok in s["checks"].items():
             print(f"{name:<20} target {check}: {'PASS' if ok else 'FAIL'}")
 
@@ -293,10 +304,21 @@ def main(argv=None) -> None:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     parser.add_argument("--force-simulate", action="store_true")
-    parser.add_argument("--no-warm", action="store_true", help="skip the warm call")
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=2,
+        help="warm calls timed after the first one in every run (default 2; 0: none)",
+    )
+    parser.add_argument(
+        "--preimport",
+        action="store_true",
+        help="both workers import torch and onnxruntime before the first call, "
+        "which then times the packages' own work (network loading included)",
+    )
     parser.add_argument("--no-split", action="store_true", help="skip stage timings")
     parser.add_argument(
-        "--all-warm", action="store_true", help="warm call and split in every repeat"
+        "--all-split", action="store_true", help="stage timings in every repeat"
     )
     parser.add_argument(
         "--threads",
@@ -342,6 +364,8 @@ def main(argv=None) -> None:
         "upstream_python": str(upstream_python),
         "repeats": args.repeats,
         "threads": args.threads,
+        "preimport": args.preimport,
+        "warm_calls": args.warm,
         "upstream_repeats": args.upstream_repeats or args.repeats,
         "cases": results,
     }
