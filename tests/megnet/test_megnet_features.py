@@ -9,6 +9,7 @@ import mne
 import numpy as np
 import pytest
 from mne.preprocessing import ICA
+from numpy.testing import assert_allclose, assert_array_equal
 
 from mne_icalabel.megnet import get_megnet_features
 from mne_icalabel.megnet._topomaps import (
@@ -247,3 +248,44 @@ def test_check_line_noise_low_sfreq(two_sines):
         raw.info["line_freq"] = 300.0
     with pytest.warns(RuntimeWarning, match="too low to detect line noise"):
         assert _check_line_noise(raw) is False
+
+
+@pytest.mark.parametrize("n_times", [1500, 10_000])
+def test_welch_band_is_mne_psd(n_times):
+    """The band spectrum equals raw.compute_psd's up to its constant scale.
+
+    MEG channels with a bad one and other types among them (the rows of the
+    non-MEG and bad channels are dropped), a recording shorter than 2048
+    samples, and BAD annotations (MNE's own computation is then used).
+    """
+    from mne_icalabel.megnet.features import _welch_band
+
+    rng = np.random.default_rng(3)
+    names = ["MAG1", "GRAD1", "STI1", "MAG2", "EOG1", "GRAD2", "MAG3"]
+    types = ["mag", "grad", "stim", "mag", "eog", "grad", "mag"]
+    info = mne.create_info(names, 250.0, types)
+    info["bads"] = ["MAG2"]
+    times = np.arange(n_times) / 250.0
+    data = rng.standard_normal((len(names), n_times)) * 1e-12
+    data[:, :] += np.sin(2 * np.pi * 60 * times) * 3e-13 + 2e-12  # line + offset
+    raw = mne.io.RawArray(data, info, verbose=False)
+    before = raw.get_data()
+    for fmin, fmax in ((56.0, 64.0), (1.0, 20.0)):
+        expected, freqs = raw.compute_psd(
+            picks="meg", exclude="bads", fmin=fmin, fmax=fmax, verbose=False
+        ).get_data(fmin=fmin, fmax=fmax, return_freqs=True)
+        power, band = _welch_band(raw, fmin, fmax)
+        assert_array_equal(band, freqs)
+        assert power.shape == expected.shape == (4, len(freqs))
+        scale = expected / power
+        assert_allclose(scale, scale.flat[0], rtol=1e-10)
+    assert_array_equal(raw.get_data(), before)
+    if n_times < 3 * 2048:
+        return
+    # annotated bad spans: MNE's computation, which skips them
+    raw.set_annotations(mne.Annotations([0.0], [2.0], ["BAD_segment"]))
+    power, _ = _welch_band(raw, 56.0, 64.0)
+    expected = raw.compute_psd(
+        picks="meg", exclude="bads", fmin=56.0, fmax=64.0, verbose=False
+    ).get_data()
+    assert_array_equal(power, expected)

@@ -16,8 +16,9 @@ from ...utils._checks import _check_finite
 # Data are read and unmixed in chunks of this many bytes: the activations are
 # the only full-length array (no full copy of the channel data in memory).
 _CHUNK_BYTES = 32 * 1024**2
-# Unmix all loaded channels (zero weights for the others) when there are at
-# most this many times as many as ICA channels, instead of copying the picks.
+# Loaded Raw: unmix all its channels, with zero weights for those outside the
+# ICA, when they number at most this many times the ICA channels; beyond that,
+# copying the picked channels costs less than the wasted products.
 _MAX_ZERO_PADDING = 1.25
 
 
