@@ -159,6 +159,19 @@ def test_backends_agree(n_components, iclabel_path):
         assert np.abs(labels[first] - labels[second]).max() < 2e-6
 
 
+def test_torch_image_chunks_do_not_change_results(monkeypatch, iclabel_path):
+    """The image branch in chunks of maps gives the whole batch's numbers."""
+    pytest.importorskip("torch")
+    from mne_icalabel.iclabel.network import torch as torch_backend
+
+    features = _realistic_features(30, 5, iclabel_path)  # 120 maps
+    monkeypatch.setattr(torch_backend, "_IMAGE_CHUNK", 1000)
+    whole = run_iclabel(*features, backend="torch")
+    monkeypatch.setattr(torch_backend, "_IMAGE_CHUNK", 7)
+    chunked = run_iclabel(*features, backend="torch")
+    assert_allclose(chunked, whole, rtol=0, atol=1e-7)
+
+
 def test_numpy_backend_splits_large_batches(monkeypatch, iclabel_path):
     """Bounding the im2col memory splits the batch without changing results."""
     from mne_icalabel.iclabel.network import numpy as numpy_backend
