@@ -466,6 +466,21 @@ def test_vectorised_matches_literal(shape):
     assert_allclose(ac, _autocorr_literal(icaact, SFREQ), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(7, 5000), (5, 643, 2)])
+def test_psd_numpy_1_fallback(shape, monkeypatch):
+    """Without numpy 2's rfft(out=), scipy's rfft gives the same spectra."""
+    from mne_icalabel.iclabel.features import _psd as psd_module
+
+    icaact = np.random.default_rng(1).standard_normal(shape)
+    n_epochs = shape[2] if len(shape) == 3 else None
+    const = _eeg_rpsd_constants(shape[0], shape[1], SFREQ, n_epochs)
+    expected = _eeg_rpsd_compute_psdmed(icaact, SFREQ, const)
+    monkeypatch.setattr(psd_module, "_RFFT_HAS_OUT", False)
+    assert_allclose(
+        _eeg_rpsd_compute_psdmed(icaact, SFREQ, const), expected, rtol=1e-12
+    )
+
+
 def test_blocks_do_not_change_results(raw, epochs, ica, monkeypatch):
     """Reading the data in chunks and one component at a time: same features."""
     import mne

@@ -9,6 +9,9 @@ import numpy as np
 
 from ._segments import _component_blocks, _map_blocks, _segment_index, _segments
 
+# numpy >= 2 writes the FFT into a given array
+_RFFT_HAS_OUT = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
 
 class _RpsdConstants(NamedTuple):
     """Constants of ``eeg_rpsd`` (0-based ``index``)."""
@@ -96,7 +99,12 @@ def _eeg_rpsd_compute_psdmed(
         # for the median (whose result does not depend on their order)
         seg = np.moveaxis(work.seg[:b], -1, 1)
         np.multiply(np.moveaxis(frames, -1, 1), window, out=seg)
-        spectrum = np.fft.rfft(seg, axis=1, out=work.spectrum[:b])
+        if _RFFT_HAS_OUT:
+            spectrum = np.fft.rfft(seg, axis=1, out=work.spectrum[:b])
+        else:  # numpy < 2
+            from scipy.fft import rfft
+
+            spectrum = rfft(seg, axis=1)
         # |X|² from the interleaved real and imaginary parts
         parts = spectrum[:, 1 : n_rfft + 1].view(np.float64)
         squares = np.square(parts, out=work.squares[:b])
