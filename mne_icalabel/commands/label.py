@@ -35,7 +35,8 @@ def add_parser(subparsers, name: str):
     parser.add_argument(
         "--method",
         choices=("iclabel", "megnet"),
-        help="labelling method (default: iclabel for EEG, megnet for MEG)",
+        help="labelling method (default: from the channels of --ica if given, "
+        "else megnet when the recording has MEG channels, iclabel otherwise)",
     )
     parser.add_argument(
         "--out",
@@ -87,6 +88,26 @@ def read_recording(fname: Path):
             ) from raw_error
 
 
+def _default_method(inst, ica) -> tuple[str, str]:
+    """Pick ICLabel or MEGNet from the channels, and say why.
+
+    The ICA's channels decide when an ICA is given (MEG: MEGNet, EEG:
+    ICLabel); otherwise MEG channels select MEGNet, even next to EEG ones (a
+    MEG system's EEG is usually the secondary recording), and EEG alone
+    ICLabel.
+    """
+    if ica is not None:
+        types = set(ica.get_channel_types())
+        if types & {"mag", "grad"}:
+            return "megnet", "the ICA was fitted on MEG channels"
+        if "eeg" in types:
+            return "iclabel", "the ICA was fitted on EEG channels"
+    if "meg" in inst:
+        extra = ", EEG ones too" if "eeg" in inst else ""
+        return "megnet", f"MEG channels found{extra}"
+    return "iclabel", "no MEG channels"
+
+
 def run(args) -> int:
     """Label one recording."""
     import mne
@@ -97,14 +118,15 @@ def run(args) -> int:
     inst = read_recording(args.input)
     if args.montage:
         inst.set_montage(args.montage, on_missing="warn")
-    method = args.method
-    if method is None:
-        method = "iclabel" if "eeg" in inst else "megnet"
     ica = None
     if args.ica is not None:
         if not args.ica.is_file():
             raise FileNotFoundError(f"No such ICA file: {args.ica}")
         ica = mne.preprocessing.read_ica(args.ica, verbose=False)
+    method = args.method
+    if method is None:
+        method, reason = _default_method(inst, ica)
+        print(f"Method: {method} ({reason}; --method chooses another).")
     out = args.out if args.out is not None else args.input.parent
     result = label_recording(
         inst,
