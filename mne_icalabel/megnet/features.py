@@ -206,6 +206,8 @@ def _welch_band(
     n_seg = raw.n_times // n_fft
     freqs = np.fft.rfftfreq(n_fft, 1.0 / raw.info["sfreq"])
     bins = np.flatnonzero((freqs >= fmin) & (freqs <= fmax))
+    if picks.size == 0:  # every MEG channel is bad: nothing to test
+        return np.zeros((0, bins.size)), freqs[bins]
     window = np.hamming(n_fft + 1)[:-1]  # periodic, as scipy's "hamming"
     # windowed basis (n_fft, 2 * n_bins): cos and -sin of each bin
     phase = 2 * np.pi * np.outer(np.arange(n_fft), bins) / n_fft

@@ -280,6 +280,14 @@ def test_welch_band_is_mne_psd(n_times):
         scale = expected / power
         assert_allclose(scale, scale.flat[0], rtol=1e-10)
     assert_array_equal(raw.get_data(), before)
+    # every MEG channel bad: no spectrum, and no line noise detected
+    bad = raw.copy()
+    bad.info["bads"] = [name for name in names if name[:3] in ("MAG", "GRA")]
+    power, band = _welch_band(bad, 56.0, 64.0)
+    assert power.shape == (0, len(band))
+    with bad.info._unlock():
+        bad.info["line_freq"] = 60.0
+    assert _check_line_noise(bad) is False
     if n_times < 3 * 2048:
         return
     # annotated bad spans: MNE's computation, which skips them
