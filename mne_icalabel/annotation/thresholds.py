@@ -71,16 +71,12 @@ def flag_components(
         ``min <= p <= max``, so that ``(0.9, 1)`` flags a probability of
         exactly 1; ``"neither"`` tests ``min < p < max`` as EEGLAB does;
         ``"left"`` tests ``min <= p < max``; ``"right"`` ``min < p <= max``.
-    add_to_exclude : bool
-        If True (and ``inst`` is an ICA), the flagged components are appended
-        to ``ica.exclude`` (those already there are kept). The default only
-        returns them.
+    %(add_to_exclude)s
     %(verbose)s
 
     Returns
     -------
-    flagged : ndarray of int, shape (n_flagged,)
-        The indices of the flagged components, in ascending order.
+    %(flagged)s
 
     Notes
     -----
@@ -152,16 +148,12 @@ def flag_non_included(
         component that would be flagged: one value for all of them, or a
         value per class (classes not listed never keep). ``None`` (default):
         no included class overrides.
-    add_to_exclude : bool
-        If True (and ``inst`` is an ICA), the flagged components are appended
-        to ``ica.exclude`` (those already there are kept). The default only
-        returns them.
+    %(add_to_exclude)s
     %(verbose)s
 
     Returns
     -------
-    flagged : ndarray of int, shape (n_flagged,)
-        The indices of the flagged components, in ascending order.
+    %(flagged)s
     """
     proba, method, ica = _get_proba(inst, method, add_to_exclude)
     _validate_type(include, Iterable, "include", "list of str")

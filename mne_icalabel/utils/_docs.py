@@ -36,6 +36,16 @@ backend : None | ``"onnx"`` | ``"torch"``
     Which implementation of the MEGNet network runs the forward pass. ``None``
     uses onnxruntime if it is installed, else torch."""
 
+docdict["add_to_exclude"] = """
+add_to_exclude : bool
+    If True (and ``inst`` is an ICA), the flagged components are appended
+    to ``ica.exclude`` (those already there are kept). The default only
+    returns them."""
+
+docdict["flagged"] = """
+flagged : ndarray of int, shape (n_flagged,)
+    The indices of the flagged components, in ascending order."""
+
 docdict["verbose"] = """
 verbose : bool | str | int | None
     Control verbosity of the logging output. If ``None``, use the default
