@@ -1,9 +1,22 @@
-"""Labelling methods and their class names."""
+"""Labelling methods and their class names.
+
+The public face of the class tables: each table lives beside its model
+(``iclabel._config``, ``megnet._config``), which import nothing of the package, so
+that the package's modules can use them without importing this one.
+"""
 
 from .iclabel import iclabel_label_components
-from .iclabel._config import ICLABEL_NUMERICAL_TO_STRING, ICLABEL_STRING_TO_NUMERICAL
+from .iclabel._config import (
+    ICA_LABELS_TO_MNE,
+    ICLABEL_NUMERICAL_TO_STRING,
+    ICLABEL_STRING_TO_NUMERICAL,
+)
 from .megnet import megnet_label_components
-from .megnet._config import MEGNET_NUMERICAL_TO_STRING, MEGNET_STRING_TO_NUMERICAL
+from .megnet._config import (
+    MEGNET_LABELS_TO_MNE,
+    MEGNET_NUMERICAL_TO_STRING,
+    MEGNET_STRING_TO_NUMERICAL,
+)
 
 ICALABEL_METHODS = {
     "iclabel": iclabel_label_components,
@@ -20,24 +33,10 @@ ICALABEL_METHODS_STRING_TO_NUMERICAL = {
     "megnet": MEGNET_STRING_TO_NUMERICAL,
 }
 
-# ICLabel's class names (EEGLAB spelling) -> keys of ``ICA.labels_`` used by MNE.
-# The order matters: the i-th item is the i-th column of the ICLabel output.
-ICA_LABELS_TO_MNE = {
-    "Brain": "brain",
-    "Muscle": "muscle",
-    "Eye": "eog",
-    "Heart": "ecg",
-    "Line Noise": "line_noise",
-    "Channel Noise": "ch_noise",
-    "Other": "other",
-}
-
-# MEGNet's class names -> keys of ``ICA.labels_``: blinks and heart beats use
-# MNE's keys (as find_bads_eog / find_bads_ecg), brain/other counts as brain
-# (kept), eye movements get their own key.
-MEGNET_LABELS_TO_MNE = {
-    "brain/other": "brain",
-    "eye blink": "eog",
-    "heart beat": "ecg",
-    "eye movement": "eye_movement",
-}
+__all__ = [
+    "ICALABEL_METHODS",
+    "ICALABEL_METHODS_NUMERICAL_TO_STRING",
+    "ICALABEL_METHODS_STRING_TO_NUMERICAL",
+    "ICA_LABELS_TO_MNE",
+    "MEGNET_LABELS_TO_MNE",
+]

@@ -88,3 +88,90 @@ def test_public_names():
         3: "eye movement",
     }
     assert ICALABEL_METHODS_NUMERICAL_TO_STRING["megnet"] is MEGNET_NUMERICAL_TO_STRING
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (module level or in functions).
+
+    Only the imports written in the code count, not the parent packages that
+    Python runs on the way; ``from . import name`` points to the submodule
+    ``name`` where there is one.
+    """
+    import ast
+    from pathlib import Path
+
+    import mne_icalabel
+
+    root = Path(mne_icalabel.__file__).parent
+    modules = {}
+    for path in root.rglob("*.py"):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        modules[".".join(parts[:-1] if is_package else parts)] = (path, is_package)
+
+    def owner(name):  # the module a dotted name lives in
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name
+
+    graph = {}
+    for name, (path, is_package) in modules.items():
+        package = name if is_package else name.rpartition(".")[0]
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[
+                        : len(package.split(".")) - node.level + 1
+                    ]
+                    base = ".".join(parent + ([node.module] if node.module else []))
+                targets.update(f"{base}.{alias.name}" for alias in node.names)
+        graph[name] = {owner(t) for t in targets if owner(t)} - {name}
+    return graph
+
+
+def _find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of the directed graph as a list of nodes, or None."""
+    state = dict.fromkeys(graph, 0)  # 0 new, 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node):
+        state[node] = 1
+        path.append(node)
+        for child in sorted(graph[node]):
+            if state[child] == 1:
+                return path[path.index(child) :] + [child]
+            if state[child] == 0 and (cycle := visit(child)):
+                return cycle
+        state[node] = 2
+        path.pop()
+        return None
+
+    for node in sorted(graph):
+        if state[node] == 0 and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_find_cycle_detects_a_cycle():
+    assert _find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == [
+        "a",
+        "b",
+        "c",
+        "a",
+    ]
+    assert _find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_import_graph_has_no_cycle():
+    graph = _import_graph()
+    # the graph sees lazy imports inside functions too
+    assert (
+        "mne_icalabel.iclabel._config" in graph["mne_icalabel.iclabel.label_components"]
+    )
+    assert "mne_icalabel.config" in graph["mne_icalabel.label_components"]
+    cycle = _find_cycle(graph)
+    assert cycle is None, " -> ".join(cycle)

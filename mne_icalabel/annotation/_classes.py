@@ -7,9 +7,8 @@ import re
 import numpy as np
 from mne.utils import _check_option, _validate_type
 
-from ..config import ICA_LABELS_TO_MNE, MEGNET_LABELS_TO_MNE
-from ..iclabel._config import ICLABEL_NUMERICAL_TO_STRING
-from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
+from ..iclabel._config import ICA_LABELS_TO_MNE, ICLABEL_NUMERICAL_TO_STRING
+from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
 
 # class names in the order of the probability columns of each method
 CLASSES: dict[str, tuple[str, ...]] = {

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _ensure_int, _validate_type, logger, verbose
 
-from ..config import ICA_LABELS_TO_MNE, MEGNET_LABELS_TO_MNE
+from ..iclabel._config import ICA_LABELS_TO_MNE
+from ..megnet._config import MEGNET_LABELS_TO_MNE
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency

@@ -24,9 +24,8 @@ def _label(inst, ica: ICA, method: str) -> np.ndarray:
         from ..iclabel import iclabel_label_components
 
         return iclabel_label_components(inst, ica, inplace=True)
-    from ..config import MEGNET_LABELS_TO_MNE
     from ..megnet import megnet_label_components
-    from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
+    from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
 
     proba = megnet_label_components(inst, ica)
     ica.labels_scores_ = proba

@@ -35,8 +35,8 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ..config import ICA_LABELS_TO_MNE
-from ..config import MEGNET_LABELS_TO_MNE as _MEGNET_LABELS_TO_MNE
+from ..iclabel._config import ICA_LABELS_TO_MNE
+from ..megnet._config import MEGNET_LABELS_TO_MNE as _MEGNET_LABELS_TO_MNE
 from ..utils._checks import _check_ica_channels
 from ._data import compute_plot_data, is_meg_ica
 from ._io import save_ica_atomic, write_tsv_atomic

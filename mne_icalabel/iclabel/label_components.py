@@ -71,7 +71,7 @@ def _write_labels(ica: ICA, proba: np.ndarray) -> None:
     Components are appended to the list of their predicted class (MNE's key,
     e.g. ``"eog"``); entries already present are kept, nothing is removed.
     """
-    from ..config import ICA_LABELS_TO_MNE
+    from ._config import ICA_LABELS_TO_MNE
 
     ica.labels_scores_ = proba
     predicted = np.argmax(proba, axis=1)
