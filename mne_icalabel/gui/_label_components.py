@@ -75,7 +75,15 @@ _HELP = (
 
 
 class _Canvas(FigureCanvasQTAgg):
-    """A canvas that lays its figure out only after a resize.
+    """A canvas that draws only while shown, and lays its figure out after a resize.
+
+    The event loop calls the canvas only while it is visible: a deferred draw
+    (:meth:`draw_idle`) asked while hidden waits for the next show, and hiding
+    (closing the window) cancels it and removes the event filter matplotlib
+    installs. So a hidden, closed or dropped window runs no code of its own,
+    and Python's garbage collector, which destroys a dropped window wherever
+    Python code next allocates, cannot delete the widgets under one of their
+    own callbacks.
 
     Constrained layout measures every tick label on each draw, about half of
     the drawing time; the margins it finds for one component suit the others,
@@ -85,19 +93,38 @@ class _Canvas(FigureCanvasQTAgg):
     def __init__(self, figure: Figure) -> None:
         super().__init__(figure)
         self._relayout = True
-        # matplotlib's draw_idle posts a callback that outlives the widget: a
-        # child timer dies with the canvas instead
+        self._stale = True  # the figure changed since the last draw
+        # matplotlib's draw_idle posts QTimer.singleShot(0, self._draw_idle),
+        # which nothing can cancel; this child timer is stopped on hide and
+        # dies with the canvas
         self._idle_timer = QTimer(self)
         self._idle_timer.setSingleShot(True)
         self._idle_timer.setInterval(0)
         self._idle_timer.timeout.connect(self._draw_if_visible)
 
     def draw_idle(self) -> None:
-        self._idle_timer.start()
+        self._stale = True
+        if self.isVisible():
+            self._idle_timer.start()
 
     def _draw_if_visible(self) -> None:
-        if self.width() > 0 and self.height() > 0:
+        if self.isVisible() and self.width() > 0 and self.height() > 0:
             self.draw()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self._idle_timer.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._idle_timer.stop()  # still stale: drawn on the next show
+        # matplotlib's showEvent makes the canvas filter the events of the
+        # top-level QWindow (Qt >= 6.6), hidden windows' included; it installs
+        # the filter again on each show
+        handle = self.window().windowHandle()
+        if handle is not None:
+            handle.removeEventFilter(self)
+        super().hideEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._relayout = True
@@ -107,6 +134,7 @@ class _Canvas(FigureCanvasQTAgg):
         self.figure.set_layout_engine("constrained" if self._relayout else "none")
         super().draw()
         self._relayout = False
+        self._stale = False
 
 
 def _login_name() -> str:

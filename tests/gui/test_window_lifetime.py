@@ -1,0 +1,129 @@
+"""Nothing of the labelling window runs after its widgets are gone.
+
+A window that is dropped lives on as cyclic garbage until Python's collector
+runs, and the collector runs wherever Python code allocates: inside one of the
+window's own callbacks too, which then finds its widgets deleted under it.
+``_process_events_collecting`` makes that happen at the worst moment, in the
+first Python code the event loop runs, so that the tests do not depend on luck.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import weakref
+
+import pytest
+
+pytest.importorskip("qtpy")
+from qtpy.QtWidgets import QApplication  # noqa: E402
+
+from mne_icalabel.gui import label_ica_components  # noqa: E402
+
+
+def _process_events_collecting() -> list[str]:
+    """Process pending events; collect garbage when they first run Python code.
+
+    Returns the functions of this package and of matplotlib that the event
+    loop ran.
+    """
+    entered: list[str] = []
+
+    def hook(frame, event, _arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        if not entered:
+            gc.collect()  # inside the first callback: the worst moment
+        if "mne_icalabel" in code.co_filename or "matplotlib" in code.co_filename:
+            entered.append(code.co_qualname)
+
+    sys.setprofile(hook)
+    try:
+        QApplication.processEvents()
+    finally:
+        sys.setprofile(None)
+    return entered
+
+
+def _canvases(window):
+    return (window._topo_canvas, window._psd_canvas, window._time_canvas)
+
+
+def _count_draws(window) -> list[str]:
+    """Record each figure draw of the window (matplotlib's ``draw_event``)."""
+    draws: list[str] = []
+    for name, canvas in zip(("topo", "psd", "time"), _canvases(window), strict=True):
+        canvas.mpl_connect("draw_event", lambda _event, name=name: draws.append(name))
+    return draws
+
+
+def _collect_and_run(qtbot, ref: weakref.ref) -> None:
+    """Collect the dropped window inside the event loop, then run the loop on."""
+    ran = _process_events_collecting()
+    assert ran == [], "the event loop ran code of a dropped window"
+    gc.collect()
+    qtbot.wait(50)
+    assert ref() is None, "the window outlived its last reference"
+
+
+@pytest.mark.parametrize("kind", ["raw", "epochs"])
+def test_hidden_window_dropped(qtbot, eeg_raw, eeg_epochs, eeg_ica, kind):
+    inst = eeg_raw if kind == "raw" else eeg_epochs
+    window = label_ica_components(inst, eeg_ica, show=False)
+    draws = _count_draws(window)
+    window.select_component(3)  # more redraws asked while hidden
+    ref = weakref.ref(window)
+    del window
+    _collect_and_run(qtbot, ref)
+    assert draws == []  # a hidden window does not draw
+
+
+def test_hidden_window_draws_when_shown(qtbot, eeg_raw, eeg_ica):
+    window = label_ica_components(eeg_raw, eeg_ica, show=False)
+    qtbot.addWidget(window)
+    draws = _count_draws(window)
+    window.select_component(2)
+    window.show()
+    qtbot.waitUntil(lambda: sorted(draws) == ["psd", "time", "topo"], timeout=5000)
+    assert window._topo_title.get_text().startswith("ICA002")
+
+
+def test_shown_window_closed(qtbot, eeg_raw, eeg_ica):
+    window = label_ica_components(eeg_raw, eeg_ica, show=True)
+    qtbot.waitExposed(window)
+    window.close()
+    assert not window.isVisible()
+    ref = weakref.ref(window)
+    del window
+    _collect_and_run(qtbot, ref)
+
+
+@pytest.mark.parametrize("trigger", ["select", "resize", "scroll"])
+def test_closed_while_redraw_pending(qtbot, eeg_raw, eeg_ica, trigger):
+    window = label_ica_components(eeg_raw, eeg_ica, show=True)
+    qtbot.waitExposed(window)
+    qtbot.wait(50)  # the first draws are done
+    draws = _count_draws(window)
+    if trigger == "select":
+        window.select_component(4)
+    elif trigger == "resize":
+        window.resize(window.width() - 100, window.height() - 80)
+    else:
+        window.time_scroll.setValue(window.time_scroll.maximum())
+    window.close()
+    ref = weakref.ref(window)
+    del window
+    _collect_and_run(qtbot, ref)
+    assert draws == []  # closing cancelled the pending redraw
+
+
+def test_delete_later_while_redraw_pending(qtbot, eeg_raw, eeg_ica):
+    window = label_ica_components(eeg_raw, eeg_ica, show=True)
+    qtbot.waitExposed(window)
+    window.select_component(5)
+    with qtbot.waitSignal(window.destroyed, timeout=2000):
+        window.deleteLater()
+    ref = weakref.ref(window)
+    del window
+    _collect_and_run(qtbot, ref)
