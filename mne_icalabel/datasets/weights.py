@@ -21,6 +21,7 @@ Every file is checked against its pinned SHA256 before it is used or kept.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -218,14 +219,22 @@ def _retrieve(name: str, folder: Path) -> Path:
 
     url = _url(name)
     logger.info(f"Downloading {name} from {url} to {folder}")
-    fname = pooch.retrieve(
-        url,
-        known_hash=f"sha256:{WEIGHTS[name][1]}",
-        fname=name,
-        path=folder,
-        # pooch's progress bar needs tqdm, an optional dependency
-        progressbar=logger.level <= 20 and has_module("tqdm"),
-    )
+    # pooch announces each download at INFO on its own logger, whatever the
+    # caller's verbosity; the line above says it when verbosity asks for it
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.setLevel(max(level, logging.WARNING))
+    try:
+        fname = pooch.retrieve(
+            url,
+            known_hash=f"sha256:{WEIGHTS[name][1]}",
+            fname=name,
+            path=folder,
+            # pooch's progress bar needs tqdm, an optional dependency
+            progressbar=logger.level <= 20 and has_module("tqdm"),
+        )
+    finally:
+        pooch_logger.setLevel(level)
     return _verify(Path(fname), name)
 
 

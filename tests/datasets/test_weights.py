@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import sys
@@ -193,6 +194,35 @@ def test_download(tmp_path, serve):
     # now cached: no second download
     assert get_weights_path("ICLabelNet.onnx") == fname
     assert len(serve) == 1
+
+
+def test_download_logs_only_as_asked(monkeypatch, caplog):
+    """pooch's own "Downloading" line is silenced; ours follows ``verbose``."""
+
+    def chatty(url, fname, path, **kwargs):
+        pooch.get_logger().info(f"Downloading data from {url!r}")
+        raise _NoNetwork("offline")
+
+    monkeypatch.setattr(pooch, "retrieve", chatty)
+    # pooch's logger has no parent: caplog does not see it, a handler does
+    emitted = []
+    handler = logging.Handler()
+    handler.emit = emitted.append
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.addHandler(handler)
+    ours = {}
+    try:
+        for verbose in ("warning", "info"):
+            caplog.clear()
+            with pytest.raises(WeightsError):
+                get_weights_path("megnet.onnx", verbose=verbose)
+            ours[verbose] = caplog.text.count("Downloading megnet.onnx from https://")
+    finally:
+        pooch_logger.removeHandler(handler)
+    assert emitted == []
+    assert ours == {"warning": 0, "info": 1}
+    assert pooch.get_logger().level == level  # restored
 
 
 def test_download_without_tqdm(monkeypatch, serve):
