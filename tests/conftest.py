@@ -8,7 +8,11 @@ environment variables ``MNE_ICALABEL_WEIGHTS_PATH`` and
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -54,3 +58,87 @@ def testing_path() -> Path:
 def iclabel_path(testing_path) -> Path:
     """The ``iclabel`` folder of the testing dataset."""
     return testing_path / "iclabel"
+
+
+_NO_MATCH = (
+    "ERROR: Could not find a version that satisfies the requirement "
+    "mne-icalabel==0.10.0 (from versions: none)\n"
+    "ERROR: No matching distribution found for mne-icalabel==0.10.0"
+)
+
+
+class FakePip:
+    """Stands in for ``python -m pip download``; other commands run for real.
+
+    Until `serve` is called, pip fails as it does without a package index
+    (exit code 1, the reason on stderr). ``calls`` holds each pip command.
+    """
+
+    def __init__(self, monkeypatch, tmp_path_factory):
+        self.calls: list[list[str]] = []
+        self.returncode = 1
+        self.stderr = _NO_MATCH
+        self.wheel: Path | None = None
+        self._monkeypatch = monkeypatch
+        self._tmp_path_factory = tmp_path_factory
+        real_run = subprocess.run
+
+        def run(args, *pargs, **kwargs):
+            if list(args[1:4]) != ["-m", "pip", "download"]:
+                return real_run(args, *pargs, **kwargs)
+            self.calls.append(list(args))
+            dest = Path(args[args.index("-d") + 1])
+            assert dest.is_dir() and not any(dest.iterdir())
+            if self.wheel is None:
+                return subprocess.CompletedProcess(
+                    args, self.returncode, "", self.stderr
+                )
+            shutil.copyfile(self.wheel, dest / self.wheel.name)
+            return subprocess.CompletedProcess(args, 0, f"Saved {self.wheel.name}", "")
+
+        monkeypatch.setattr(subprocess, "run", run)
+
+    def serve(
+        self, contents: dict[str, bytes], in_wheel: dict[str, bytes] | None = None
+    ) -> dict[str, bytes]:
+        """Pin each weights name to the SHA256 of ``contents[name]``; let pip
+        "download" a wheel holding ``in_wheel`` (default ``contents``) at the
+        released paths, beside decoys with the same file names elsewhere.
+        """
+        from mne_icalabel.datasets import weights
+
+        self._monkeypatch.setattr(weights, "_VERIFIED", set())
+        for name, data in contents.items():
+            path = weights.WEIGHTS[name][0]
+            digest = hashlib.sha256(data).hexdigest()
+            self._monkeypatch.setitem(weights.WEIGHTS, name, (path, digest))
+        in_wheel = contents if in_wheel is None else in_wheel
+        self.wheel = (
+            self._tmp_path_factory.mktemp("index")
+            / "mne_icalabel-0.10.0-py3-none-any.whl"
+        )
+        with zipfile.ZipFile(self.wheel, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("mne_icalabel/__init__.py", '__version__ = "0.10.0"\n')
+            for name, data in in_wheel.items():
+                member = weights.WEIGHTS[name][0]
+                archive.writestr(f"docs/{member}", b"decoy " + data)
+                archive.writestr(f"mne_icalabel/{member}", data)
+            archive.writestr("mne_icalabel-0.10.0.dist-info/RECORD", "")
+        return contents
+
+
+@pytest.fixture(autouse=True)
+def fake_pip(monkeypatch, tmp_path_factory) -> FakePip:
+    """No test downloads a wheel: ``pip download`` is replaced by `FakePip`."""
+    return FakePip(monkeypatch, tmp_path_factory)
+
+
+@pytest.fixture
+def fake_weights() -> dict[str, bytes]:
+    """Distinct contents for the three weights names (one spans several MiB)."""
+    from mne_icalabel.datasets.weights import WEIGHTS
+
+    contents = {name: f"not really {name}\n".encode() * 100 for name in WEIGHTS}
+    # more than the 1 MiB blocks in which members are streamed
+    contents["megnet.onnx"] = bytes(range(256)) * (3 * 4096 + 7)
+    return contents

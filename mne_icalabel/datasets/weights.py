@@ -8,19 +8,31 @@ canonical name, in this order:
    ``MNE_ICALABEL_WEIGHTS_PATH``;
 3. the cache folder ``<MNE_DATA>/MNE-icalabel-weights`` (``MNE_DATA`` defaults to
    ``~/mne_data``);
-4. a download into that cache with :mod:`pooch`.
+4. a download into that cache with :mod:`pooch`, from the release URL.
 
-Every file is checked against its pinned SHA256 before it is used.
+:func:`fetch_weights` fills the cache ahead of time. When the release URL cannot
+be reached (e.g. only a package index is), it takes the same files from the
+released ``mne-icalabel`` 0.10.0 wheel, obtained with ``pip download`` so that
+the user's own pip configuration (index, proxy, certificates) applies.
+
+Every file is checked against its pinned SHA256 before it is used or kept.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from mne import get_config
-from mne.utils import _validate_type, logger, verbose
+from mne.utils import _check_option, _validate_type, logger, verbose
 
 from ..utils._docs import fill_doc
 from ..utils._imports import has_module
@@ -29,8 +41,14 @@ from ..utils._io import atomic_path
 CONFIG_KEY = "MNE_ICALABEL_WEIGHTS_PATH"
 CACHE_FOLDER = "MNE-icalabel-weights"
 _BASE_URL = "https://github.com/mne-tools/mne-icalabel/raw/v0.9.0/mne_icalabel/"
+# The released wheel holds the same files (same SHA256) under mne_icalabel/<path>.
+_WHEEL_REQUIREMENT = "mne-icalabel==0.10.0"
+_WHEEL_GLOB = "mne_icalabel-0.10.0-*.whl"
+_WHEEL_ORIGIN = "from the mne-icalabel 0.10.0 wheel via pip"
+_PIP_DOWNLOAD = ["-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
+VIA = ("auto", "url", "pip")
 
-#: canonical name -> (path in the upstream release, SHA256)
+#: canonical name -> (path in the upstream release below mne_icalabel/, SHA256)
 WEIGHTS: dict[str, tuple[str, str]] = {
     "ICLabelNet.onnx": (
         "iclabel/network/assets/ICLabelNet.onnx",
@@ -46,8 +64,8 @@ WEIGHTS: dict[str, tuple[str, str]] = {
     ),
 }
 
-# (resolved path, size, mtime_ns) of files whose hash was already checked
-_VERIFIED: set[tuple[str, int, int]] = set()
+# (resolved path, size, mtime_ns, SHA256) of files whose hash was already checked
+_VERIFIED: set[tuple[str, int, int, str]] = set()
 
 
 class WeightsError(RuntimeError):
@@ -56,8 +74,9 @@ class WeightsError(RuntimeError):
 
 def _how_to_provide(name: str) -> str:
     return (
-        f"To provide the weights: run 'mne-icalabel fetch-weights' with internet "
-        f"access (it downloads them to {_cache_dir()}) or 'mne-icalabel "
+        f"To provide the weights: run 'mne-icalabel fetch-weights' (it puts them "
+        f"in {_cache_dir()}, from the release URL or else from the mne-icalabel "
+        f"0.10.0 wheel on your package index via pip) or 'mne-icalabel "
         f"fetch-weights --source DIR' to copy them there from a local folder, or "
         f"point the environment variable {CONFIG_KEY} at a folder holding '{name}' "
         f"(or call mne.set_config('{CONFIG_KEY}', folder))."
@@ -70,10 +89,17 @@ def _cache_dir() -> Path:
 
 
 def _sha256(fname: Path) -> str:
-    digest = hashlib.sha256()
     with open(fname, "rb") as fid:
-        for block in iter(lambda: fid.read(1 << 20), b""):
-            digest.update(block)
+        return _hash_stream(fid)
+
+
+def _hash_stream(src, dst=None) -> str:
+    """SHA256 of the binary stream ``src``, read in blocks (copied to ``dst``)."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: src.read(1 << 20), b""):
+        digest.update(block)
+        if dst is not None:
+            dst.write(block)
     return digest.hexdigest()
 
 
@@ -81,10 +107,10 @@ def _verify(fname: Path, name: str) -> Path:
     """Return ``fname`` if its SHA256 is the pinned one, else raise WeightsError."""
     fname = fname.resolve()
     stat = fname.stat()
-    key = (str(fname), stat.st_size, stat.st_mtime_ns)
+    expected = WEIGHTS[name][1]
+    key = (str(fname), stat.st_size, stat.st_mtime_ns, expected)
     if key in _VERIFIED:
         return fname
-    expected = WEIGHTS[name][1]
     actual = _sha256(fname)
     if actual != expected:
         raise WeightsError(
@@ -173,10 +199,7 @@ def get_weights_path(
     return _download(name, _cache_dir())
 
 
-def _download(name: str, folder: Path) -> Path:
-    import pooch
-
-    url = _BASE_URL + WEIGHTS[name][0]
+def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -184,7 +207,23 @@ def _download(name: str, folder: Path) -> Path:
             f"Cannot create the weights folder {folder} ({error}). Set MNE_DATA to a "
             f"writable folder, or {CONFIG_KEY} to a folder that holds the weights."
         ) from error
+
+
+def _url(name: str) -> str:
+    return _BASE_URL + WEIGHTS[name][0]
+
+
+def _retrieve(name: str, folder: Path) -> Path:
+    """Download ``name`` from the release URL into ``folder`` (errors propagate)."""
+    import pooch
+
+    url = _url(name)
     logger.info(f"Downloading {name} from {url} to {folder}")
+    # pooch announces each download at INFO on its own logger, whatever the
+    # caller's verbosity; the line above says it when verbosity asks for it
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.setLevel(max(level, logging.WARNING))
     try:
         fname = pooch.retrieve(
             url,
@@ -194,13 +233,26 @@ def _download(name: str, folder: Path) -> Path:
             # pooch's progress bar needs tqdm, an optional dependency
             progressbar=logger.level <= 20 and has_module("tqdm"),
         )
+    finally:
+        pooch_logger.setLevel(level)
+    return _verify(Path(fname), name)
+
+
+def _download(name: str, folder: Path) -> Path:
+    _make_folder(folder)
+    try:
+        return _retrieve(name, folder)
     except Exception as error:  # network errors, hash mismatch, permissions
         raise WeightsError(
             f"The weights file '{name}' was not found locally and could not be "
-            f"downloaded from {url} ({type(error).__name__}: {error}). "
+            f"downloaded from {_url(name)} ({type(error).__name__}: {error}). "
             + _how_to_provide(name)
         ) from error
-    return _verify(Path(fname), name)
+
+
+class _Fetched(NamedTuple):
+    path: Path
+    origin: str  # where the file came from, for the user
 
 
 @verbose
@@ -209,9 +261,10 @@ def fetch_weights(
     dest: str | os.PathLike | None = None,
     *,
     source: str | os.PathLike | None = None,
+    via: str = "auto",
     verbose=None,
 ) -> dict[str, Path]:
-    """Download (or copy) and verify all network weights, e.g. for offline use.
+    """Fetch and verify all network weights, e.g. for offline use.
 
     Parameters
     ----------
@@ -223,41 +276,205 @@ def fetch_weights(
         folder to use it.
     source : path-like | None
         A local folder holding the weights files (e.g. copied from another
-        machine). Its files are verified and copied instead of downloaded;
-        a file it lacks is downloaded.
+        machine). Its files are verified and copied; a file it lacks is
+        fetched as ``via`` says.
+    via : ``"auto"`` | ``"url"`` | ``"pip"``
+        Where to get the files that are neither in ``dest`` nor in ``source``:
+        ``"url"`` downloads them from the release URL; ``"pip"`` runs
+        ``python -m pip download --no-deps --only-binary=:all:
+        mne-icalabel==0.10.0`` (pip's own configuration chooses the package
+        index) and takes them from that wheel (about 49 MB, deleted
+        afterwards); ``"auto"`` (default) tries the URL first (it downloads
+        only the missing files) and pip when the URL fails.
     %(verbose)s
 
     Returns
     -------
     paths : dict of str to Path
         The verified file of each canonical weights name.
+
+    Raises
+    ------
+    WeightsError
+        If a file cannot be fetched by any allowed route, or a copied or
+        fetched file does not have its pinned SHA256 (such a file is not
+        kept). The message gives each route's reason and the offline
+        alternatives.
+
+    Notes
+    -----
+    Every file is written to a temporary name beside its destination and
+    renamed once complete and verified, so an interrupted or refused fetch
+    leaves no partial file. The log (``verbose="info"``) says where each file
+    came from.
     """
+    return {name: got.path for name, got in _fetch_all(dest, source, via).items()}
+
+
+def _fetch_all(dest, source, via: str) -> dict[str, _Fetched]:
+    """Do the work of `fetch_weights`; also say where each file came from."""
     _validate_type(dest, ("path-like", None), "dest")
     _validate_type(source, ("path-like", None), "source")
+    _validate_type(via, str, "via")
+    _check_option("via", via, VIA)
     folder = _cache_dir() if dest is None else Path(dest).expanduser()
     if source is not None and not Path(source).expanduser().is_dir():
         raise WeightsError(f"The source folder {source} does not exist.")
-    paths = {}
+    fetched: dict[str, _Fetched] = {}
+    missing = []
     for name in WEIGHTS:
         fname = folder / name
-        try:
-            paths[name] = _verify(fname, name) if fname.is_file() else None
-        except WeightsError:
-            paths[name] = None
-        if paths[name] is not None:
-            continue
+        if fname.is_file():
+            try:
+                fetched[name] = _Fetched(_verify(fname, name), "already present")
+                continue
+            except WeightsError:
+                logger.info(f"{fname} is corrupt; fetching it again.")
         local = None if source is None else Path(source).expanduser() / name
         if local is not None and local.is_file():
-            paths[name] = _copy(_verify(local, name), folder, name)
+            path = _copy(_verify(local, name), folder, name)
+            fetched[name] = _Fetched(path, f"copied from {local.parent}")
         else:
-            paths[name] = _download(name, folder)
-    return paths
+            missing.append(name)
+    if missing:
+        _make_folder(folder)
+    failures = []
+    if missing and via in ("auto", "url"):
+        for name in list(missing):
+            try:
+                path = _retrieve(name, folder)
+            except Exception as error:  # network errors, hash mismatch, permissions
+                failures.append(
+                    f"from the release URL ({_url(name)}): "
+                    f"{type(error).__name__}: {error}"
+                )
+                # stop at the first failure: an unreachable host would make
+                # each further file wait for its own timeout
+                break
+            fetched[name] = _Fetched(path, "downloaded from the release URL")
+            missing.remove(name)
+    if missing and via in ("auto", "pip"):
+        if via == "auto":
+            logger.info("The release URL failed; trying the package index via pip.")
+        try:
+            extracted, refused = _from_wheel(missing, folder)
+        except WeightsError as error:
+            failures.append(f"via pip: {error}")
+        else:
+            for name, path in extracted.items():
+                fetched[name] = _Fetched(path, _WHEEL_ORIGIN)
+                missing.remove(name)
+            if refused:
+                failures.append("via pip: " + "; ".join(refused))
+    if missing:
+        tried = "" if via == "auto" else f" (only via={via!r} was tried)"
+        raise WeightsError(
+            f"Could not fetch {', '.join(missing)} into {folder}{tried}: "
+            + "; ".join(failures)
+            + f". Without a reachable release URL or package index, copy the "
+            f"weights from a machine that has them with 'mne-icalabel "
+            f"fetch-weights --source DIR' (a folder holding {', '.join(WEIGHTS)}),"
+            f" or point the environment variable {CONFIG_KEY} at such a folder."
+        )
+    return {name: fetched[name] for name in WEIGHTS}
+
+
+def _from_wheel(names: list[str], folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """Get ``names`` from the released wheel, downloaded with pip into a temp dir.
+
+    Returns the verified files written to ``folder`` and the reasons why the
+    others were refused (missing member, wrong hash); raises WeightsError if
+    pip fails.
+    """
+    with tempfile.TemporaryDirectory(prefix="mne-icalabel-wheel-") as tmpdir:
+        wheel = _pip_download(Path(tmpdir))
+        return _extract(wheel, names, folder)
+
+
+def _pip_download(tmpdir: Path) -> Path:
+    """Run ``pip download`` of the released wheel into ``tmpdir``; return it."""
+    shown = " ".join(["python", *_PIP_DOWNLOAD, _WHEEL_REQUIREMENT])
+    logger.info(f"Running {shown} (about 49 MB)")
+    command = [sys.executable, *_PIP_DOWNLOAD, "-d", str(tmpdir), _WHEEL_REQUIREMENT]
+    try:
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            # pip cannot ask for a password: its prompt would be invisible
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except OSError as error:
+        raise WeightsError(f"could not run '{shown}' ({error})") from error
+    if result.returncode != 0:
+        raise WeightsError(
+            f"'{shown}' exited with code {result.returncode}: "
+            f"{_tail(result.stderr or result.stdout)}"
+        )
+    wheels = sorted(tmpdir.glob(_WHEEL_GLOB))
+    if len(wheels) != 1:
+        raise WeightsError(
+            f"'{shown}' succeeded but left {len(wheels)} files matching "
+            f"{_WHEEL_GLOB} (pip said: {_tail(result.stdout)})"
+        )
+    return wheels[0]
+
+
+def _tail(text: str, n_lines: int = 12) -> str:
+    """Return the last lines of pip's output, where pip says why it failed."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return "\n".join(lines[-n_lines:]) or "no output"
+
+
+def _extract(
+    wheel: Path, names: list[str], folder: Path
+) -> tuple[dict[str, Path], list[str]]:
+    """Stream members of ``wheel`` into ``folder``, keeping only verified ones."""
+    paths = {}
+    refused = []
+    try:
+        archive = zipfile.ZipFile(wheel)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise WeightsError(f"{wheel.name} is not a readable wheel ({error})") from error
+    with archive:
+        for name in names:
+            member = "mne_icalabel/" + WEIGHTS[name][0]
+            expected = WEIGHTS[name][1]
+            try:
+                info = archive.getinfo(member)
+            except KeyError:
+                refused.append(f"{wheel.name} has no member {member}")
+                continue
+            try:
+                with archive.open(info) as src, atomic_path(folder / name) as tmp:
+                    with open(tmp, "wb") as dst:
+                        actual = _hash_stream(src, dst)
+                    if actual != expected:
+                        # raised inside atomic_path: the temporary file is removed
+                        raise _Refused(
+                            f"{member} in {wheel.name} has SHA256 {actual}, "
+                            f"expected {expected}; it was not kept"
+                        )
+            except _Refused as error:
+                refused.append(str(error))
+                continue
+            except (zipfile.BadZipFile, OSError) as error:
+                refused.append(f"cannot extract {member} to {folder} ({error})")
+                continue
+            paths[name] = _verify(folder / name, name)
+            logger.info(f"Extracted {name} {_WHEEL_ORIGIN} to {folder}")
+    return paths, refused
+
+
+class _Refused(Exception):
+    pass
 
 
 def _copy(src: Path, folder: Path, name: str) -> Path:
     """Copy a verified file into ``folder`` atomically (temporary file + rename)."""
-    import shutil
-
     try:
         with atomic_path(folder / name) as tmp:
             shutil.copyfile(src, tmp)

@@ -1,8 +1,12 @@
-"""Tests of the weights resolver; the network is never used (pooch is mocked)."""
+"""Tests of the weights resolver; the network is never used.
+
+``pooch.retrieve`` is mocked here, ``pip download`` in conftest (`FakePip`).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import sys
@@ -11,6 +15,7 @@ from pathlib import Path
 import pooch
 import pytest
 
+from mne_icalabel.commands.main import main
 from mne_icalabel.datasets import weights
 from mne_icalabel.datasets.weights import (
     WEIGHTS,
@@ -157,7 +162,8 @@ def test_corrupted_cache_is_downloaded_again(tmp_path, serve):
     assert hashlib.sha256(fname.read_bytes()).hexdigest() == WEIGHTS["megnet.onnx"][1]
 
 
-def test_missing_without_network(tmp_path, offline):
+def test_missing_without_network(tmp_path, offline, fake_pip):
+    """The download on first use tries the URL only; its error names the command."""
     name = "ICLabelNet.pt"
     with pytest.raises(WeightsError, match="could not be downloaded") as info:
         get_weights_path(name)
@@ -175,6 +181,7 @@ def test_missing_without_network(tmp_path, offline):
     assert weights.CONFIG_KEY in str(info.value)
     assert "fetch-weights" in str(info.value)
     assert len(offline) == 1
+    assert fake_pip.calls == []
 
 
 def test_download(tmp_path, serve):
@@ -187,6 +194,35 @@ def test_download(tmp_path, serve):
     # now cached: no second download
     assert get_weights_path("ICLabelNet.onnx") == fname
     assert len(serve) == 1
+
+
+def test_download_logs_only_as_asked(monkeypatch, caplog):
+    """pooch's own "Downloading" line is silenced; ours follows ``verbose``."""
+
+    def chatty(url, fname, path, **kwargs):
+        pooch.get_logger().info(f"Downloading data from {url!r}")
+        raise _NoNetwork("offline")
+
+    monkeypatch.setattr(pooch, "retrieve", chatty)
+    # pooch's logger has no parent: caplog does not see it, a handler does
+    emitted = []
+    handler = logging.Handler()
+    handler.emit = emitted.append
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    pooch_logger.addHandler(handler)
+    ours = {}
+    try:
+        for verbose in ("warning", "info"):
+            caplog.clear()
+            with pytest.raises(WeightsError):
+                get_weights_path("megnet.onnx", verbose=verbose)
+            ours[verbose] = caplog.text.count("Downloading megnet.onnx from https://")
+    finally:
+        pooch_logger.removeHandler(handler)
+    assert emitted == []
+    assert ours == {"warning": 0, "info": 1}
+    assert pooch.get_logger().level == level  # restored
 
 
 def test_download_without_tqdm(monkeypatch, serve):
@@ -207,7 +243,7 @@ def test_download_of_wrong_file(monkeypatch, tmp_path):
         get_weights_path("ICLabelNet.pt")
 
 
-def test_fetch_weights(tmp_path, serve):
+def test_fetch_weights(tmp_path, serve, fake_pip):
     dest = tmp_path / "offline-cluster"
     paths = fetch_weights(dest)
     assert list(paths) == NAMES
@@ -215,6 +251,7 @@ def test_fetch_weights(tmp_path, serve):
         assert fname == (dest / name).resolve()
         assert hashlib.sha256(fname.read_bytes()).hexdigest() == WEIGHTS[name][1]
     assert sorted(call["fname"] for call in serve) == sorted(NAMES)
+    assert fake_pip.calls == []  # the URL works: no pip
     # present and valid: nothing downloaded; a corrupt one is replaced
     _corrupt(dest / "megnet.onnx")
     assert fetch_weights(dest) == paths
@@ -223,9 +260,122 @@ def test_fetch_weights(tmp_path, serve):
     assert fetch_weights()["ICLabelNet.pt"].parent == _cache(tmp_path).resolve()
 
 
-def test_fetch_weights_without_network(tmp_path, offline):
-    with pytest.raises(WeightsError, match="fetch-weights"):
-        fetch_weights(tmp_path)
+def test_fetch_weights_without_url_nor_index(tmp_path, offline, fake_pip, capsys):
+    """Both routes fail: the error gives each reason and the offline ways."""
+    cache = _cache(tmp_path)
+    with pytest.raises(WeightsError) as info:
+        fetch_weights()
+    message = str(info.value)
+    assert message.startswith(
+        f"Could not fetch ICLabelNet.onnx, ICLabelNet.pt, megnet.onnx into {cache}: "
+    )
+    # the URL is tried once, not once per file
+    assert len(offline) == 1
+    assert "from the release URL" in message and "_NoNetwork: Failed" in message
+    assert len(fake_pip.calls) == 1
+    assert "via pip: 'python -m pip download --no-deps --only-binary=:all: " in message
+    assert "exited with code 1" in message
+    assert "No matching distribution found for mne-icalabel==0.10.0" in message
+    assert "'mne-icalabel fetch-weights --source DIR'" in message
+    assert weights.CONFIG_KEY in message
+    assert not cache.exists() or not any(cache.iterdir())
+    # the command: exit code 1 and the same reasons on one line
+    assert main(["fetch-weights"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mne-icalabel fetch-weights: error: Could not fetch")
+    assert "No matching distribution found" in err and "--source DIR" in err
+    assert err.count("\n") == 1
+
+
+def test_fetch_weights_from_wheel(tmp_path, offline, fake_pip, fake_weights, capsys):
+    """The URL fails: the files come from the released wheel, obtained with pip."""
+    fake_pip.serve(fake_weights)
+    cache = _cache(tmp_path)
+    paths = fetch_weights()
+    assert len(offline) == 1  # the URL first
+    (command,) = fake_pip.calls
+    download_dir = command[command.index("-d") + 1]
+    assert command == [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "-d",
+        download_dir,
+        "mne-icalabel==0.10.0",
+    ]
+    assert not Path(download_dir).exists()  # the wheel is deleted
+    assert list(paths) == NAMES
+    for name, fname in paths.items():
+        assert fname == (cache / name).resolve()
+        assert fname.read_bytes() == fake_weights[name]  # not the decoys
+    assert sorted(os.listdir(cache)) == sorted(NAMES)  # no temporary files
+    # the package finds them without a download
+    assert get_weights_path("megnet.onnx", download=False) == paths["megnet.onnx"]
+    # the command says where they came from, and fetches nothing present
+    assert main(["fetch-weights"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("(already present)") == 3
+    assert len(fake_pip.calls) == 1 and len(offline) == 1
+    (cache / "ICLabelNet.pt").unlink()
+    assert main(["fetch-weights", "--via", "pip"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == (
+        f"ICLabelNet.pt     {cache.resolve() / 'ICLabelNet.pt'}  "
+        "(from the mne-icalabel 0.10.0 wheel via pip)"
+    )
+    assert out[0].endswith("(already present)") and out[2].endswith("(already present)")
+    assert len(fake_pip.calls) == 2 and len(offline) == 1
+
+
+def test_wheel_member_with_wrong_hash_is_refused(
+    tmp_path, offline, fake_pip, fake_weights
+):
+    tampered = b"not the released network"
+    fake_pip.serve(fake_weights, {**fake_weights, "megnet.onnx": tampered})
+    cache = _cache(tmp_path)
+    with pytest.raises(WeightsError) as info:
+        fetch_weights(via="pip")
+    message = str(info.value)
+    assert message.startswith(f"Could not fetch megnet.onnx into {cache} ")
+    assert (
+        "mne_icalabel/megnet/assets/megnet.onnx in "
+        "mne_icalabel-0.10.0-py3-none-any.whl has SHA256 "
+        f"{hashlib.sha256(tampered).hexdigest()}, expected "
+        f"{WEIGHTS['megnet.onnx'][1]}; it was not kept"
+    ) in message
+    assert "--source DIR" in message
+    # refused: neither the file nor a temporary one is left; the verified
+    # members are kept
+    assert sorted(os.listdir(cache)) == ["ICLabelNet.onnx", "ICLabelNet.pt"]
+    for name in ("ICLabelNet.onnx", "ICLabelNet.pt"):
+        assert (cache / name).read_bytes() == fake_weights[name]
+    assert offline == []  # via="pip": no URL
+
+
+def test_wheel_without_member(tmp_path, offline, fake_pip, fake_weights):
+    """A member is looked up by its exact path; a decoy elsewhere is not used."""
+    fake_pip.serve(fake_weights, {"ICLabelNet.onnx": fake_weights["ICLabelNet.onnx"]})
+    with pytest.raises(WeightsError, match="has no member mne_icalabel/iclabel/"):
+        fetch_weights(via="pip")
+    assert os.listdir(_cache(tmp_path)) == ["ICLabelNet.onnx"]
+
+
+def test_pip_leaves_no_wheel(tmp_path, offline, fake_pip):
+    fake_pip.returncode, fake_pip.stderr = 0, ""
+    with pytest.raises(WeightsError, match="succeeded but left 0 files matching"):
+        fetch_weights(via="pip")
+
+
+def test_via_url_never_runs_pip(tmp_path, offline, fake_pip):
+    with pytest.raises(WeightsError, match=r"\(only via='url' was tried\)"):
+        fetch_weights(via="url")
+    assert fake_pip.calls == [] and len(offline) == 1
+    with pytest.raises(ValueError, match="Invalid value for the 'via' parameter"):
+        fetch_weights(via="index")
+    assert fake_pip.calls == [] and len(offline) == 1
 
 
 def test_fetch_weights_from_local_source(tmp_path, offline, weights_dir):
