@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from ..utils._checks import _check_finite, _check_ica_channels, _validate_ica
 from ..utils._docs import fill_doc
-from ._topomaps import _get_topomaps
+from ._topomaps import _get_topomaps, _project_sensors
 
 if TYPE_CHECKING:
     from mne.io import BaseRaw
@@ -95,12 +95,51 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> None:
             f"{raw.info['sfreq']:g} Hz)."
         )
     _check_ica_channels(raw, ica)
-    n_mags = len(pick_types(ica.info, meg="mag", exclude=()))
-    if n_mags < 3:
+    mags = pick_types(ica.info, meg="mag", exclude=())
+    if len(mags) < 3:
         raise RuntimeError(
             f"MEGNet draws the topomaps from the magnetometers, but the ICA was "
-            f"fitted on {n_mags} magnetometer(s). Fit the ICA on the magnetometers "
-            "(e.g. ICA(...).fit(raw, picks='mag')) or on all MEG channels."
+            f"fitted on {len(mags)} magnetometer(s). Fit the ICA on the "
+            "magnetometers (e.g. ICA(...).fit(raw, picks='mag')) or on all MEG "
+            "channels."
+        )
+    _check_magnetometer_layout(
+        np.array([ica.info["chs"][idx]["loc"][:3] for idx in mags])
+    )
+
+
+def _check_magnetometer_layout(xyz: NDArray[np.float64]) -> None:
+    """Raise if the topomap cannot be drawn from magnetometers at ``xyz``.
+
+    The projection stretches the sensors of the convex hull onto the unit
+    circle (MEGNET.md §3.3); when every sensor is on the hull, more than three
+    points lie on one circle and the Delaunay triangulation of the topomap is
+    degenerate. The hull itself needs finite, not collinear positions.
+    """
+    from scipy.spatial import QhullError
+
+    problem = None
+    if not np.isfinite(xyz).all():
+        problem = "include missing (NaN or infinite) positions"
+    else:
+        try:
+            pos = _project_sensors(xyz)
+        except QhullError:
+            problem = "are collinear or repeated"
+        else:
+            # hull sensors land on radius 1 up to an ulp of new_r * (1 / new_r)
+            on_circle = np.abs(np.hypot(pos[:, 0], pos[:, 1]) - 1) < 1e-9
+            if len(pos) > 3 and on_circle.all():
+                problem = (
+                    "all lie on the outline of the layout (no magnetometer inside it)"
+                )
+    if problem is not None:
+        raise RuntimeError(
+            f"MEGNet cannot draw the topomaps from the {len(xyz)} magnetometers of "
+            f"the ICA: their positions {problem}. MEGNet needs a whole-head "
+            "layout: fit the ICA on all magnetometers (ICA(...).fit(raw, "
+            "picks='mag')) or on all MEG channels, with their positions from the "
+            "recording."
         )
 
 

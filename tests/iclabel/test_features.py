@@ -342,6 +342,21 @@ def test_bad_input(raw, ica, corrupt, exception, match):
     _assert_same_state(before, _state(inst, ica))
 
 
+@pytest.mark.parametrize("kind", ["raw", "epochs"])
+def test_flat_data(raw, epochs, ica, kind):
+    """Flat data give a log of 0 in the spectrum: a clear error instead.
+
+    Found by tests/iclabel/test_properties.py (a recording of zeros returned
+    NaN features with numpy's divide-by-zero warnings).
+    """
+    inst = (raw if kind == "raw" else epochs).copy()
+    inst._data[..., :] = 0.0
+    before = _state(inst, ica)
+    with pytest.raises(ValueError, match=r"component\(s\) \[0, 1, .*constant"):
+        get_iclabel_features(inst, ica)
+    _assert_same_state(before, _state(inst, ica))
+
+
 def test_bad_input_types_and_unfitted(raw, ica):
     from mne.preprocessing import ICA
 

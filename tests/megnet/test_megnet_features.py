@@ -168,6 +168,37 @@ def test_ica_without_magnetometers(meg_recording):
         get_megnet_features(raw, grads)
 
 
+@pytest.mark.parametrize(
+    "select, match",
+    [
+        ([0, 40, 80, 101], "all lie on the outline"),  # four hull sensors
+        ([0, 0, 0, 1], "collinear or repeated"),
+        ("nan", r"missing \(NaN"),
+    ],
+)
+def test_magnetometer_layout_without_topomap(meg_recording, select, match):
+    """Layouts whose topomap cannot be triangulated raise a clear error.
+
+    Found by tests/megnet/test_properties.py: an ICA on 4 magnetometers (all on
+    the convex hull, hence on the unit circle after the projection) failed
+    inside scipy's Qhull (cocircular points).
+    """
+    raw, ica, _, _ = meg_recording
+    odd = ica.copy()
+    mags = mne.pick_types(odd.info, meg="mag", exclude=())
+    xyz = np.array([odd.info["chs"][k]["loc"][:3] for k in mags])
+    with odd.info._unlock():
+        for k in mags:
+            if select == "nan":
+                odd.info["chs"][k]["loc"][:3] = np.nan if k == mags[3] else xyz[k]
+            else:  # every magnetometer at one of the selected positions
+                odd.info["chs"][k]["loc"][:3] = xyz[select[k % len(select)]]
+    state = _state(raw, odd)
+    with pytest.raises(RuntimeError, match=match):
+        get_megnet_features(raw, odd)
+    _assert_unchanged(raw, odd, state)
+
+
 def _warning_messages(record):
     return " | ".join(str(w.message) for w in record)
 

@@ -53,10 +53,11 @@ def get_iclabel_features(
 
     The data must be sampled at 100 Hz or more and be long enough for the
     spectrum (``min(floor(sfreq / 2), 100) + 1`` samples per recording or
-    epoch), be finite, and carry positions for every channel of the ICA. A
-    warning is emitted when the data are not referenced to a common average,
-    not filtered between 1 and 100 Hz, or when the ICA is not an extended
-    infomax (or equivalent picard) decomposition.
+    epoch), be finite, not flat on the ICA's channels (no component may be
+    constant), and carry positions for every channel of the ICA. A warning is
+    emitted when the data are not referenced to a common average, not filtered
+    between 1 and 100 Hz, or when the ICA is not an extended infomax (or
+    equivalent picard) decomposition.
 
     References
     ----------
@@ -68,7 +69,7 @@ def get_iclabel_features(
 
     from ._activations import _compute_ica_activations, _retrieve_eeglab_icawinv
     from ._autocorr import _compute_autocorr_feature
-    from ._checks import _check_sampling, _warn_preprocessing
+    from ._checks import _check_activations, _check_sampling, _warn_preprocessing
     from ._locations import _mne_to_eeglab_locs
     from ._psd import _compute_psd_feature
     from ._topomap import _eeg_topoplot
@@ -90,6 +91,7 @@ def get_iclabel_features(
     rd, th = _mne_to_eeglab_locs(inst, ica.ch_names)
     icawinv, weights = _retrieve_eeglab_icawinv(ica)
     icaact = _compute_ica_activations(inst, ica, weights)
+    _check_activations(icaact)
     logger.info(
         "Computing ICLabel features of %d components from %d channels.",
         icawinv.shape[1],

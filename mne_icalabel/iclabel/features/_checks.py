@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from mne.utils import warn
 
 if TYPE_CHECKING:
@@ -46,6 +47,25 @@ def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
             f"needed ({n_min / sfreq:.3g} s). Use longer "
             f"{'epochs' if what == 'epoch' else 'data'} (ideally several "
             "seconds)."
+        )
+
+
+def _check_activations(icaact: np.ndarray) -> None:
+    """Raise if a component's activation is constant over the whole data.
+
+    Its spectrum above 0 Hz and its autocorrelation are then 0 (a log of 0 and
+    a division by 0): the features do not exist. It happens with flat data
+    (e.g. a recording of zeros) on the channels of the ICA. ``icaact`` is
+    ``(n, T)`` (Raw) or ``(n, T, E)`` (Epochs).
+    """
+    flat = np.ptp(icaact.reshape(icaact.shape[0], -1), axis=1) == 0
+    if flat.any():
+        raise ValueError(
+            f"The activations of ICA component(s) {np.flatnonzero(flat).tolist()} "
+            "are constant over the whole data: ICLabel cannot compute their power "
+            "spectrum and autocorrelation. The channels the ICA was fitted on are "
+            "flat in this recording; check the data (e.g. inst.plot()) and label "
+            "the recording the ICA was fitted on."
         )
 
 
