@@ -36,12 +36,21 @@ SHARED_WEIGHTS = HERE.parents[1] / "shared" / "data" / "weights"
 UPSTREAM_VERSION = "0.10.0"
 # The CPU wheel (found through pip's find-links): an unpinned torch pulls CUDA.
 TORCH_PIN = "torch==2.13.0"
-# What each case must reach:
-# (min speed-up, peak memory <= upstream, max |dp|, argmax must agree).
+# What each case must reach, as upstream / ours ratios of medians:
+# "import_call": ``import mne_icalabel`` + the first call in a fresh process,
+# "first": the first call alone, "warm": later calls; "memory": peak RSS during
+# the first call no higher than upstream's; "dp": max |dp|; "argmax": same
+# predicted class for every component.
 TARGETS = {
-    "iclabel-64ch-5min": (None, False, 2e-5, False),
-    "iclabel-128ch-10min": (10.0, True, 2e-5, False),
-    "megnet-306ch-5min": (6.0, False, 1e-3, True),
+    "iclabel-64ch-5min": {"dp": 2e-5},
+    "iclabel-128ch-10min": {
+        "import_call": 6.0,
+        "warm": 10.0,
+        "memory": True,
+        "dp": 2e-5,
+    },
+    "iclabel-eeglab-30ch": {"import_call": 5.0, "dp": 2e-5},
+    "megnet-306ch-5min": {"first": 6.0, "warm": 6.0, "dp": 1e-3, "argmax": True},
 }
 
 
@@ -91,7 +100,8 @@ def _run_worker(python, case, paths, out: Path, ours: bool, first: bool, args):
     cmd = [str(python), "-I", str(HERE / "_worker.py"), "--method", case.method]
     cmd += ["--raw", str(paths["raw"]), "--ica", str(paths["ica"]), "--out", str(out)]
     if ours:
-        cmd.append("--ours")
+        # the checkout this script belongs to, whatever the env's install points to
+        cmd += ["--ours", "--package-root", str(HERE.parent)]
     if args.warm:
         cmd += ["--warm", str(args.warm)]
     if args.preimport:
@@ -114,6 +124,10 @@ def _run_worker(python, case, paths, out: Path, ours: bool, first: bool, args):
             f"{proc.stderr[-4000:]}"
         )
     record = json.loads(out.read_text())
+    if ours and not Path(record["package_file"]).is_relative_to(HERE.parent):
+        raise RuntimeError(
+            f"ours imported {record['package_file']}, not the checkout {HERE.parent}"
+        )
     record["wall_s"] = wall
     record["stderr_tail"] = proc.stderr[-2000:]
     return record
@@ -122,6 +136,8 @@ def _run_worker(python, case, paths, out: Path, ours: bool, first: bool, args):
 def _prewarm(python: Path, ours: bool, threads: int | None) -> None:
     """Import the heavy modules once, so the first timed run is not a cold disk."""
     code = "import mne, mne_icalabel, torch, onnxruntime"
+    if ours:
+        code = f"import sys; sys.path.insert(0, {str(HERE.parent)!r}); {code}"
     subprocess.run(
         [str(python), "-I", "-c", code],
         env=_env(ours, threads),
@@ -180,6 +196,9 @@ def _summarise(case, runs, probas, preimport: bool) -> dict:
     summary["import_call_ratio"] = (
         summary["upstream_import_call_median_s"] / summary["ours_import_call_median_s"]
     )
+    summary["import_call_min_ratio"] = min(
+        r["import_s"] + r["call_s"] for r in upstream
+    ) / min(r["import_s"] + r["call_s"] for r in ours)
     # the fastest run is the least disturbed by other jobs on the machine
     summary["min_ratio"] = min(summary["upstream_calls_s"]) / min(
         summary["ours_calls_s"]
@@ -198,20 +217,28 @@ def _summarise(case, runs, probas, preimport: bool) -> dict:
         summary[f"{impl}_import_s"] = _median([r["import_s"] for r in rs])
     if "ours_warm_s" in summary and "upstream_warm_s" in summary:
         summary["warm_ratio"] = summary["upstream_warm_s"] / summary["ours_warm_s"]
-    speed, memory, tol, need_argmax = TARGETS[case.name]
+        summary["warm_min_ratio"] = min(summary["upstream_warm_calls_s"]) / min(
+            summary["ours_warm_calls_s"]
+        )
+    target = TARGETS[case.name]
     checks = {}
-    if speed is not None:
-        first = "first call, libraries imported" if preimport else "first call"
-        checks[f"speed-up >= {speed:g}x ({first})"] = summary["ratio"] >= speed
-        if "warm_ratio" in summary:
-            checks[f"speed-up >= {speed:g}x (warm)"] = summary["warm_ratio"] >= speed
-    if memory:
+    libraries = ", libraries imported" if preimport else ""
+    for key, label, ratio in (
+        ("import_call", f"import + first call{libraries}", "import_call_ratio"),
+        ("first", f"first call{libraries}", "ratio"),
+        ("warm", "warm", "warm_ratio"),
+    ):
+        if key in target and ratio in summary:
+            checks[f"speed-up >= {target[key]:g}x ({label})"] = (
+                summary[ratio] >= target[key]
+            )
+    if target.get("memory"):
         checks["peak memory <= upstream"] = (
             summary["ours_peak_mb"] <= summary["upstream_peak_mb"]
         )
-    if tol is not None:
-        checks[f"max |dp| <= {tol:g}"] = summary["max_abs_dp"] <= tol
-    if need_argmax:
+    if "dp" in target:
+        checks[f"max |dp| <= {target['dp']:g}"] = summary["max_abs_dp"] <= target["dp"]
+    if target.get("argmax"):
         checks["same argmax"] = bool(agree.all())
     summary["checks"] = checks
     return summary
@@ -246,24 +273,40 @@ def run_case(case, upstream_python: Path, args, out_dir: Path) -> dict:
 
 
 def _print_table(results: dict) -> None:
+    """Medians (ours / upstream, s), their ratio and the ratio of fastest runs."""
     header = (
-        f"{'case':<20} {'ours s':>7} {'upstr s':>8} {'ratio':>6} {'min':>5} "
-        f"{'cpu ratio':>9} {'imp+call':>8} {'warm ours':>9} {'warm up':>8} "
-        f"{'warm ratio':>10} {'peak MB ours/upstr':>19} "
+        f"{'case':<20} {'import + first call':>26} {'first call':>26} "
+        f"{'warm call':>26} {'cpu ratio':>9} {'peak MB ours/upstr':>19} "
         f"{'max|dp|':>9} {'argmax':>7}"
     )
-    print("\n" + header + "\n" + "-" * len(header))
+    sub = f"{'':<20}" + f" {'ours/upstr s  ratio  min':>26}" * 3
+    print("\n" + header + "\n" + sub + "\n" + "-" * len(header))
     for name, res in results.items():
         s = res["summary"]
+        nan = float("nan")
+
+        def cell(ours, upstream, ratio, min_ratio):
+            return f" {ours:5.2f}/{upstream:6.2f} {ratio:6.1f} {min_ratio:5.1f}"
+
         peak = f"{s['ours_peak_mb']:.0f}/{s['upstream_peak_mb']:.0f}"
         print(
-            f"{name:<20} {s['ours_median_s']:7.2f} {s['upstream_median_s']:8.2f} "
-            f"{s['ratio']:6.1f} {s['min_ratio']:5.1f} {s['cpu_ratio']:9.1f} "
-            f"{s['import_call_ratio']:8.1f} "
-            f"{s.get('ours_warm_s', float('nan')):9.2f} "
-            f"{s.get('upstream_warm_s', float('nan')):8.2f} "
-            f"{s.get('warm_ratio', float('nan')):10.1f} "
-            f"{peak:>19} {s['max_abs_dp']:9.2e} "
+            f"{name:<20}"
+            + cell(
+                s["ours_import_call_median_s"],
+                s["upstream_import_call_median_s"],
+                s["import_call_ratio"],
+                s["import_call_min_ratio"],
+            ).rjust(27)
+            + cell(
+                s["ours_median_s"], s["upstream_median_s"], s["ratio"], s["min_ratio"]
+            ).rjust(27)
+            + cell(
+                s.get("ours_warm_s", nan),
+                s.get("upstream_warm_s", nan),
+                s.get("warm_ratio", nan),
+                s.get("warm_min_ratio", nan),
+            ).rjust(27)
+            + f" {s['cpu_ratio']:9.1f} {peak:>19} {s['max_abs_dp']:9.2e} "
             f"{s['argmax_agree']:>3}/{s['n_components']:<3}"
         )
     print()

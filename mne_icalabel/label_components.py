@@ -46,6 +46,10 @@ def label_components(
     probability matrix and the predicted labels are added to ``ica.labels_``
     (see :func:`mne_icalabel.iclabel.iclabel_label_components`). MEGNet does not
     modify ``ica``.
+
+    The networks run with their default ``backend=None``: onnxruntime if it is
+    installed (it imports far faster than torch), else torch, and for ICLabel
+    NumPy as the last resort. Call the method's own function to choose.
     """
     from .config import ICALABEL_METHODS, ICALABEL_METHODS_NUMERICAL_TO_STRING
 

@@ -17,6 +17,7 @@ _HEAVY = [
     "mne.simulation",
     "dask",
     "joblib",
+    "packaging.requirements",
 ]
 
 

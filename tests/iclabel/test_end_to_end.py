@@ -1,5 +1,10 @@
 """EEGLAB sets → features → network → probabilities, against MATLAB's ICLabel."""
 
+import json
+import subprocess
+import sys
+import textwrap
+
 import mne
 import numpy as np
 import pytest
@@ -84,3 +89,45 @@ def test_label_components_validates_inst_and_ica(eeglab_case):
     unfitted = mne.preprocessing.ICA(n_components=5)
     with pytest.raises(RuntimeError, match="The provided ICA instance was not fitted"):
         label_components(inst, unfitted, method="iclabel")
+
+
+def test_first_call_uses_onnxruntime_without_importing_torch(iclabel_path):
+    """With torch and onnxruntime installed, a fresh process never imports torch.
+
+    ``backend=None`` prefers onnxruntime, so ``import mne_icalabel`` and the
+    first ``label_components`` leave torch (1 s or more to import) alone, and
+    still give EEGLAB's probabilities.
+    """
+    pytest.importorskip("torch")
+    pytest.importorskip("onnxruntime")
+    fname = iclabel_path / "datasets" / "sample-raw.set"
+    script = textwrap.dedent(
+        f"""
+        import json, sys, warnings
+        import mne
+        from mne.preprocessing import read_ica_eeglab
+        import mne_icalabel
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            raw = mne.io.read_raw_eeglab({str(fname)!r}, preload=True, verbose=False)
+            ica = read_ica_eeglab({str(fname)!r}, verbose=False)
+            mne_icalabel.label_components(raw, ica, method="iclabel")
+        print(json.dumps({{
+            "proba": ica.labels_scores_.tolist(),
+            "modules": [m for m in ("torch", "onnxruntime") if m in sys.modules],
+        }}))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.splitlines()[-1])
+    assert out["modules"] == ["onnxruntime"]
+    expected = loadmat(iclabel_path / "iclabel-output-raw.mat")["labels"]
+    np.testing.assert_allclose(np.array(out["proba"]), expected, rtol=0, atol=1e-5)

@@ -486,14 +486,14 @@ def test_numpy_backend_without_torch_and_onnxruntime(iclabel_path, weights_dir):
 @pytest.mark.parametrize(
     "blocked, expected",
     [
-        ((), "torch"),
+        ((), "onnx"),
         (("torch",), "onnx"),
         (("onnxruntime",), "torch"),
         (("torch", "onnxruntime"), "numpy"),
     ],
 )
 def test_backend_none_order(blocked, expected, monkeypatch):
-    """None picks torch, then onnxruntime, then NumPy."""
+    """None picks onnxruntime, then torch, then NumPy."""
     for package in {"torch", "onnxruntime"} - set(blocked):
         pytest.importorskip(package)
     for package in blocked:
@@ -605,7 +605,7 @@ def test_invalid_backend():
     features = _good()
     with pytest.raises(ValueError, match="Invalid value for the 'backend' parameter"):
         run_iclabel(*features, backend="tensorflow")
-    with pytest.raises(ValueError, match="'torch', 'onnx', and 'numpy'"):
+    with pytest.raises(ValueError, match="'onnx', 'torch', and 'numpy'"):
         run_iclabel(*features, backend="Torch")
     with pytest.raises(TypeError, match="backend must be an instance of"):
         run_iclabel(*features, backend=1)

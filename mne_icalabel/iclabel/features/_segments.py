@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
+
+from ...utils._threads import n_threads
 
 # Largest temporary array of a spectral step (bytes). Components are processed
 # in blocks so that 60 components x 10 min at 250 Hz never hold more than a few
@@ -26,18 +26,14 @@ def _map_blocks(func, blocks: list[slice]) -> list:
 
     The work of a block is FFTs, partitions and products, which release the
     GIL: threads use the cores without copying the activations. The number of
-    threads is bounded by the CPUs this process may run on.
+    threads is bounded by the CPUs this process may use (``utils._threads``).
     """
-    try:
-        n_cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        n_cpus = os.cpu_count() or 1
-    n_threads = min(_MAX_THREADS, n_cpus, len(blocks))
-    if n_threads <= 1:
+    n_pool = min(_MAX_THREADS, n_threads(), len(blocks))
+    if n_pool <= 1:
         return [func(block) for block in blocks]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(n_threads) as pool:
+    with ThreadPoolExecutor(n_pool) as pool:
         return list(pool.map(func, blocks))
 
 

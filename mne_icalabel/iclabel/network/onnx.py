@@ -12,21 +12,18 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
+from ...utils._onnx import cpu_session
+
 WEIGHTS = "ICLabelNet.onnx"
 
 
 def load(fname: Path) -> ort.InferenceSession:
     """Create a CPU inference session on ``ICLabelNet.onnx``.
 
-    Thread counts are left to onnxruntime (intra-op: one per physical core);
-    only errors are logged.
+    See :func:`mne_icalabel.utils._onnx.cpu_session` for the threads.
+    onnxruntime's default graph optimisations (all levels) apply.
     """
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(
-        str(fname), sess_options=options, providers=["CPUExecutionProvider"]
-    )
+    return cpu_session(str(fname))
 
 
 def run(

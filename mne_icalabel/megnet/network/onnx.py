@@ -21,20 +21,17 @@ from mne.utils import logger
 from numpy.typing import NDArray
 
 from ...utils._imports import has_module, import_optional_dependency
+from ...utils._onnx import cpu_session
 from ._base import BATCH_SIZE, MEGNetRunner, _batches
 
 
 def _new_session(model: str | bytes):
     """Create an onnxruntime session on the CPU from a path or a serialised model.
 
-    The worker threads sleep instead of spinning between operators: each
-    operator here runs for milliseconds, so spinning saves nothing and only
-    burns CPU time that other processes (or the other threads) could use.
+    See :func:`mne_icalabel.utils._onnx.cpu_session` (threads that sleep between
+    operators, as many as this process may use).
     """
-    ort = import_optional_dependency("onnxruntime")
-    options = ort.SessionOptions()
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return cpu_session(model, extra="MEGNet's 'onnx' backend.")
 
 
 @lru_cache(maxsize=4)
