@@ -39,22 +39,27 @@ def _retrieve_eeglab_icawinv(
     scale = np.sqrt(ica.pca_explained_variance_)[:n_comp]
     unmixing = ica.unmixing_matrix_
     weights = ((unmixing / scale) * scale) @ ica.pca_components_[:n_comp, :]
-    if ref is not None and len(set(ica.get_channel_types())) > 1:
-        weights = _undo_type_whitening(ica, weights, ref)
     icawinv = np.linalg.pinv(weights)
+    if ref is not None and len(set(ica.get_channel_types())) > 1:
+        weights, icawinv = _undo_type_whitening(ica, weights, icawinv, ref)
     return icawinv, weights
 
 
-def _undo_type_whitening(ica: ICA, weights: np.ndarray, ref: int) -> np.ndarray:
-    """Express the unmixing of a multi-type ICA in the units of channel ``ref``.
+def _undo_type_whitening(
+    ica: ICA, weights: np.ndarray, icawinv: np.ndarray, ref: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Express the ICA of several channel types in the units of channel ``ref``.
 
     MNE divides each channel type by its own scale (``pre_whitener_``, one value
     per type) before the PCA, so the unmixing of sensor data is
-    ``W V diag(1 / p)``. With one channel type ``1 / p`` is a common factor,
-    which EEGLAB's convention drops (the weights apply to the data as they
-    are). With several types it is not: the weights are multiplied by
-    ``p[ref] / p``, i.e. 1 on the channels of ``ref``'s type (EEG stays in its
-    units, as for an EEG-only ICA) and the ratio of the scales elsewhere.
+    ``W V diag(1 / p)`` and the mixing ``diag(p) pinv(W V)``. With one channel
+    type ``p`` is a common factor, which EEGLAB's convention drops (the weights
+    apply to the data as they are). With several types it is not: with
+    ``r = p[ref] / p`` (1 on the channels of ``ref``'s type, so that EEG keeps
+    its units, as for an EEG-only ICA) the weights become ``W V diag(r)`` and
+    the mixing ``diag(1 / r) pinv(W V)``. The mixing is not ``pinv`` of the
+    new weights: that pseudo-inverse would minimise the norm in mixed units
+    (volts and teslas), not in the whitened space the ICA was fitted in.
     """
     if ica.noise_cov is not None:
         raise ValueError(
@@ -64,7 +69,8 @@ def _undo_type_whitening(ica: ICA, weights: np.ndarray, ref: int) -> np.ndarray:
             "channels only."
         )
     whitener = np.ravel(ica.pre_whitener_)
-    return weights * (whitener[ref] / whitener)[np.newaxis, :]
+    ratio = whitener[ref] / whitener
+    return weights * ratio[np.newaxis, :], icawinv / ratio[:, np.newaxis]
 
 
 def _compute_ica_activations(
