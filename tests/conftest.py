@@ -142,3 +142,33 @@ def fake_weights() -> dict[str, bytes]:
     # more than the 1 MiB blocks in which members are streamed
     contents["megnet.onnx"] = bytes(range(256)) * (3 * 4096 + 7)
     return contents
+
+
+@pytest.fixture(scope="session")
+def combined_recording(shared_data) -> dict:
+    """Simulated EEG + MEG recording with ICAs fitted on both and on EEG only.
+
+    70 s at 250 Hz (MEGNet needs 60 s), filtered 1-100 Hz, EEG average
+    referenced; the blink component of each ICA is the one most correlated
+    with the ground-truth EOG channel.
+    """
+    import numpy as np
+    from mne.preprocessing import ICA
+
+    from mne_icalabel.datasets.simulation import simulate_meg_raw
+
+    info = shared_data / "meg" / "sample_audvis_trunc_raw_sss.fif"
+    raw = simulate_meg_raw(info, 70.0, eeg=True, random_state=0, verbose=False)
+    raw.filter(1.0, 100.0, verbose=False)
+    raw.set_eeg_reference("average", verbose=False)
+    eog = raw.get_data("eog")[0]
+    out = dict(raw=raw)
+    for name, picks in (("both", ["eeg", "mag", "grad"]), ("eeg", ["eeg"])):
+        ica = ICA(
+            20, method="picard", fit_params=dict(extended=True, ortho=False), rng=97
+        )
+        ica.fit(raw, picks=picks, verbose=False)
+        sources = ica.get_sources(raw).get_data()
+        corr = [abs(np.corrcoef(s, eog)[0, 1]) for s in sources]
+        out[f"ica_{name}"], out[f"blink_{name}"] = ica, int(np.argmax(corr))
+    return out

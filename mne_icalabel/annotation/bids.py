@@ -125,8 +125,32 @@ def write_components_tsv(
     """
     _validate_ica(ica)
     path = _tsv_path(fname)
-    n_components = ica.n_components_
+    scores = getattr(ica, "labels_scores_", None)
+    probabilities = {}
+    if scores is not None:
+        scores = np.asarray(scores)
+        if scores.ndim != 2 or scores.shape[0] != ica.n_components_:
+            raise ValueError(
+                "ica.labels_scores_ must be an array of shape (n_components, "
+                f"n_classes) = ({ica.n_components_}, n_classes), got {scores.shape}."
+            )
+        probabilities[infer_method(scores.shape[1], method)] = scores
+    elif method is not None:
+        raise ValueError(
+            f"method='{method}' was given but the ICA has no labels_scores_ to write."
+        )
+    return _write_components(ica, path, probabilities)
 
+
+def _write_components(ica: ICA, path: Path, probabilities: dict) -> Path:
+    """Write the TSV of ``ica`` with the probability columns of each method.
+
+    ``probabilities`` maps a method to its (n_components, n_classes) array;
+    several methods (e.g. ICLabel and MEGNet on a combined ICA) give their
+    columns one after the other. ``status`` and ``ic_type`` come from
+    ``ica.labels_``.
+    """
+    n_components = ica.n_components_
     status = ["good"] * n_components
     ic_type = [_NA] * n_components
     mne_keys = set(ICA_LABELS_TO_MNE.values()) | set(MEGNET_LABELS_TO_MNE.values())
@@ -144,17 +168,9 @@ def write_components_tsv(
         for k in range(n_components)
     ]
     sidecar = dict(_SIDECAR)
-    scores = getattr(ica, "labels_scores_", None)
-    if scores is not None:
-        scores = np.asarray(scores)
-        if scores.ndim != 2 or scores.shape[0] != n_components:
-            raise ValueError(
-                "ica.labels_scores_ must be an array of shape (n_components, "
-                f"n_classes) = ({n_components}, n_classes), got {scores.shape}."
-            )
-        method = infer_method(scores.shape[1], method)
+    for method, scores in probabilities.items():
         header += _PROBA_COLUMNS[method]
-        scores = scores.astype(_PROBA_DTYPES[method], copy=False)
+        scores = np.asarray(scores).astype(_PROBA_DTYPES[method], copy=False)
         for row, values in zip(rows, scores, strict=True):
             row.extend(str(value) for value in values)  # shortest exact repr
         for col, cls in zip(_PROBA_COLUMNS[method], CLASSES[method], strict=True):
@@ -163,10 +179,6 @@ def write_components_tsv(
                 f"by {_METHOD_NAMES[method]}. The '{method}_*' columns of a row "
                 "sum to 1."
             )
-    elif method is not None:
-        raise ValueError(
-            f"method='{method}' was given but the ICA has no labels_scores_ to write."
-        )
 
     json_path = path.with_suffix(".json")
     sidecar = _merge_sidecar(json_path, sidecar)  # fails before writing anything
@@ -301,6 +313,10 @@ def read_components_tsv(
         - ``"labels_pred_proba"``: ndarray of shape (n_components, n_classes)
           | None, the probabilities (float32 for ICLabel, float64 for MEGNet,
           as the methods return them).
+        - ``"probabilities"``: dict, the probabilities of each method in the
+          file. A file written for an ICA labelled with both networks (EEG +
+          MEG, ``method="both"``) holds ICLabel's and MEGNet's; ``"method"``,
+          ``"classes"`` and ``"labels_pred_proba"`` then describe ICLabel's.
 
     Notes
     -----
@@ -333,7 +349,10 @@ def read_components_tsv(
 
     labels = [None if v in (_NA, "") else v for v in column("ic_type", _NA)]
     status = column("status", "good")
-    method, proba = _read_proba(path, header, rows)
+    probabilities = _read_proba(path, header, rows)
+    # the first method of the file (ICLabel when both are present)
+    method = next(iter(probabilities), None)
+    proba = probabilities.get(method)
     if ica is not None:
         _set_on_ica(ica, labels, proba)
     return {
@@ -342,26 +361,29 @@ def read_components_tsv(
         "method": method,
         "classes": None if method is None else list(CLASSES[method]),
         "labels_pred_proba": proba,
+        "probabilities": probabilities,
     }
 
 
 def _read_proba(
     path: Path, header: list[str], rows: list[list[str]]
-) -> tuple[str | None, np.ndarray | None]:
-    """Parse the probability columns, if any."""
+) -> dict[str, np.ndarray]:
+    """Parse the probability columns of each method present, if any."""
     present = {
         method: [col for col in cols if col in header]
         for method, cols in _PROBA_COLUMNS.items()
     }
-    present = {method: cols for method, cols in present.items() if cols}
-    if not present:
-        return None, None
-    if len(present) > 1:
-        raise ValueError(
-            f"The file {path} has probability columns of several methods "
-            f"{sum(present.values(), [])}; expected those of a single method."
-        )
-    method, cols = next(iter(present.items()))
+    out = {}
+    for method, cols in present.items():
+        if cols:
+            out[method] = _read_method_proba(path, header, rows, method, cols)
+    return out
+
+
+def _read_method_proba(
+    path: Path, header: list[str], rows: list[list[str]], method: str, cols: list
+) -> np.ndarray:
+    """Parse and check the probability columns ``cols`` of ``method``."""
     if len(cols) != len(_PROBA_COLUMNS[method]):
         missing = sorted(set(_PROBA_COLUMNS[method]) - set(cols))
         raise ValueError(f"The file {path} misses the probability column(s) {missing}.")
@@ -381,7 +403,7 @@ def _read_proba(
         raise ValueError(
             f"The file {path} has probabilities that are not between 0 and 1."
         )
-    return method, proba.astype(_PROBA_DTYPES[method])
+    return proba.astype(_PROBA_DTYPES[method])
 
 
 def _set_on_ica(ica: ICA, labels: list[str | None], proba: np.ndarray | None) -> None:

@@ -326,8 +326,10 @@ def label_bids_dataset(
         ``None`` labels all.
     datatype : ``"eeg"`` | ``"meg"``
         The data type to label.
-    method : ``"iclabel"`` | ``"megnet"`` | None
+    method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
         The labelling method; ``None`` uses ICLabel for EEG and MEGNet for MEG.
+        ``"both"`` labels one ICA of the EEG and MEG channels of each ``meg``
+        recording with both networks (see :func:`label_recording`).
     n_components : int | None
         Number of components of the ICAs fitted here (see :func:`fit_ica`).
     n_jobs : int
@@ -372,7 +374,7 @@ def label_bids_dataset(
     _check_option("datatype", datatype, ("eeg", "meg"))
     if method is None:
         method = "iclabel" if datatype == "eeg" else "megnet"
-    _check_option("method", method, ("iclabel", "megnet"))
+    _check_option("method", method, ("iclabel", "megnet", "both"))
     n_jobs = _ensure_int(n_jobs, "n_jobs")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
 
 #: default number of components fitted, capped by the data rank
-N_COMPONENTS = {"iclabel": 20, "megnet": 20}
+N_COMPONENTS = {"iclabel": 20, "megnet": 20, "both": 20}
+_METHODS = ("iclabel", "megnet", "both")
 RANDOM_STATE = 97
 
 
@@ -31,10 +32,12 @@ def prepare_recording(
     ----------
     inst : Raw | Epochs
         The recording. It is not modified.
-    method : ``"iclabel"`` | ``"megnet"``
+    method : ``"iclabel"`` | ``"megnet"`` | ``"both"``
         ICLabel: EEG channels (plus EOG/ECG), band-pass 1-100 Hz, common average
         reference. MEGNet (Raw only): MEG channels (plus EOG/ECG), resampled to
-        250 Hz, band-pass 1-100 Hz.
+        250 Hz, band-pass 1-100 Hz. ``"both"`` (Raw with EEG and MEG): EEG and
+        MEG channels, resampled to 250 Hz, band-pass 1-100 Hz, EEG average
+        referenced.
     %(verbose)s
 
     Returns
@@ -52,31 +55,35 @@ def prepare_recording(
     from mne.io import BaseRaw
 
     _validate_type(inst, (BaseRaw, BaseEpochs), "inst", "Raw or Epochs")
-    _check_option("method", method, ("iclabel", "megnet"))
-    if method == "megnet":
+    _check_option("method", method, _METHODS)
+    if method != "iclabel":
         _validate_type(inst, BaseRaw, "inst", "Raw (MEGNet does not label Epochs)")
-        kinds = ("meg", "eog", "ecg")
-    else:
-        kinds = ("eeg", "eog", "ecg")
+    kinds = dict(
+        iclabel=("eeg", "eog", "ecg"),
+        megnet=("meg", "eog", "ecg"),
+        both=("eeg", "meg", "eog", "ecg"),
+    )[method]
     present = set(inst.get_channel_types())
-    main_kind = ("mag", "grad") if method == "megnet" else ("eeg",)
-    if not present.intersection(main_kind):
-        what = "MEG" if method == "megnet" else "EEG"
+    needed = dict(iclabel=["EEG"], megnet=["MEG"], both=["EEG", "MEG"])[method]
+    found = {"EEG": "eeg" in present, "MEG": bool(present & {"mag", "grad"})}
+    missing = [what for what in needed if not found[what]]
+    if missing:
+        other = {"iclabel": "megnet", "megnet": "iclabel", "both": "iclabel or megnet"}
         raise RuntimeError(
-            f"Could not find {what} channels in the recording, which {method} needs; "
-            f"use --method {'iclabel' if method == 'megnet' else 'megnet'} or another "
+            f"Could not find {' and '.join(missing)} channels in the recording, "
+            f"which {method} needs; use --method {other[method]} or another "
             "recording."
         )
     inst = inst.copy().pick([k for k in kinds if k in present or k == "meg"])
     inst.load_data()
-    if method == "megnet" and abs(inst.info["sfreq"] - 250.0) > 0.1:
+    if method != "iclabel" and abs(inst.info["sfreq"] - 250.0) > 0.1:
         logger.info(f"Resampling from {inst.info['sfreq']:g} Hz to 250 Hz")
         inst.resample(250.0)
     nyquist = inst.info["sfreq"] / 2.0
     h_freq = 100.0 if nyquist > 100.0 else None
     logger.info(f"Filtering {1.0:g}-{h_freq or nyquist:g} Hz")
     inst.filter(1.0, h_freq, picks=["eeg", "meg", "eog", "ecg"])
-    if method == "iclabel":
+    if method != "megnet":
         inst.set_eeg_reference("average", projection=False)
     return inst
 
@@ -97,10 +104,12 @@ def fit_ica(
     ----------
     inst : Raw | Epochs
         The recording, prepared with :func:`prepare_recording`.
-    method : ``"iclabel"`` | ``"megnet"``
+    method : ``"iclabel"`` | ``"megnet"`` | ``"both"``
         ICLabel expects extended infomax: Picard with ``ortho=False,
         extended=True`` (the same model, faster) when python-picard is installed,
         else MNE's extended infomax. MEGNet expects infomax with 20 components.
+        ``"both"`` fits one ICA on the EEG and MEG channels with MNE's extended
+        infomax (which both networks accept).
     n_components : int | None
         Number of components; ``None`` uses 20. It is capped by the rank of the
         data (the number of EEG channels minus one after an average reference).
@@ -115,13 +124,14 @@ def fit_ica(
     """
     from mne.preprocessing import ICA
 
-    _check_option("method", method, ("iclabel", "megnet"))
+    _check_option("method", method, _METHODS)
     _validate_type(n_components, ("int-like", None), "n_components")
-    picks = ("mag", "grad") if method == "megnet" else ("eeg",)
+    picks = dict(iclabel=("eeg",), megnet=("mag", "grad"), both=("eeg", "mag", "grad"))
+    picks = picks[method]
     present = set(inst.get_channel_types(picks=list(picks)))
     n_data = sum(1 for kind in inst.get_channel_types() if kind in picks)
     n_bads = sum(1 for ch in inst.info["bads"] if ch in inst.ch_names)
-    rank = n_data - n_bads - (1 if method == "iclabel" else 0)
+    rank = n_data - n_bads - (0 if method == "megnet" else 1)
     if n_components is None:
         n_components = N_COMPONENTS[method]
     if n_components < 2:
@@ -131,7 +141,7 @@ def fit_ica(
         n_components = rank
     if method == "iclabel" and has_module("picard"):
         kwargs = dict(method="picard", fit_params=dict(ortho=False, extended=True))
-    elif method == "iclabel":
+    elif method != "megnet":
         kwargs = dict(method="infomax", fit_params=dict(extended=True))
     else:
         kwargs = dict(method="infomax")

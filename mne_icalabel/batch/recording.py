@@ -61,8 +61,13 @@ def label_recording(
     ica : ICA | None
         A fitted ICA to label; a copy is labelled, ``ica`` is not modified.
         ``None`` fits the ICA the method expects (see :func:`fit_ica`).
-    method : ``"iclabel"`` | ``"megnet"``
-        The labelling method.
+    method : ``"iclabel"`` | ``"megnet"`` | ``"both"``
+        The labelling method. ``"both"`` (a Raw with EEG and MEG) labels one
+        ICA of both channel types with ICLabel (from its EEG maps) and MEGNet
+        (from its magnetometer maps): the TSV holds both probability sets and
+        a component is excluded when either network predicts an artifact (its
+        ``ic_type`` is ICLabel's class if ICLabel predicts an artifact, else
+        MEGNet's); ``"brain"`` when both predict brain.
     out_dir : path-like | None
         Folder of the outputs; ``None`` writes nothing.
     basename : str
@@ -85,9 +90,10 @@ def label_recording(
     -------
     result : dict
         ``"ica"``: the labelled ICA (``labels_scores_`` and ``labels_`` set);
-        ``"proba"``: ndarray (n_components, n_classes); ``"labels"``: list of
-        the predicted class names; ``"fitted"``: whether the ICA was fitted
-        here; ``"files"``: dict of the written paths (keys ``"tsv"``,
+        ``"proba"``: ndarray (n_components, n_classes), for ``"both"`` a dict
+        of the two methods' arrays; ``"labels"``: list of the predicted class
+        names (the combined class for ``"both"``); ``"fitted"``: whether the
+        ICA was fitted here; ``"files"``: dict of the written paths (keys ``"tsv"``,
         ``"json"``, ``"report"``, ``"ica"``).
     """
     from mne.preprocessing import ICA
@@ -95,29 +101,38 @@ def label_recording(
     from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
     from .ica import fit_ica, prepare_recording
 
-    _check_option("method", method, ("iclabel", "megnet"))
+    _check_option("method", method, ("iclabel", "megnet", "both"))
     _validate_type(ica, (ICA, None), "ica", "ICA or None")
     _validate_type(basename, str, "basename")
     if prepare:
-        inst = prepare_recording(inst, method)
+        # an ICA of EEG and MEG needs both kept, whichever network labels it
+        types = set() if ica is None else set(ica.get_channel_types())
+        combined = "eeg" in types and bool(types & {"mag", "grad"})
+        inst = prepare_recording(inst, "both" if combined else method)
     fitted = ica is None
     if fitted:
         ica = fit_ica(inst, method, n_components)
     else:
         ica = ica.copy()
-    proba = _label(inst, ica, method)
-    names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
-    labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
+    if method == "both":
+        from ._both import label_both
+
+        proba, labels = label_both(inst, ica)
+        probabilities = proba
+    else:
+        proba = _label(inst, ica, method)
+        names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
+        labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
+        probabilities = {method: proba}
 
     files: dict[str, Path] = {}
     if out_dir is not None:
-        from ..annotation import write_components_tsv
+        from ..annotation.bids import _tsv_path, _write_components
 
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
-        files["tsv"] = Path(
-            write_components_tsv(ica, out_dir / f"{basename}_components.tsv")
-        )
+        tsv = _tsv_path(out_dir / f"{basename}_components.tsv")
+        files["tsv"] = _write_components(ica, tsv, probabilities)
         files["json"] = files["tsv"].with_suffix(".json")
         if fitted and save_ica:
             files["ica"] = out_dir / f"{basename}_ica.fif"

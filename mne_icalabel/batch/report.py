@@ -64,13 +64,11 @@ def _probability_table(proba: np.ndarray, method: str) -> str:
     )
 
 
-def _topomap_grid(ica: ICA, proba: np.ndarray, method: str):
+def _topomap_grid(ica: ICA, labels: list[str], titles: list[str]):
     """Plot every component's topomap, framed and titled in its label's colour."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
-    classes = _class_names(method)
-    predicted = np.argmax(proba, axis=1)
     n = ica.n_components_
     n_cols = min(n, 5)
     n_rows = int(np.ceil(n / n_cols))
@@ -88,10 +86,10 @@ def _topomap_grid(ica: ICA, proba: np.ndarray, method: str):
         if k >= n:
             ax.set_axis_off()
             continue
-        label = classes[predicted[k]]
+        label = labels[k]
         color = LABEL_COLORS.get(label, "#7f7f7f")
         ax.set_title(
-            f"ICA{k:03d}\n{label} ({proba[k, predicted[k]]:.2f})",
+            f"ICA{k:03d}\n{titles[k]}",
             color=color,
             fontsize=9,
             fontweight="bold",
@@ -104,7 +102,7 @@ def _topomap_grid(ica: ICA, proba: np.ndarray, method: str):
             spine.set_visible(True)
             spine.set_color(color)
             spine.set_linewidth(3)
-    present = [c for c in classes if c in {classes[p] for p in predicted}]
+    present = list(dict.fromkeys(labels))
     fig.legend(
         handles=[Patch(color=LABEL_COLORS.get(c, "#7f7f7f"), label=c) for c in present],
         loc="outside lower center",
@@ -161,12 +159,16 @@ def make_report(
     ----------
     %(inst)s
     %(ica)s
-    proba : ndarray of shape (n_components, n_classes)
+    proba : ndarray of shape (n_components, n_classes) | dict
         The probabilities returned by the labelling method (7 ICLabel or 4
         MEGNet classes, in the order of
-        :data:`mne_icalabel.config.ICALABEL_METHODS_NUMERICAL_TO_STRING`).
-    method : ``"iclabel"`` | ``"megnet"``
-        The method that produced ``proba``.
+        :data:`mne_icalabel.config.ICALABEL_METHODS_NUMERICAL_TO_STRING`); for
+        ``method="both"``, a dict with the arrays of ``"iclabel"`` and
+        ``"megnet"``.
+    method : ``"iclabel"`` | ``"megnet"`` | ``"both"``
+        The method that produced ``proba``. ``"both"`` shows one table per
+        network and colours the topomaps by the combined class (see
+        :func:`label_recording`).
     fname : path-like | None
         Where to save the report (``.html``); an existing file is replaced.
         ``None`` does not save it.
@@ -183,37 +185,60 @@ def make_report(
     """
     import mne
 
-    _check_option("method", method, ("iclabel", "megnet"))
-    proba = np.asarray(proba)
-    n_classes = len(_class_names(method))
-    if proba.shape != (ica.n_components_, n_classes):
-        raise ValueError(
-            f"proba must have shape ({ica.n_components_}, {n_classes}) for "
-            f"{method} and this ICA, got {proba.shape}."
-        )
+    from ._both import METHODS, combine_labels
+
+    _check_option("method", method, ("iclabel", "megnet", "both"))
+    if method == "both":
+        _validate_type(proba, dict, "proba", "dict for method='both'")
+        missing = [m for m in METHODS if m not in proba]
+        if missing:
+            raise ValueError(f"proba misses the probabilities of {missing}.")
+        probabilities = {m: np.asarray(proba[m]) for m in METHODS}
+    else:
+        probabilities = {method: np.asarray(proba)}
+    for name, values in probabilities.items():
+        n_classes = len(_class_names(name))
+        if values.shape != (ica.n_components_, n_classes):
+            raise ValueError(
+                f"proba must have shape ({ica.n_components_}, {n_classes}) for "
+                f"{name} and this ICA, got {values.shape}."
+            )
     _validate_type(title, (str, None), "title")
     if title is None:
         filenames = getattr(inst, "filenames", None) or [None]
         title = Path(filenames[0]).name if filenames[0] else "ICA labels"
     report = mne.Report(title=title, verbose=False)
-    labels = np.array(_class_names(method))[np.argmax(proba, axis=1)]
+    if method == "both":
+        labels = np.array(combine_labels(probabilities))
+        titles = list(labels)
+    else:
+        proba = probabilities[method]
+        labels = np.array(_class_names(method))[np.argmax(proba, axis=1)]
+        best = proba.max(axis=1)
+        titles = [f"{lab} ({p:.2f})" for lab, p in zip(labels, best, strict=True)]
     counts = ", ".join(
-        f"{name}: {int(np.sum(labels == name))}"
-        for name in _class_names(method)
-        if np.any(labels == name)
+        f"{name}: {int(np.sum(labels == name))}" for name in dict.fromkeys(labels)
     )
     from .ica import describe_ica
 
+    names = {"iclabel": "ICLabel", "megnet": "MEGNet"}
+    rule = (
+        " A component is kept only when both networks predict brain."
+        if method == "both"
+        else ""
+    )
     summary = (
         f"<p>{html.escape(describe_ica(ica))}, labelled with "
-        f"{'ICLabel' if method == 'iclabel' else 'MEGNet'}. {html.escape(counts)}.</p>"
+        f"{' and '.join(names[m] for m in probabilities)}. "
+        f"{html.escape(counts)}.{rule}</p>"
     )
-    report.add_html(
-        summary + _probability_table(proba, method),
-        title="Probabilities",
-        section="Labels",
+    tables = "".join(
+        (f"<h4>{names[m]}</h4>" if method == "both" else "")
+        + _probability_table(values, m)
+        for m, values in probabilities.items()
     )
-    fig = _topomap_grid(ica, proba, method)
+    report.add_html(summary + tables, title="Probabilities", section="Labels")
+    fig = _topomap_grid(ica, list(labels), titles)
     report.add_figure(
         fig,
         title="Topographies",

@@ -40,8 +40,9 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--method",
-        choices=("iclabel", "megnet"),
-        help="labelling method (default: iclabel for eeg, megnet for meg)",
+        choices=("iclabel", "megnet", "both"),
+        help="labelling method (default: iclabel for eeg, megnet for meg; both: "
+        "one ICA of EEG and MEG labelled by both networks)",
     )
     parser.add_argument(
         "--n-components", type=int, help="components of fitted ICAs (default: 20)"

@@ -114,8 +114,14 @@ def open_window(argv: list[str] | None = None):
 
     inst = _read_inst(args.fname_raw_epo)
     ica = read_ica(args.fname_ica, verbose=False)
-    window = label_ica_components(inst, ica, show=True, block=False)
-    window.tsv_fname = Path(args.tsv) if args.tsv else default_tsv_fname(args.fname_ica)
+    tsv_fname = Path(args.tsv) if args.tsv else default_tsv_fname(args.fname_ica)
+    scores = None
+    if tsv_fname.is_file():  # e.g. both networks' probabilities of an EEG+MEG ICA
+        from ..annotation import read_components_tsv
+
+        scores = read_components_tsv(tsv_fname)["probabilities"] or None
+    window = label_ica_components(inst, ica, show=True, block=False, scores=scores)
+    window.tsv_fname = tsv_fname
     window.ica_fname = Path(args.out_ica or args.fname_ica)
     if args.author is not None:
         window.author = args.author

@@ -10,7 +10,8 @@ from ._common import format_files, format_table, make_subparser
 _EXAMPLES = """  mne-icalabel label sub-01_task-rest_eeg.vhdr
   mne-icalabel label sub-01_task-rest_eeg.vhdr --ica sub-01_task-rest_ica.fif
   mne-icalabel label recording.edf --montage standard_1020 --out labels/
-  mne-icalabel label sample_audvis_raw.fif --method megnet"""
+  mne-icalabel label sample_audvis_raw.fif --method megnet
+  mne-icalabel label sample_audvis_raw.fif --method both"""
 
 _EPOCHS_SUFFIXES = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
 
@@ -34,9 +35,11 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--method",
-        choices=("iclabel", "megnet"),
+        choices=("iclabel", "megnet", "both"),
         help="labelling method (default: from the channels of --ica if given, "
-        "else megnet when the recording has MEG channels, iclabel otherwise)",
+        "else megnet when the recording has MEG channels, iclabel otherwise); "
+        "both: one ICA of EEG and MEG labelled by both networks, a component "
+        "is excluded when either predicts an artifact",
     )
     parser.add_argument(
         "--out",
@@ -91,21 +94,36 @@ def read_recording(fname: Path):
 def _default_method(inst, ica) -> tuple[str, str]:
     """Pick ICLabel or MEGNet from the channels, and say why.
 
-    The ICA's channels decide when an ICA is given (MEG: MEGNet, EEG:
-    ICLabel); otherwise MEG channels select MEGNet, even next to EEG ones (a
-    MEG system's EEG is usually the secondary recording), and EEG alone
-    ICLabel.
+    The ICA's channels decide when an ICA is given (MEG and EEG: both, MEG:
+    MEGNet, EEG: ICLabel); otherwise MEG channels select MEGNet, even next to
+    EEG ones (a MEG system's EEG is usually the secondary recording), and EEG
+    alone ICLabel.
     """
     if ica is not None:
         types = set(ica.get_channel_types())
+        if types & {"mag", "grad"} and "eeg" in types:
+            return "both", (
+                "the ICA was fitted on MEG and EEG channels: MEGNet labels its "
+                "magnetometer maps, ICLabel its EEG maps"
+            )
         if types & {"mag", "grad"}:
             return "megnet", "the ICA was fitted on MEG channels"
         if "eeg" in types:
             return "iclabel", "the ICA was fitted on EEG channels"
     if "meg" in inst:
-        extra = ", EEG ones too" if "eeg" in inst else ""
+        extra = (
+            ", EEG ones too (--method both labels one ICA of both with both networks)"
+            if "eeg" in inst
+            else ""
+        )
         return "megnet", f"MEG channels found{extra}"
     return "iclabel", "no MEG channels"
+
+
+def _class_name(method: str, index: int) -> str:
+    from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
+
+    return ICALABEL_METHODS_NUMERICAL_TO_STRING[method][int(index)]
 
 
 def run(args) -> int:
@@ -137,13 +155,21 @@ def run(args) -> int:
         n_components=args.n_components,
         report=not args.no_report,
     )
-    name = "ICLabel" if method == "iclabel" else "MEGNet"
+    names = {"iclabel": "ICLabel", "megnet": "MEGNet", "both": "ICLabel and MEGNet"}
     if result["fitted"]:
-        print(f"Fitted {describe_ica(result['ica'])}, as {name} expects.")
+        print(f"Fitted {describe_ica(result['ica'])}, as {names[method]} expects.")
     else:
         print(f"Using {describe_ica(result['ica'])} from {args.ica}.")
-    print(f"Labels from {name}:\n")
-    print(format_table(result["labels"], result["proba"].max(axis=1)))
+    probabilities = result["proba"]
+    if not isinstance(probabilities, dict):
+        probabilities = {method: probabilities}
+    for key, proba in probabilities.items():
+        print(f"Labels from {names[key]}:\n")
+        labels = [_class_name(key, k) for k in proba.argmax(axis=1)]
+        print(format_table(labels, proba.max(axis=1)) + "\n")
+    if method == "both":
+        print("Combined (excluded when either network predicts an artifact):\n")
+        print(", ".join(f"ICA{k:03d} {lab}" for k, lab in enumerate(result["labels"])))
     print("\nWrote:")
     print(format_files(result["files"]))
     return 0

@@ -9,6 +9,7 @@ from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbos
 
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
+from ..utils._picks import ica_channel_types, ica_type_picks
 
 if TYPE_CHECKING:
     from mne import Info
@@ -62,7 +63,9 @@ def get_topomaps(
         ``ica.info``). Each image is normalised by its largest absolute value,
         so that values lie in ``[-1, 1]``; pixels the interpolation does not
         reach are 0. The first image row is the front of the head (nose up, as
-        plotted).
+        plotted). The ``"eeg"`` maps are those ICLabel labels, the ``"mag"``
+        maps those MEGNet labels, also for an ICA fitted on several channel
+        types.
 
     Notes
     -----
@@ -74,8 +77,6 @@ def get_topomaps(
     computed once per channel type and all components are interpolated in one
     call.
     """
-    from mne._fiff.pick import _pick_data_channels, _picks_to_idx
-
     _validate_ica(ica)
     picks = _check_component_picks(picks, ica.n_components_)
     res = _ensure_int(res, "res")
@@ -92,13 +93,11 @@ def get_topomaps(
     # maps on the (pre-whitened) sensors, shape (n_components, n_channels)
     data = ica.mixing_matrix_.T @ ica.pca_components_[: ica.n_components_]
     data = data[picks]
-    # only data channels, types in order of first appearance
-    ch_idx = _pick_data_channels(ica.info, exclude=())
-    ch_types = list(dict.fromkeys(ica.info.get_channel_types(picks=ch_idx)))
-
+    # only data channels, types in order of first appearance; the same
+    # selection as the labelling methods' maps (ICLabel: "eeg", MEGNet: "mag")
     topomaps = {}
-    for ch_type in ch_types:
-        sel = _picks_to_idx(ica.info, picks=ch_type, exclude=())
+    for ch_type in ica_channel_types(ica):
+        sel = ica_type_picks(ica, ch_type)
         logger.debug(
             "Computing %d topographic map(s) from %d '%s' channel(s).",
             picks.size,

@@ -23,6 +23,8 @@ def label_ica_components(
     ica: ICA,
     show: bool = True,
     block: bool = False,
+    *,
+    scores: dict | None = None,
 ) -> ICAComponentLabeler:
     """Open a window to label the ICA components by hand.
 
@@ -45,6 +47,12 @@ def label_ica_components(
         Show the window.
     block : bool
         Run the Qt event loop until the window is closed.
+    scores : dict | None
+        Probability sets to show besides ``ica.labels_scores_``, mapping a
+        method (``"iclabel"``, ``"megnet"``) to its (n_components, n_classes)
+        array, e.g. ``read_components_tsv(fname)["probabilities"]`` for an
+        ICA of EEG and MEG labelled with both networks. Each set is listed in
+        full above the plots.
 
     Returns
     -------
@@ -73,6 +81,10 @@ def label_ica_components(
     :func:`mne_icalabel.iclabel.iclabel_label_components`), the most probable
     automatic class is shown beside each component and all probabilities of
     the selected component beside the class buttons.
+
+    The window shows the topographic map of each modality of the ICA side by
+    side: EEG, and MEG from the magnetometers (the gradiometers when the ICA
+    has no magnetometer). An ICA of EEG and MEG gets the ICLabel classes.
     """
     import_optional_dependency(
         "qtpy", extra="The ICA labelling window needs Qt bindings for Python."
@@ -80,7 +92,7 @@ def label_ica_components(
     from ._label_components import ICAComponentLabeler, _get_qt_app
 
     app = _get_qt_app()
-    gui = ICAComponentLabeler(inst=inst, ica=ica, show=show)
+    gui = ICAComponentLabeler(inst=inst, ica=ica, show=show, scores=scores)
     if block:
         app.exec()
     return gui

@@ -24,6 +24,17 @@ _MEG_TYPES = ("mag", "grad")
 
 
 @dataclass
+class TopoMap:
+    """The component maps of one channel type, as images."""
+
+    ch_type: str
+    images: NDArray | None  # (n_comp, res, res), rows back to front, NaN outside
+    extent: tuple[float, ...]  # (xmin, xmax, ymin, ymax), head radius 1
+    clip: float  # radius of the disc the images are clipped to
+    sensor_pos: NDArray | None  # (n_sensors, 2), head radius 1
+
+
+@dataclass
 class ICAPlotData:
     """Arrays shown by the window, one row per component."""
 
@@ -41,6 +52,9 @@ class ICAPlotData:
     sensor_pos: NDArray | None  # (n_sensors, 2), head radius 1
     var_ratio: dict[str, NDArray] = field(default_factory=dict)  # type -> (n_comp,)
     epochs_clim: NDArray | None = None  # (n_comp,), colour limit of epochs image
+    # the maps of each modality of the ICA (EEG and MEG side by side for an
+    # ICA of both); the topo_* fields above are the first of them
+    topomaps: list[TopoMap] = field(default_factory=list)
 
 
 def is_meg_ica(ica: ICA) -> bool:
@@ -100,7 +114,19 @@ def compute_plot_data(
     var_ratio = _explained_variance(ica, data, flat)
     del data, flat
 
-    topo_type, images, extent, clip, pos = _topomap_images(ica, res)
+    # one map per modality: EEG, and MEG from its magnetometers if any (the
+    # sensors MEGNet reads), else its gradiometers
+    ch_types = ica.get_channel_types()
+    present = [t for t in _TOPO_TYPES if t in ch_types]
+    if "mag" in present and "grad" in present:
+        present.remove("grad")
+    topomaps = [TopoMap(t, *_topomap_images(ica, res, t)[1:]) for t in present]
+    if topomaps:
+        first = topomaps[0]
+        topo_type, images, extent = first.ch_type, first.images, first.extent
+        clip, pos = first.clip, first.sensor_pos
+    else:
+        topo_type, images, extent, clip, pos = _topomap_images(ica, res)
     return ICAPlotData(
         kind=kind,
         sfreq=sfreq,
@@ -115,6 +141,7 @@ def compute_plot_data(
         sensor_pos=pos,
         var_ratio=var_ratio,
         epochs_clim=epochs_clim,
+        topomaps=topomaps,
     )
 
 
@@ -162,9 +189,12 @@ def _explained_variance(
 
 
 def _topomap_images(
-    ica: ICA, res: int
+    ica: ICA, res: int, topo_type: str | None = None
 ) -> tuple[str | None, NDArray | None, tuple[float, ...], float, NDArray | None]:
     """Interpolate the component maps of one channel type on a grid.
+
+    ``topo_type`` None takes the first of EEG, magnetometers, gradiometers
+    present in the ICA.
 
     Uses the same interpolation as :func:`mne_icalabel.features.get_topomaps`
     (MNE's topomap interpolation, set up once for all components), on the
@@ -176,7 +206,8 @@ def _topomap_images(
     from ..features.topomaps import _SPHERE, _interpolate_topomaps
 
     ch_types = ica.get_channel_types()
-    topo_type = next((t for t in _TOPO_TYPES if t in ch_types), None)
+    if topo_type is None:
+        topo_type = next((t for t in _TOPO_TYPES if t in ch_types), None)
     if topo_type is None:
         return None, None, (-1.0, 1.0, -1.0, 1.0), 1.0, None
     sel = np.array([i for i, t in enumerate(ch_types) if t == topo_type])

@@ -192,6 +192,7 @@ class ICAComponentLabeler(QMainWindow):
         ica_fname=None,
         author: str | None = None,
         time_window: float = 10.0,
+        scores: dict | None = None,
     ) -> None:
         _validate_type(inst, (BaseRaw, BaseEpochs), "inst", "raw or epochs")
         _validate_type(ica, ICA, "ica", "ICA")
@@ -209,6 +210,7 @@ class ICAComponentLabeler(QMainWindow):
         )
         self._data = compute_plot_data(inst, ica)
         self._scores, self._score_names = self._get_scores()
+        self._other_scores = self._check_other_scores(scores)
         self.tsv_fname = tsv_fname
         self.ica_fname = ica_fname
         self.author = author if author is not None else _login_name()
@@ -485,25 +487,42 @@ class ICAComponentLabeler(QMainWindow):
 
     # ---------------------------------------------------------------- plots
     def _init_topomap(self) -> None:
-        ax, data = self._topo_ax, self._data
+        """One map per modality of the ICA (EEG and MEG side by side)."""
+        maps = self._data.topomaps
+        if len(maps) > 1:  # replace the single axes by one per channel type
+            fig = self._topo_ax.figure
+            fig.delaxes(self._topo_ax)
+            self._topo_axes = list(np.atleast_1d(fig.subplots(1, len(maps))))
+            self._topo_canvas.setMinimumWidth(int(2.7 * 60 * len(maps)))
+        else:
+            self._topo_axes = [self._topo_ax]
+        self._topo_ax = self._topo_axes[0]
+        self._topo_ims, self._topo_titles = [], []
+        for ax, topo in zip(self._topo_axes, maps or [None], strict=True):
+            image, title = self._init_one_topomap(ax, topo)
+            self._topo_ims.append(image)
+            self._topo_titles.append(title)
+        self._topo_im, self._topo_title = self._topo_ims[0], self._topo_titles[0]
+
+    def _init_one_topomap(self, ax, topo):
+        """Draw the head and the first map of one channel type on ``ax``."""
         ax.set_axis_off()
         ax.set_aspect("equal")
-        self._topo_title = ax.set_title("", fontsize=9)
-        if data.topo_images is None:
+        title = ax.set_title("", fontsize=9)
+        if topo is None or topo.images is None:
             ax.text(0.5, 0.5, "No channel positions", ha="center", va="center")
-            self._topo_im = None
-            return
-        self._topo_im = ax.imshow(
-            data.topo_images[0],
+            return None, title
+        image = ax.imshow(
+            topo.images[0],
             origin="lower",
-            extent=data.topo_extent,
+            extent=topo.extent,
             cmap="RdBu_r",
             interpolation="bilinear",
         )
-        ext = data.topo_clip
+        ext = topo.clip
         disc = Circle((0, 0), ext, transform=ax.transData, fc="none", ec="none")
         ax.add_patch(disc)
-        self._topo_im.set_clip_path(disc)
+        image.set_clip_path(disc)
         theta = np.linspace(0, 2 * np.pi, 101)
         kw = dict(color="k", lw=1)
         ax.plot(np.cos(theta), np.sin(theta), **kw)
@@ -512,10 +531,11 @@ class ICAComponentLabeler(QMainWindow):
         ear_y = np.linspace(-0.15, 0.15, 30)
         ax.plot(1 + ear, ear_y, **kw)
         ax.plot(-1 - ear, ear_y, **kw)
-        ax.plot(*data.sensor_pos.T, "k.", ms=2)
+        ax.plot(*topo.sensor_pos.T, "k.", ms=2)
         lim = max(ext, 1.12)
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
+        return image, title
 
     def _init_psd(self) -> None:
         ax, data = self._psd_ax, self._data
@@ -566,12 +586,17 @@ class ICAComponentLabeler(QMainWindow):
     def _update_plots(self, k: int) -> None:
         """Put component ``k`` into the existing artists."""
         data = self._data
-        if self._topo_im is not None:
-            image = data.topo_images[k]
-            vmax = float(np.nanmax(np.abs(image))) or 1.0
-            self._topo_im.set_data(image)
-            self._topo_im.set_clim(-vmax, vmax)
-        self._topo_title.set_text(f"ICA{k:03d} ({data.topo_type})")
+        for topo, artist, title in zip(
+            data.topomaps, self._topo_ims, self._topo_titles, strict=False
+        ):
+            if artist is not None:
+                image = topo.images[k]
+                vmax = float(np.nanmax(np.abs(image))) or 1.0
+                artist.set_data(image)
+                artist.set_clim(-vmax, vmax)
+            title.set_text(f"ICA{k:03d} ({topo.ch_type})")
+        if not data.topomaps:
+            self._topo_title.set_text(f"ICA{k:03d} ({data.topo_type})")
         psd = data.psd_db[k]
         self._psd_line.set_ydata(psd)
         span = float(psd.max() - psd.min()) or 1.0
@@ -615,6 +640,11 @@ class ICAComponentLabeler(QMainWindow):
                 f" &nbsp; automatic: {self._score_names[best]} "
                 f"({self._scores[k, best]:.2f})"
             )
+        for name, (proba, classes) in self._other_scores.items():
+            row = ", ".join(
+                f"{cls} {p:.2f}" for cls, p in zip(classes, proba[k], strict=True)
+            )
+            text += f"<br>{name}: {row}"
         self.header.setText(text)
         for idx, label in enumerate(self._proba_labels):
             if self._scores is None or idx >= self._scores.shape[1]:
@@ -636,6 +666,36 @@ class ICAComponentLabeler(QMainWindow):
             logger.info(f"ica.labels_scores_ has shape {scores.shape}: not shown.")
             return None, None
         return scores, n_classes[scores.shape[1]]
+
+    def _check_other_scores(self, scores) -> dict[str, tuple[np.ndarray, list]]:
+        """Check the probability sets given besides ``ica.labels_scores_``.
+
+        ``scores`` maps a method (``"iclabel"``, ``"megnet"``) to its
+        (n_components, n_classes) probabilities, e.g. both sets of a combined
+        EEG + MEG ICA read from its components TSV. Each set is shown in full
+        in the header, except the one equal to ``ica.labels_scores_`` (shown
+        beside the class buttons).
+        """
+        from ..annotation._classes import CLASSES
+
+        _validate_type(scores, (dict, None), "scores")
+        names = {"iclabel": "ICLabel", "megnet": "MEGNet"}
+        out = {}
+        for method, proba in (scores or {}).items():
+            if method not in CLASSES:
+                raise ValueError(
+                    f"scores has an unknown method {method!r}; use {sorted(CLASSES)}."
+                )
+            proba = np.asarray(proba, float)
+            if proba.shape != (self.n_components_, len(CLASSES[method])):
+                raise ValueError(
+                    f"scores[{method!r}] must have shape ({self.n_components_}, "
+                    f"{len(CLASSES[method])}), got {proba.shape}."
+                )
+            if self._scores is not None and np.array_equal(proba, self._scores):
+                continue
+            out[names[method]] = (proba, list(CLASSES[method]))
+        return out
 
     def _labels_from_ica(self) -> dict[int, str]:
         selected = {}

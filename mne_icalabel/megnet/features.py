@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 
 from ..utils._checks import _check_finite, _check_ica_channels, _validate_ica
 from ..utils._docs import fill_doc
+from ..utils._picks import method_picks
 from ._topomaps import _get_topomaps, _project_sensors
 
 if TYPE_CHECKING:
@@ -52,12 +53,14 @@ def get_megnet_features(
     fitted ICA (``ica.n_components_``), not on the ``n_components`` argument
     given to :class:`mne.preprocessing.ICA` as mne-icalabel 0.10 does (a float
     or None there always warned). Only the magnetometers are used for the
-    topomaps, even if the ICA was also fitted on gradiometers.
+    topomaps, even if the ICA was also fitted on gradiometers. An ICA fitted
+    on MEG and other channels together (e.g. EEG) is accepted with a warning
+    (MEGNet was trained on MEG-only decompositions): the topomaps come from the
+    magnetometer rows of the mixing matrix, the time series from all channels.
     """
-    _check_raw_and_ica(raw, ica)
+    mags = _check_raw_and_ica(raw, ica)
     time_series = ica.get_sources(raw).get_data()
     _check_finite(time_series, "ICA sources of the raw recording")
-    mags = pick_types(ica.info, meg="mag", exclude=())
     values = ica.get_components()[mags]
     _check_finite(values, "ICA component maps (mixing matrix)")
     _warn_if_unusual(raw, ica)
@@ -68,8 +71,11 @@ def get_megnet_features(
     return time_series, topomaps
 
 
-def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> None:
-    """Raise an error if ``raw`` and ``ica`` cannot be labelled by MEGNet."""
+def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:
+    """Raise an error if ``raw`` and ``ica`` cannot be labelled by MEGNet.
+
+    Returns the indices of the magnetometers among the ICA channels.
+    """
     from mne import BaseEpochs
     from mne.io import BaseRaw
 
@@ -95,7 +101,7 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> None:
             f"{raw.info['sfreq']:g} Hz)."
         )
     _check_ica_channels(raw, ica)
-    mags = pick_types(ica.info, meg="mag", exclude=())
+    mags = method_picks(ica, "megnet")
     if len(mags) < 3:
         raise RuntimeError(
             f"MEGNet draws the topomaps from the magnetometers, but the ICA was "
@@ -106,6 +112,7 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> None:
     _check_magnetometer_layout(
         np.array([ica.info["chs"][idx]["loc"][:3] for idx in mags])
     )
+    return mags
 
 
 def _check_magnetometer_layout(xyz: NDArray[np.float64]) -> None:

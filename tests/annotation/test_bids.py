@@ -316,7 +316,7 @@ _ROW = "ica\tIndependent Component\tgood\tn/a\tn/a\tn/a\tn/a"
         (
             f"{_HEADER}\tmegnet_brain_other\tmegnet_eye_blink\tmegnet_heart_beat"
             f"\tmegnet_eye_movement\ticlabel_brain\n0\t{_ROW}\t1\t0\t0\t0\t1\n".encode(),
-            "several methods",
+            "misses the probability column",
         ),
     ],
 )

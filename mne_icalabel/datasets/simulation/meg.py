@@ -1,4 +1,4 @@
-"""Simulated MEG with brain dipoles, eye blinks and heartbeats (known truth).
+"""Simulated MEG (optionally with EEG) with brain dipoles, blinks and heartbeats.
 
 The sensor layout comes from a real recording's measurement info (e.g. the
 Neuromag-306 ``sample_audvis_trunc_raw_sss.fif``). The recording is the sum of:
@@ -14,12 +14,18 @@ Neuromag-306 ``sample_audvis_trunc_raw_sss.fif``). The recording is the sum of:
   covariance (optional);
 - optionally a sinusoid at the line frequency on every MEG channel.
 
+With ``eeg=True`` the EEG channels of the info are kept: the brain dipoles and
+the blinks reach them through the same spherical head model (its EEG layers),
+so one recording holds the same sources seen by both modalities. The
+heartbeat and the line noise stay on the MEG channels.
+
 The data are not filtered: filter and notch them as a real recording.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +51,7 @@ def simulate_meg_raw(
     sfreq: float = 250.0,
     *,
     meg: str = "all",
+    eeg: bool = False,
     n_dipoles: int = 4,
     blinks: bool = True,
     heartbeat: bool = True,
@@ -70,6 +77,10 @@ def simulate_meg_raw(
     meg : ``"all"`` | ``"mag"`` | ``"grad"``
         Which MEG sensors to keep (``"all"``: magnetometers and gradiometers,
         306 channels for a Neuromag system).
+    eeg : bool
+        Also keep the EEG channels of ``info`` (they need positions, e.g. the
+        60 of ``sample_audvis_trunc_raw_sss.fif``) and simulate the brain and
+        blink sources on them. No reference is applied to the EEG.
     n_dipoles : int
         Number of brain dipoles (at least 1).
     blinks : bool
@@ -92,14 +103,15 @@ def simulate_meg_raw(
     -------
     raw : RawArray
         The recording (preloaded, unfiltered: ``highpass=0``,
-        ``lowpass=sfreq/2``), with the MEG channels, one EOG channel and one
-        ECG channel. The EOG/ECG channels hold zeros when ``blinks`` /
-        ``heartbeat`` is False.
+        ``lowpass=sfreq/2``), with the MEG channels (then the EEG channels if
+        ``eeg``), one EOG channel and one ECG channel. The EOG/ECG channels
+        hold zeros when ``blinks`` / ``heartbeat`` is False.
     """
     import mne
 
     _validate_type(info, (mne.Info, "path-like"), "info")
     _check_option("meg", meg, ("all", "mag", "grad"))
+    _validate_type(eeg, bool, "eeg")
     if duration <= 0 or sfreq <= 0:
         raise ValueError(
             f"duration and sfreq must be positive, got {duration} and {sfreq}."
@@ -110,7 +122,12 @@ def simulate_meg_raw(
         info = mne.io.read_info(info, verbose=False)
     rng = np.random.default_rng(random_state)
 
-    picks = mne.pick_types(info, meg=True if meg == "all" else meg, eog=True)
+    picks = mne.pick_types(info, meg=True if meg == "all" else meg, eeg=eeg, eog=True)
+    if eeg and not len(mne.pick_types(info, meg=False, eeg=True)):
+        raise ValueError(
+            "eeg=True needs an info with EEG channels (with positions); the given "
+            "info has none. Use eeg=False or another recording's info."
+        )
     info = mne.pick_info(info, picks, verbose=False)
     with info._unlock():
         info["sfreq"] = float(sfreq)
@@ -134,8 +151,9 @@ def simulate_meg_raw(
         raw.add_channels([channel], force_update_info=True)
 
     meg_picks = mne.pick_types(raw.info, meg=True)
+    meeg_picks = mne.pick_types(raw.info, meg=True, eeg=True)
     sphere = mne.make_sphere_model("auto", "auto", raw.info, verbose=False)
-    raw._data[meg_picks] = _brain_signals(raw.info, sphere, n_dipoles, times, rng)
+    raw._data[meeg_picks] = _brain_signals(raw.info, sphere, n_dipoles, times, rng)
     if line_noise:
         grads = np.isin(meg_picks, mne.pick_types(raw.info, meg="grad"))
         scale = np.where(grads, 1 / 0.04, 1.0)
@@ -149,12 +167,17 @@ def simulate_meg_raw(
         mne.simulation.add_ecg(raw, rng=seed + 1, verbose=False)
     if sensor_noise:
         cov = mne.make_ad_hoc_cov(raw.info, verbose=False)
-        mne.simulation.add_noise(
-            raw, cov, iir_filter=[0.2, -0.2, 0.04], rng=seed + 2, verbose=False
-        )
+        with warnings.catch_warnings():
+            # MNE asks for an EEG average reference projector to whiten EEG; the
+            # ad-hoc covariance is diagonal, so the reference changes nothing
+            warnings.filterwarnings("ignore", "No average EEG reference")
+            mne.simulation.add_noise(
+                raw, cov, iir_filter=[0.2, -0.2, 0.04], rng=seed + 2, verbose=False
+            )
     logger.info(
         f"Simulated {duration:g} s of MEG at {sfreq:g} Hz: {len(meg_picks)} MEG "
-        f"channels, {n_dipoles} brain dipoles, blinks={blinks}, "
+        f"and {len(meeg_picks) - len(meg_picks)} EEG channels, {n_dipoles} brain "
+        f"dipoles, blinks={blinks}, "
         f"heartbeat={heartbeat}."
     )
     return raw
@@ -163,12 +186,12 @@ def simulate_meg_raw(
 def _brain_signals(
     info: Info, sphere, n_dipoles: int, times: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
-    """MEG signals of ``n_dipoles`` oscillating tangential dipoles in the head.
+    """MEG/EEG signals of ``n_dipoles`` oscillating tangential dipoles.
 
     Returns
     -------
-    data : ndarray of shape (n_meg, n_times)
-        In the order of the MEG channels of ``info``.
+    data : ndarray of shape (n_meg + n_eeg, n_times)
+        In the order of the MEG and EEG channels of ``info``.
     """
     import mne
 
@@ -185,9 +208,13 @@ def _brain_signals(
     dipole = mne.Dipole(
         np.zeros(n_dipoles), pos, np.ones(n_dipoles), ori, np.ones(n_dipoles)
     )
-    meg_info = mne.pick_info(info, mne.pick_types(info, meg=True), verbose=False)
-    fwd, _ = mne.make_forward_dipole(dipole, sphere, meg_info, verbose=False)
-    gain = fwd["sol"]["data"]  # (n_meg, n_dipoles), one column per dipole
+    picks = mne.pick_types(info, meg=True, eeg=True)
+    meeg_info = mne.pick_info(info, picks, verbose=False)
+    fwd, _ = mne.make_forward_dipole(dipole, sphere, meeg_info, verbose=False)
+    # (n_channels, n_dipoles), one column per dipole; the forward lists MEG
+    # then EEG channels, reordered here to the channels of info
+    order = [fwd["sol"]["row_names"].index(name) for name in meeg_info["ch_names"]]
+    gain = fwd["sol"]["data"][order]
 
     sfreq = 1.0 / (times[1] - times[0]) if times.size > 1 else 1.0
     waves = np.empty((n_dipoles, times.size))

@@ -9,6 +9,7 @@ from mne.utils import logger, verbose
 
 from ...utils._checks import _check_ica_channels, _validate_inst_and_ica
 from ...utils._docs import fill_doc
+from ...utils._picks import method_picks
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -51,13 +52,22 @@ def get_iclabel_features(
     5 s, on the whole recording for shorter Raw and averaged over epochs for
     Epochs.
 
+    An ICA fitted on EEG and other channels together (e.g. EEG and MEG) is
+    accepted with a warning (ICLabel was trained on EEG-only decompositions):
+    the topographic map is drawn from the EEG rows of the mixing matrix, with
+    the EEG positions, and the time courses unmix all channels of the ICA. Its
+    unmixing then includes MNE's scaling of each channel type
+    (``ica.pre_whitener_``), expressed in the units of the EEG channels, so
+    that the EEG part is what an EEG-only decomposition would give. The
+    reference check concerns the EEG channels, as for EEG-only data.
+
     The data must be sampled at 100 Hz or more and be long enough for the
     spectrum (``min(floor(sfreq / 2), 100) + 1`` samples per recording or
     epoch), be finite, not flat on the ICA's channels (no component may be
-    constant), and carry positions for every channel of the ICA. A warning is
-    emitted when the data are not referenced to a common average, not filtered
-    between 1 and 100 Hz, or when the ICA is not an extended infomax (or
-    equivalent picard) decomposition.
+    constant), and carry positions for every EEG channel of the ICA. A warning
+    is emitted when the data are not referenced to a common average, not
+    filtered between 1 and 100 Hz, or when the ICA is not an extended infomax
+    (or equivalent picard) decomposition.
 
     References
     ----------
@@ -83,13 +93,14 @@ def get_iclabel_features(
             "if they are wrong."
         )
     _check_ica_channels(inst, ica)
+    eeg = method_picks(ica, "iclabel")
     _check_sampling(inst)
+    rd, th = _mne_to_eeglab_locs(inst, [ica.ch_names[k] for k in eeg])
     _warn_preprocessing(inst, ica)
 
     sfreq = inst.info["sfreq"]
     epoched = isinstance(inst, BaseEpochs)
-    rd, th = _mne_to_eeglab_locs(inst, ica.ch_names)
-    icawinv, weights = _retrieve_eeglab_icawinv(ica)
+    icawinv, weights = _retrieve_eeglab_icawinv(ica, ref=int(eeg[0]))
     icaact = _compute_ica_activations(inst, ica, weights)
     _check_activations(icaact)
     logger.info(
@@ -97,7 +108,7 @@ def get_iclabel_features(
         icawinv.shape[1],
         icawinv.shape[0],
     )
-    topo = _eeg_topoplot(icawinv, rd, th)
+    topo = _eeg_topoplot(icawinv[eeg], rd, th)
     psd = _compute_psd_feature(icaact, sfreq)
     autocorr = _compute_autocorr_feature(icaact, sfreq, epoched)
     return topo * _SCALE, psd * _SCALE, autocorr * _SCALE

@@ -22,20 +22,55 @@ _CHUNK_BYTES = 32 * 1024**2
 _MAX_ZERO_PADDING = 1.25
 
 
-def _retrieve_eeglab_icawinv(ica: ICA) -> tuple[np.ndarray, np.ndarray]:
+def _retrieve_eeglab_icawinv(
+    ica: ICA, ref: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return EEGLAB's ``icawinv`` (C, n) and the unmixing ``weights`` (n, C).
 
     MNE folds the PCA whitening into ``unmixing_matrix_``, so the sensor-space
     unmixing is ``W @ V``; EEGLAB's sphere is then the identity. The divide and
     multiply by the PCA scales cancel but are kept: they reproduce the
     reference bit for bit.
+
+    ``ref`` is the index of a channel (e.g. the first EEG one) of an ICA fitted
+    on several channel types; see ``_undo_type_whitening``.
     """
     n_comp = ica.n_components_
     scale = np.sqrt(ica.pca_explained_variance_)[:n_comp]
     unmixing = ica.unmixing_matrix_
     weights = ((unmixing / scale) * scale) @ ica.pca_components_[:n_comp, :]
     icawinv = np.linalg.pinv(weights)
+    if ref is not None and len(set(ica.get_channel_types())) > 1:
+        weights, icawinv = _undo_type_whitening(ica, weights, icawinv, ref)
     return icawinv, weights
+
+
+def _undo_type_whitening(
+    ica: ICA, weights: np.ndarray, icawinv: np.ndarray, ref: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Express the ICA of several channel types in the units of channel ``ref``.
+
+    MNE divides each channel type by its own scale (``pre_whitener_``, one value
+    per type) before the PCA, so the unmixing of sensor data is
+    ``W V diag(1 / p)`` and the mixing ``diag(p) pinv(W V)``. With one channel
+    type ``p`` is a common factor, which EEGLAB's convention drops (the weights
+    apply to the data as they are). With several types it is not: with
+    ``r = p[ref] / p`` (1 on the channels of ``ref``'s type, so that EEG keeps
+    its units, as for an EEG-only ICA) the weights become ``W V diag(r)`` and
+    the mixing ``diag(1 / r) pinv(W V)``. The mixing is not ``pinv`` of the
+    new weights: that pseudo-inverse would minimise the norm in mixed units
+    (volts and teslas), not in the whitened space the ICA was fitted in.
+    """
+    if ica.noise_cov is not None:
+        raise ValueError(
+            "ICLabel cannot label an ICA fitted on several channel types with a "
+            "noise covariance (ICA(noise_cov=...)): the channels are then mixed "
+            "by the whitening. Refit the ICA without noise_cov, or on the EEG "
+            "channels only."
+        )
+    whitener = np.ravel(ica.pre_whitener_)
+    ratio = whitener[ref] / whitener
+    return weights * ratio[np.newaxis, :], icawinv / ratio[:, np.newaxis]
 
 
 def _compute_ica_activations(

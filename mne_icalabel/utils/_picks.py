@@ -1,0 +1,85 @@
+"""Which channels of an ICA each labelling method reads its maps from.
+
+ICLabel draws its topographic feature from the EEG channels, MEGNet its
+images from the magnetometers. A decomposition fitted on several channel types
+(e.g. EEG and MEG together) is labelled from the rows of its mixing matrix
+that belong to the method's channel type; the component time courses use all
+channels, as the ICA defines them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mne.utils import logger, warn
+
+if TYPE_CHECKING:
+    from mne.preprocessing import ICA
+    from numpy.typing import NDArray
+
+# channel type of the maps of each method, and its name in messages
+_MAP_TYPE = {"iclabel": "eeg", "megnet": "mag"}
+_MAP_NAME = {"iclabel": "EEG channels", "megnet": "magnetometers"}
+_METHOD_NAME = {"iclabel": "ICLabel", "megnet": "MEGNet"}
+# channel types a method was trained with, beyond which the ICA is "combined"
+_TRAINED_TYPES = {"iclabel": {"eeg"}, "megnet": {"mag", "grad"}}
+
+
+def ica_channel_types(ica: ICA) -> list[str]:
+    """Return the data channel types of the ICA, in order of first appearance."""
+    from mne._fiff.pick import _pick_data_channels
+
+    idx = _pick_data_channels(ica.info, exclude=())
+    return list(dict.fromkeys(ica.info.get_channel_types(picks=idx)))
+
+
+def ica_type_picks(ica: ICA, ch_type: str) -> NDArray[np.intp]:
+    """Return the indices (in ``ica.ch_names``) of the channels of ``ch_type``."""
+    types = np.array(ica.get_channel_types())
+    return np.flatnonzero(types == ch_type)
+
+
+def method_picks(ica: ICA, method: str) -> NDArray[np.intp]:
+    """Return the indices of the ICA channels whose maps ``method`` uses.
+
+    Warns once when the ICA was fitted on channel types the method was not
+    trained with (e.g. EEG and MEG together), and says which channels the
+    maps come from.
+
+    Raises
+    ------
+    RuntimeError
+        If the ICA has no channel of the method's type.
+    """
+    ch_type = _MAP_TYPE[method]
+    picks = ica_type_picks(ica, ch_type)
+    types = ica_channel_types(ica)
+    name = _METHOD_NAME[method]
+    if picks.size == 0:
+        needs = "magnetometers" if method == "megnet" else "EEG channels"
+        fix = (
+            "Fit the ICA on the magnetometers (alone or with the gradiometers), "
+            "e.g. ICA(...).fit(raw, picks='meg')"
+            if method == "megnet"
+            else "Fit the ICA on the EEG channels (alone or with other types), "
+            "e.g. ICA(...).fit(inst, picks='eeg'), or use MEGNet for MEG"
+        )
+        raise RuntimeError(
+            f"{name} needs {needs}: the ICA was fitted on {', '.join(types) or 'no'}"
+            f" channels only, without any {needs.removesuffix('s')}. {fix}."
+        )
+    others = [t for t in types if t not in _TRAINED_TYPES[method]]
+    if others:
+        warn(
+            f"The ICA was fitted on {' and '.join(types)} channels together. "
+            f"{name} was trained on {'EEG' if method == 'iclabel' else 'MEG'}-only "
+            f"decompositions: its maps are taken from the {picks.size} "
+            f"{_MAP_NAME[method]} of the mixing matrix (the {', '.join(others)} "
+            "rows are ignored), the time courses from all channels. The labels "
+            "may be less reliable than for a decomposition of one modality."
+        )
+    logger.info(
+        "%s uses the maps of %d %s of the ICA.", name, picks.size, _MAP_NAME[method]
+    )
+    return picks
