@@ -315,11 +315,17 @@ def _prepare_worker(
 
 def _worker_state() -> dict[str, Any]:
     """Return what this process prepared and the jobs it started (diagnostics)."""
+    threadpoolctl = import_optional_dependency("threadpoolctl")
+    torch = sys.modules.get("torch")
     return dict(
         prepared=sorted(_PREPARED),
         jobs_started=dict(_JOBS_STARTED),
         weights_env=os.environ.get(CONFIG_KEY),
         cache=str(_cache_dir()),
+        blas_threads=sorted(
+            {pool["num_threads"] for pool in threadpoolctl.threadpool_info()}
+        ),
+        torch_threads=None if torch is None else torch.get_num_threads(),
     )
 
 
@@ -410,6 +416,7 @@ class JobRunner:
         self._owned = False
         self.workers: list[str] = []
         self.reports: dict[str, dict] = {}
+        self.sent: dict[str, list[str]] = {}
 
     def __enter__(self):
         if self.dask_scheduler is None:
@@ -446,6 +453,7 @@ class JobRunner:
         if self.send_weights:
             blobs = self._blobs(settings.weights)
             reports = client.run(_prepare_worker, settings, blobs)
+            self.sent = {worker: sorted(blobs) for worker in reports}
         else:
             reports = client.run(_prepare_worker, settings)
         needs: dict[str, list[str]] = {
@@ -463,19 +471,29 @@ class JobRunner:
             reports.update(
                 client.run(_prepare_worker, settings, blobs, workers=list(needs))
             )
+            self.sent.update({worker: names for worker in needs})
         self.reports = reports
         self.workers = sorted(w for w, r in reports.items() if r["ok"])
         messages = []
         for worker, report in sorted(reports.items()):
             if report["ok"]:
                 continue
-            what = "; ".join(report["problems"]) or (
-                f"it cannot read or receive the weights {report['needs']}"
-            )
+            if report["problems"]:
+                what = "; ".join(report["problems"])
+                fix = (
+                    "Install what is missing in that worker's environment (the "
+                    "same packages and versions as the client, compare "
+                    "'mne-icalabel sys_info' on both) and restart it."
+                )
+            else:
+                what = f"it cannot read or receive the weights {report['needs']}"
+                fix = (
+                    "Make its MNE_DATA folder writable, or the client's weights "
+                    "folder readable on it, and restart it."
+                )
             messages.append(
                 f"{_describe_worker(worker, report)} cannot run the jobs: {what}. "
-                "Fix that worker's environment (the same Python packages as the "
-                "client, see 'mne-icalabel sys_info') and restart it."
+                + fix
             )
         if not self.workers:
             raise RuntimeError(
