@@ -229,11 +229,17 @@ def _local_folder(dask_worker) -> Path:
 
 
 def _limit_threads(n_threads: int | None) -> None:
-    """One process-wide limit: each Dask thread runs BLAS on ``n_threads``."""
-    if n_threads is None or _LIMITS:
+    """Limit the BLAS/OpenMP pools loaded in this process to ``n_threads``.
+
+    The limit is process-wide: a BLAS call made by any Dask thread of this
+    worker uses ``n_threads``. Called once the networks are loaded, so that
+    the libraries they bring (torch's OpenMP) are limited too. onnxruntime
+    sessions keep their own thread pools.
+    """
+    if n_threads is None:
         return
     threadpoolctl = import_optional_dependency("threadpoolctl")
-    _LIMITS.append(threadpoolctl.threadpool_limits(limits=n_threads))
+    _LIMITS[:] = [threadpoolctl.threadpool_limits(limits=n_threads)]
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n_threads)
 
@@ -301,10 +307,10 @@ def _prepare_worker(
             report["weights_dir"] = str(folders.pop())
             # this process's lookup (get_weights_path) now finds the files
             os.environ[CONFIG_KEY] = report["weights_dir"]
-        if dask_worker is not None:
-            _limit_threads(settings.blas_threads)
         for method, backend in settings.backends.items():
             _load_network(method, backend)
+        if dask_worker is not None:
+            _limit_threads(settings.blas_threads)
     except Exception as error:
         problems.append(f"{type(error).__name__}: {error}")
         return report

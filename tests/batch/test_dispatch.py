@@ -125,3 +125,18 @@ def test_missing_scheduler_file(tmp_path):
         _connect(tmp_path / "scheduler.json")
     with pytest.raises(FileNotFoundError, match="No Dask scheduler file"):
         _connect(str(tmp_path / "scheduler.json"))
+
+
+def test_cli_scheduler_file(bids_root, tmp_path, capsys):
+    from mne_icalabel.commands.main import main
+
+    missing = tmp_path / "scheduler.json"
+    assert main(["bids", str(bids_root), "--dask-scheduler-file", str(missing)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert f"No Dask scheduler file at {missing}" in err
+    assert len(err.splitlines()) == 1
+    assert not (bids_root / "derivatives").exists()
+    with pytest.raises(SystemExit) as exit_info:
+        main(["bids", "x", "--dask-scheduler", "h:1", "--dask-scheduler-file", "s"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
