@@ -540,11 +540,11 @@ class JobRunner:
         """
         rows: list[dict] = []
         try:
-            with ProgressBar(len(arguments), mesg=desc) as bar:
-                if self.client is None:
-                    self._run_loky(func, arguments, rows, bar)
-                else:
-                    self._run_dask(func, arguments, keys, rows, bar)
+            bar = ProgressBar(len(arguments), mesg=desc)
+            if self.client is None:
+                self._run_loky(func, arguments, rows, bar)
+            else:
+                self._run_dask(func, arguments, keys, rows, bar)
         except Exception as error:
             # a worker died (out of memory, crash in compiled code) or the
             # cluster went away: the rows received are kept, the others failed
