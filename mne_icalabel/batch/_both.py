@@ -44,8 +44,13 @@ def combine_labels(proba: dict[str, np.ndarray]) -> list[str]:
     return out
 
 
-def label_both(inst, ica: ICA) -> tuple[dict[str, np.ndarray], list[str]]:
+def label_both(
+    inst, ica: ICA, backend: str | dict[str, str] | None = None
+) -> tuple[dict[str, np.ndarray], list[str]]:
     """Label ``ica`` (changed in place) with both networks and combine them.
+
+    ``backend`` is the network backend of both, or one per method
+    (``{"iclabel": ..., "megnet": ...}``, as the batch pre-flight resolves them).
 
     ``ica.labels_`` gets the combined class of each component under MNE's keys
     (one key per component) and ``ica.labels_scores_`` ICLabel's probabilities;
@@ -55,9 +60,13 @@ def label_both(inst, ica: ICA) -> tuple[dict[str, np.ndarray], list[str]]:
     from ..iclabel import iclabel_label_components
     from ..megnet import megnet_label_components
 
+    if not isinstance(backend, dict):
+        backend = dict(iclabel=backend, megnet=backend)
     proba = {
-        "iclabel": iclabel_label_components(inst, ica, inplace=False),
-        "megnet": megnet_label_components(inst, ica),
+        "iclabel": iclabel_label_components(
+            inst, ica, inplace=False, backend=backend.get("iclabel")
+        ),
+        "megnet": megnet_label_components(inst, ica, backend.get("megnet")),
     }
     labels = combine_labels(proba)
     for k, label in enumerate(labels):

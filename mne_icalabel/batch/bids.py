@@ -10,8 +10,9 @@ Outputs go to ``<bids_root>/derivatives/mne-icalabel``::
         sub-01_task-rest_ica.fif          (when the ICA was fitted here)
 
 Each recording is an independent job: a failure is caught, recorded in the
-summary and never stops the others. Jobs run with joblib (``loky`` processes)
-or on a Dask distributed cluster through joblib's ``dask`` backend; each worker
+summary and never stops the others. Jobs run in local ``loky`` processes or
+on a Dask distributed cluster, through the engine of ``_dispatch`` (pre-flight
+on the client and on every worker, then one job per recording); each worker
 process loads the network once and reuses it for all its recordings.
 """
 
@@ -28,7 +29,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mne.utils import (
-    ProgressBar,
     _check_option,
     _ensure_int,
     _validate_type,
@@ -154,6 +154,7 @@ def _label_one(
     n_components: int | None,
     report: bool,
     log_level: str,
+    backend: str | dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Label one recording; never raises, returns its summary row."""
     import mne
@@ -184,6 +185,7 @@ def _label_one(
                 basename=stem,
                 n_components=n_components,
                 report=report,
+                backend=backend,
             )
             counts: dict[str, int] = {}
             for label in result["labels"]:
@@ -207,50 +209,6 @@ def _label_one(
     row["warnings"] = " | ".join(messages)
     row["seconds"] = round(time.perf_counter() - start, 2)
     return row
-
-
-def _run_jobs(
-    jobs: list, keys: list[str], n_jobs: int, dask_scheduler, desc: str
-) -> list[dict]:
-    """Run ``jobs`` (joblib delayed calls) in parallel, with a progress bar.
-
-    ``keys`` are the recordings of the jobs, to report those left unfinished if
-    the parallel backend itself fails.
-    """
-    joblib = import_optional_dependency("joblib")
-    client = None
-    if dask_scheduler is not None:
-        distributed = import_optional_dependency("distributed")
-        if isinstance(dask_scheduler, distributed.Client):
-            client = dask_scheduler
-        else:
-            client = distributed.Client(dask_scheduler, set_as_default=True)
-        config = joblib.parallel_config(backend="dask", n_jobs=-1)
-        logger.info(f"Running on the Dask cluster {client.scheduler.address}")
-    else:
-        config = joblib.parallel_config(backend="loky", n_jobs=n_jobs)
-    results = []
-    try:
-        with config:
-            parallel = joblib.Parallel(return_as="generator_unordered")
-            bar = ProgressBar(parallel(jobs), max_value=len(jobs), mesg=desc)
-            for result in bar:
-                results.append(result)
-    except Exception as error:
-        # a worker died (out of memory, crash in compiled code) or the cluster
-        # went away: the results already received are kept, the others failed
-        message = " ".join(f"{type(error).__name__}: {error}".split())
-        logger.info(f"Parallel processing stopped: {message}")
-        done = {row["recording"] for row in results}
-        results.extend(
-            dict(recording=key, status="failed", error=f"not finished: {message}")
-            for key in keys
-            if key not in done
-        )
-    finally:
-        if client is not None and client is not dask_scheduler:
-            client.close()
-    return results
 
 
 def _write_summary(rows: list[dict], fname: Path) -> None:
@@ -306,6 +264,8 @@ def label_bids_dataset(
     dask_scheduler=None,
     overwrite: bool = False,
     report: bool = True,
+    backend: str | None = None,
+    blas_threads: int | None = 1,
     verbose=None,
 ) -> pd.DataFrame:
     """Label the ICA components of every recording of a BIDS dataset.
@@ -335,18 +295,27 @@ def label_bids_dataset(
     n_jobs : int
         Number of recordings labelled at once by joblib's ``loky`` processes
         (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
-    dask_scheduler : str | distributed.Client | None
-        Address of a Dask distributed scheduler (e.g. ``"tcp://host:8786"``)
-        or a connected client: the recordings are labelled on that cluster's
-        workers through joblib's ``dask`` backend. The workers need this
-        package, its dependencies and the network weights (see
-        ``mne-icalabel fetch-weights``).
+    dask_scheduler : str | path-like | distributed.Client | None
+        Address of a Dask distributed scheduler (e.g. ``"tcp://host:8786"``),
+        its scheduler file (a ``.json`` path, as written by ``dask scheduler
+        --scheduler-file``) or a connected client: the recordings are labelled
+        on that cluster's workers. The workers need this package and the same
+        optional packages as this machine, nothing else: the weights verified
+        here are sent to the workers that cannot read them (see Notes).
     overwrite : bool
         If False (default), recordings whose component TSV already exists are
         skipped, so an interrupted run resumes where it stopped. If True, every
         recording is labelled again.
     report : bool
         Write an HTML report per recording.
+    backend : str | None
+        The network backend (ICLabel: ``"torch"``, ``"onnx"``, ``"numpy"``;
+        MEGNet: ``"onnx"``, ``"torch"``); ``None`` picks the first available
+        on this machine, and every worker uses that one.
+    blas_threads : int | None
+        BLAS (and torch) threads per Dask worker thread, so that a worker with
+        ``--nthreads N`` uses N cores; ``None`` leaves the workers' defaults.
+        Local ``loky`` processes get joblib's limits.
     %(verbose)s
 
     Returns
@@ -369,6 +338,16 @@ def label_bids_dataset(
 
     Each worker process imports the network once and caches it, so the cost
     of loading it is paid once per worker, not once per recording.
+
+    Before any recording is read, this machine imports the packages the jobs
+    need and locates and verifies the weights of the method and backend (a
+    problem raises here, nothing is written). On a Dask cluster every worker
+    then does the same and loads the network; a worker that cannot read the
+    weights at this machine's path receives the verified files once and keeps
+    them in its own cache (``<MNE_DATA>/MNE-icalabel-weights``), verified by
+    SHA256. A worker that fails this check is named in a warning and gets no
+    recording; if none passes, the run stops with the reasons before any ICA
+    is fitted.
     """
     pd = import_optional_dependency("pandas")
     _check_option("datatype", datatype, ("eeg", "meg"))
@@ -378,6 +357,7 @@ def label_bids_dataset(
     n_jobs = _ensure_int(n_jobs, "n_jobs")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
+    _validate_type(backend, (str, None), "backend")
     bids_root = Path(bids_root).expanduser()
     deriv_root = bids_root / "derivatives" / PIPELINE
 
@@ -394,7 +374,6 @@ def label_bids_dataset(
             f"No {datatype} recording matches the selection in {bids_root}; check "
             "--subject/--session/--task/--run and --datatype."
         )
-    _write_description(deriv_root, bids_root)
     rows: dict[str, dict] = {}
     todo = []
     for bids_path in recordings:
@@ -413,20 +392,39 @@ def label_bids_dataset(
         f"{len(recordings)} recording(s) found, {len(todo)} to label, "
         f"{len(recordings) - len(todo)} already labelled"
     )
-    if todo:
-        from joblib import delayed
+    if not todo:
+        _write_description(deriv_root, bids_root)
+    else:
+        from ._dispatch import JobRunner, preflight_client
+        from .ica import _ica_packages
 
+        methods = ["iclabel", "megnet"] if method == "both" else [method]
+        settings = preflight_client(
+            methods,
+            backend=backend,
+            packages=("mne_bids", *_ica_packages(method)),
+            blas_threads=blas_threads,
+        )
         worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
-        jobs = [
-            delayed(_label_one)(
-                bids_path, deriv_root, method, n_components, report, worker_level
+        arguments = [
+            (
+                bids_path,
+                deriv_root,
+                method,
+                n_components,
+                report,
+                worker_level,
+                settings.backends if method == "both" else settings.backends[method],
             )
             for bids_path in todo
         ]
         keys = [_recording_key(bids_path) for bids_path in todo]
-        desc = f"Labelling ({method})"
-        for row in _run_jobs(jobs, keys, n_jobs, dask_scheduler, desc):
-            rows[row["recording"]] = row
+        with JobRunner(
+            settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
+        ) as runner:
+            _write_description(deriv_root, bids_root)
+            for row in runner.run(_label_one, arguments, keys, f"Labelling ({method})"):
+                rows[row["recording"]] = row
     ordered = [rows[key] for key in sorted(rows)]
     _write_summary(ordered, deriv_root / "summary.tsv")
     n_failed = sum(row["status"] == "failed" for row in ordered)

@@ -88,6 +88,15 @@ def prepare_recording(
     return inst
 
 
+def _ica_packages(method: str) -> tuple[str, ...]:
+    """Return the optional packages that decide which ICA :func:`fit_ica` runs here.
+
+    A machine that lacks them fits another (equivalent but not identical)
+    decomposition, so the jobs of one dataset must all see the same ones.
+    """
+    return ("picard",) if method == "iclabel" and has_module("picard") else ()
+
+
 @verbose
 @fill_doc
 def fit_ica(
@@ -139,7 +148,7 @@ def fit_ica(
     if n_components > rank:
         logger.info(f"Reducing n_components from {n_components} to the rank {rank}")
         n_components = rank
-    if method == "iclabel" and has_module("picard"):
+    if "picard" in _ica_packages(method):
         kwargs = dict(method="picard", fit_params=dict(ortho=False, extended=True))
     elif method != "megnet":
         kwargs = dict(method="infomax", fit_params=dict(extended=True))

@@ -18,16 +18,16 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
 
 
-def _label(inst, ica: ICA, method: str) -> np.ndarray:
+def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarray:
     """Run the method, store probabilities and labels on ``ica``, return them."""
     if method == "iclabel":
         from ..iclabel import iclabel_label_components
 
-        return iclabel_label_components(inst, ica, inplace=True)
+        return iclabel_label_components(inst, ica, inplace=True, backend=backend)
     from ..megnet import megnet_label_components
     from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
 
-    proba = megnet_label_components(inst, ica)
+    proba = megnet_label_components(inst, ica, backend)
     ica.labels_scores_ = proba
     for k, cls in enumerate(np.argmax(proba, axis=1)):
         key = MEGNET_LABELS_TO_MNE[MEGNET_NUMERICAL_TO_STRING[int(cls)]]
@@ -50,6 +50,7 @@ def label_recording(
     prepare: bool = True,
     report: bool = True,
     save_ica: bool = True,
+    backend: str | dict[str, str] | None = None,
     verbose=None,
 ) -> dict:
     """Label the ICA components of one recording and write the results.
@@ -84,6 +85,11 @@ def label_recording(
         Also write the HTML report (:func:`make_report`).
     save_ica : bool
         Save an ICA fitted here to ``<basename>_ica.fif``.
+    backend : str | dict | None
+        The network backend (see :func:`mne_icalabel.iclabel.run_iclabel` and
+        :func:`mne_icalabel.megnet.megnet_label_components`); ``None`` picks
+        the first available. With ``method="both"``, also a dict giving each
+        method its own (``{"iclabel": "numpy", "megnet": "onnx"}``).
     %(verbose)s
 
     Returns
@@ -117,10 +123,10 @@ def label_recording(
     if method == "both":
         from ._both import label_both
 
-        proba, labels = label_both(inst, ica)
+        proba, labels = label_both(inst, ica, backend)
         probabilities = proba
     else:
-        proba = _label(inst, ica, method)
+        proba = _label(inst, ica, method, backend)
         names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
         labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
         probabilities = {method: proba}

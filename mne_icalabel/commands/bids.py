@@ -9,7 +9,8 @@ from ._common import make_subparser
 _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
   mne-icalabel bids ~/data/ds004584 --subject 01 02 --task rest --n-jobs 4
   mne-icalabel bids ~/data/ds000248 --datatype meg --overwrite
-  mne-icalabel bids ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786"""
+  mne-icalabel bids ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786
+  mne-icalabel bids ~/data/ds004584 --dask-scheduler-file ~/scheduler.json"""
 
 
 def add_parser(subparsers, name: str):
@@ -55,9 +56,31 @@ def add_parser(subparsers, name: str):
         help="recordings labelled at once on this machine (default: 1; -1: all cores)",
     )
     parser.add_argument(
+        "--backend",
+        choices=("torch", "onnx", "numpy"),
+        help="network backend (default: the first installed of torch, onnx, "
+        "numpy for iclabel; onnx, torch for megnet); Dask workers use the same",
+    )
+    dask = parser.add_mutually_exclusive_group()
+    dask.add_argument(
         "--dask-scheduler",
         metavar="ADDRESS",
         help="run on this Dask distributed scheduler (e.g. tcp://host:8786)",
+    )
+    dask.add_argument(
+        "--dask-scheduler-file",
+        metavar="PATH",
+        type=Path,
+        help="run on the Dask scheduler described by this file (as written by "
+        "'dask scheduler --scheduler-file PATH')",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        metavar="N",
+        help="BLAS threads per Dask worker thread (default: 1; 0: the workers' "
+        "own default)",
     )
     resume = parser.add_mutually_exclusive_group()
     resume.add_argument(
@@ -103,9 +126,11 @@ def run(args) -> int:
             method=args.method,
             n_components=args.n_components,
             n_jobs=args.n_jobs,
-            dask_scheduler=args.dask_scheduler,
+            dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
             overwrite=args.overwrite,
             report=not args.no_report,
+            backend=args.backend,
+            blas_threads=args.blas_threads or None,
         )
     elapsed = time.perf_counter() - start
     counts = summary["status"].value_counts()

@@ -485,3 +485,120 @@ def _copy(src: Path, folder: Path, name: str) -> Path:
         ) from error
     logger.info(f"Copied {name} from {src} to {folder}")
     return _verify(folder / name, name)
+
+
+@verbose
+@fill_doc
+def resolve_weights(
+    names, *, download: bool = True, verbose=None
+) -> dict[str, tuple[Path, str]]:
+    """Locate and verify several weights files, e.g. before dispatching jobs.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Canonical file names (see :func:`get_weights_path`).
+    download : bool
+        Download a file found nowhere else into the cache.
+    %(verbose)s
+
+    Returns
+    -------
+    weights : dict of str to (Path, str)
+        For each name, the verified file and its SHA256.
+
+    Raises
+    ------
+    WeightsError
+        One error for all the files that could not be found or verified.
+    """
+    found, problems = {}, []
+    for name in dict.fromkeys(names):
+        try:
+            found[name] = (get_weights_path(name, download=download), WEIGHTS[name][1])
+        except WeightsError as error:
+            problems.append(str(error))
+    if problems:
+        raise WeightsError(" ".join(problems))
+    return found
+
+
+def read_verified_weights(fname: str | os.PathLike, name: str) -> bytes:
+    """Read a weights file and check the bytes read against the pinned SHA256.
+
+    The hash is computed on the returned bytes themselves, so what is sent
+    elsewhere (e.g. to a Dask worker) is exactly what was verified.
+
+    Parameters
+    ----------
+    fname : path-like
+        The file.
+    name : str
+        Its canonical name.
+
+    Returns
+    -------
+    data : bytes
+        The content of the file.
+    """
+    _check_name(name)
+    data = Path(fname).read_bytes()
+    _check_bytes(data, name, str(fname))
+    return data
+
+
+def _check_bytes(data: bytes, name: str, origin: str) -> None:
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != WEIGHTS[name][1]:
+        raise WeightsError(
+            f"The weights '{name}' from {origin} are corrupt: their SHA256 is "
+            f"{actual}, expected {WEIGHTS[name][1]}. They were not used."
+        )
+
+
+def install_weights(
+    blobs: dict[str, bytes], folder: str | os.PathLike | None = None
+) -> dict[str, Path]:
+    """Write weights received as bytes into a local folder, verified.
+
+    This is the receiving end of :func:`read_verified_weights`, e.g. on a
+    Dask worker that cannot read the files where the client found them. Each
+    content is checked against its pinned SHA256 before it is written, written
+    atomically, and the written file is verified again. A file already present
+    with the right hash is kept.
+
+    Parameters
+    ----------
+    blobs : dict of str to bytes
+        Canonical name -> content.
+    folder : path-like | None
+        Destination; ``None`` uses the cache ``<MNE_DATA>/MNE-icalabel-weights``,
+        where :func:`get_weights_path` finds the files without configuration.
+
+    Returns
+    -------
+    paths : dict of str to Path
+        The verified file of each name.
+    """
+    folder = _cache_dir() if folder is None else Path(folder).expanduser()
+    paths = {}
+    for name, data in blobs.items():
+        _check_name(name)
+        _check_bytes(data, name, "the bytes received")
+        fname = folder / name
+        try:
+            paths[name] = _verify(fname, name)
+            continue
+        except (OSError, WeightsError):
+            pass
+        try:
+            with atomic_path(fname) as tmp:
+                tmp.write_bytes(data)
+        except OSError as error:
+            raise WeightsError(
+                f"Cannot write {name} into {folder} ({error}). Set MNE_DATA to a "
+                "writable folder."
+            ) from error
+        logger.info(f"Installed {name} into {folder}")
+        paths[name] = _verify(fname, name)
+    return paths

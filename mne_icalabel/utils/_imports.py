@@ -15,6 +15,7 @@ _INSTALL_HINTS: dict[str, tuple[str, str]] = {
     "pandas": ("pandas", "bids"),
     "joblib": ("joblib", "parallel"),
     "distributed": ("dask[distributed]", "parallel"),
+    "threadpoolctl": ("threadpoolctl", "parallel"),
     "picard": ("python-picard", "test"),
 }
 

@@ -14,11 +14,15 @@ SUBJECTS = ("01", "02")
 N_COMPONENTS = 10
 
 
-def write_subject(root: Path, subject: str, seed: int) -> Path:
-    """Write one simulated 32-channel, 60 s recording; return its data file."""
+def write_subject(
+    root: Path, subject: str, seed: int, n_channels: int = 32, duration: float = 60.0
+) -> Path:
+    """Write one simulated recording (32 channels, 60 s); return its data file."""
     from mne_bids import BIDSPath, write_raw_bids
 
-    raw = simulate_eeg_raw(32, duration=60.0, random_state=seed, verbose=False)
+    raw = simulate_eeg_raw(
+        n_channels, duration=duration, random_state=seed, verbose=False
+    )
     bids_path = BIDSPath(
         subject=subject, task="rest", run="01", datatype="eeg", root=root
     )

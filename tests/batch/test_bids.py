@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -154,18 +155,23 @@ def test_invalid_arguments(bids_root):
         label_bids_dataset(bids_root, n_jobs="2")
 
 
+def _row_or_crash(key: str, crash: bool) -> dict:
+    if crash:
+        os._exit(3)
+    return dict(recording=key, status="labelled")
+
+
 def test_crashed_worker_reported():
     """A worker process that dies does not lose the other results."""
-    import os
+    from mne_icalabel.batch._dispatch import JobRunner, preflight_client
 
-    from joblib import delayed
-
-    from mne_icalabel.batch.bids import _run_jobs
-
-    jobs = [delayed(dict)(recording="a", status="labelled"), delayed(os._exit)(3)]
-    rows = _run_jobs(jobs, ["a", "b"], 2, None, "test")
+    settings = preflight_client()
+    assert settings.backends == {} and settings.weights == {}
+    with JobRunner(settings, n_jobs=2) as runner:
+        rows = runner.run(_row_or_crash, [("a", False), ("b", True)], ["a", "b"], "x")
     by_key = {row["recording"]: row for row in rows}
     assert set(by_key) == {"a", "b"}
+    assert by_key["a"]["status"] == "labelled"
     assert by_key["b"]["status"] == "failed"
     assert by_key["b"]["error"].startswith("not finished: TerminatedWorkerError")
 

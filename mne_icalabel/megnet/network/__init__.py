@@ -8,6 +8,8 @@ from ...utils._imports import has_module, import_optional_dependency
 from ._base import BATCH_SIZE, MEGNetRunner
 
 BACKENDS = ("onnx", "torch")
+#: the weights file both backends read
+WEIGHTS = "megnet.onnx"
 
 
 def _check_backend(backend: str | None) -> str:
@@ -42,7 +44,7 @@ def _weights_fname() -> str:
     """Path of the verified ``megnet.onnx``."""
     from ...datasets.weights import get_weights_path
 
-    return str(get_weights_path("megnet.onnx"))
+    return str(get_weights_path(WEIGHTS))
 
 
 def _get_runner(backend: str, batch_size: int = BATCH_SIZE) -> MEGNetRunner:
