@@ -51,6 +51,7 @@ from ..datasets.weights import (
     resolve_weights,
 )
 from ..utils._imports import has_module, import_optional_dependency
+from ..utils._threads import n_threads
 
 #: seconds to wait for a first worker when the cluster has none yet
 WAIT_FOR_WORKERS = 300.0
@@ -228,20 +229,20 @@ def _local_folder(dask_worker) -> Path:
     return Path(dask_worker.local_directory) / CACHE_FOLDER
 
 
-def _limit_threads(n_threads: int | None) -> None:
-    """Limit the BLAS/OpenMP pools loaded in this process to ``n_threads``.
+def _limit_threads(limit: int | None) -> None:
+    """Limit the BLAS/OpenMP pools loaded in this process to ``limit``.
 
     The limit is process-wide: a BLAS call made by any Dask thread of this
-    worker uses ``n_threads``. Called once the networks are loaded, so that
-    the libraries they bring (torch's OpenMP) are limited too. onnxruntime
-    sessions keep their own thread pools.
+    worker uses ``limit``. Called once the networks are loaded, so that
+    the libraries they bring (torch's OpenMP) are limited too; onnxruntime
+    sessions were already created with ``OMP_NUM_THREADS`` = ``limit``.
     """
-    if n_threads is None:
+    if limit is None:
         return
     threadpoolctl = import_optional_dependency("threadpoolctl")
-    _LIMITS[:] = [threadpoolctl.threadpool_limits(limits=n_threads)]
+    _LIMITS[:] = [threadpoolctl.threadpool_limits(limits=limit)]
     if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(n_threads)
+        sys.modules["torch"].set_num_threads(limit)
 
 
 def _prepare_worker(
@@ -307,6 +308,10 @@ def _prepare_worker(
             report["weights_dir"] = str(folders.pop())
             # this process's lookup (get_weights_path) now finds the files
             os.environ[CONFIG_KEY] = report["weights_dir"]
+        if dask_worker is not None and settings.blas_threads is not None:
+            # onnxruntime sessions and the feature threads size their pools by
+            # OMP_NUM_THREADS when they are created (utils._threads.n_threads)
+            os.environ["OMP_NUM_THREADS"] = str(settings.blas_threads)
         for method, backend in settings.backends.items():
             _load_network(method, backend)
         if dask_worker is not None:
@@ -332,6 +337,7 @@ def _worker_state() -> dict[str, Any]:
             {pool["num_threads"] for pool in threadpoolctl.threadpool_info()}
         ),
         torch_threads=None if torch is None else torch.get_num_threads(),
+        compute_threads=n_threads(),
     )
 
 

@@ -155,20 +155,36 @@ def test_invalid_arguments(bids_root):
         label_bids_dataset(bids_root, n_jobs="2")
 
 
-def _row_or_crash(key: str, crash: bool) -> dict:
+def _row_or_crash(key: str, crash: bool, done: str) -> dict:
+    """Return a row; or, once the other job has finished, kill this process.
+
+    The crash waits for the other job's marker file (and a little more for its
+    row to reach the parent): a dead worker breaks loky's whole pool, so a
+    crash before the other row arrived would make it "not finished" too.
+    """
+    import time
+    from pathlib import Path
+
     if crash:
+        deadline = time.monotonic() + 60
+        while not Path(done).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(2.0)
         os._exit(3)
+    Path(done).touch()
     return dict(recording=key, status="labelled")
 
 
-def test_crashed_worker_reported():
+def test_crashed_worker_reported(tmp_path):
     """A worker process that dies does not lose the other results."""
     from mne_icalabel.batch._dispatch import JobRunner, preflight_client
 
     settings = preflight_client()
     assert settings.backends == {} and settings.weights == {}
     with JobRunner(settings, n_jobs=2) as runner:
-        rows = runner.run(_row_or_crash, [("a", False), ("b", True)], ["a", "b"], "x")
+        done = str(tmp_path / "a-done")
+        arguments = [("a", False, done), ("b", True, done)]
+        rows = runner.run(_row_or_crash, arguments, ["a", "b"], "x")
     by_key = {row["recording"]: row for row in rows}
     assert set(by_key) == {"a", "b"}
     assert by_key["a"]["status"] == "labelled"
