@@ -167,18 +167,12 @@ def _write_components(ica: ICA, path: Path, probabilities: dict) -> Path:
         [str(k), "ica", "Independent Component", status[k], _NA, _NA, _NA, ic_type[k]]
         for k in range(n_components)
     ]
-    sidecar = dict(_SIDECAR)
     for method, scores in probabilities.items():
         header += _PROBA_COLUMNS[method]
         scores = np.asarray(scores).astype(_PROBA_DTYPES[method], copy=False)
         for row, values in zip(rows, scores, strict=True):
             row.extend(str(value) for value in values)  # shortest exact repr
-        for col, cls in zip(_PROBA_COLUMNS[method], CLASSES[method], strict=True):
-            sidecar[col] = (
-                f"Probability (0 to 1) that the component is '{cls}', estimated "
-                f"by {_METHOD_NAMES[method]}. The '{method}_*' columns of a row "
-                "sum to 1."
-            )
+    sidecar = _sidecar_entries(probabilities)
 
     json_path = path.with_suffix(".json")
     sidecar = _merge_sidecar(json_path, sidecar)  # fails before writing anything
@@ -188,6 +182,19 @@ def _write_components(ica: ICA, path: Path, probabilities: dict) -> Path:
     )
     logger.info("Wrote %d components to %s", n_components, path)
     return path
+
+
+def _sidecar_entries(methods) -> dict[str, str]:
+    """Describe the annotation columns and the probability columns of ``methods``."""
+    sidecar = dict(_SIDECAR)
+    for method in methods:
+        for col, cls in zip(_PROBA_COLUMNS[method], CLASSES[method], strict=True):
+            sidecar[col] = (
+                f"Probability (0 to 1) that the component is '{cls}', estimated "
+                f"by {_METHOD_NAMES[method]}. The '{method}_*' columns of a row "
+                "sum to 1."
+            )
+    return sidecar
 
 
 @verbose
@@ -256,26 +263,84 @@ def mark_component(
             f"Component {component} is not in {path}, which describes components "
             f"0 to {len(components) - 1}."
         )
+    _add_annotation_columns(header, rows)
+    _mark_row(header, rows[components.index(component)], method, label, author)
+    write_text_atomic(path, _format_tsv(header, rows))
+    logger.info("Marked component %d of %s as %r.", component, path, label)
+
+
+def _add_annotation_columns(header: list[str], rows: list[list[str]]) -> None:
+    """Append the missing status and annotation columns, with their defaults."""
     for col in _BIDS_COLUMNS[3:] + _ANNOTATION_COLUMNS:
         if col not in header:
             header.append(col)
             for row in rows:
                 row.append(_DEFAULTS[col])
-    if method == "manual":
-        description = f"Manually-annotated: {label}"
+
+
+def _mark_row(
+    header: list[str], row: list[str], method: str, label: str | None, author: str
+) -> None:
+    """Set the status and annotation fields of one row, in place.
+
+    ``label=None`` clears the row's label: its status and annotation fields
+    get their defaults (``"good"``, ``"n/a"``). Every other field is kept.
+    """
+    if label is None:
+        values = dict(_DEFAULTS)
     else:
-        description = f"Auto-detected with {method}: {label}"
-    row = rows[components.index(component)]
-    for col, value in (
-        ("status", "good" if label in GOOD_CLASSES else "bad"),
-        ("status_description", description),
-        ("annotate_method", method),
-        ("annotate_author", author),
-        ("ic_type", label),
-    ):
+        if method == "manual":
+            description = f"Manually-annotated: {label}"
+        else:
+            description = f"Auto-detected with {method}: {label}"
+        values = {
+            "status": "good" if label in GOOD_CLASSES else "bad",
+            "status_description": description,
+            "annotate_method": method,
+            "annotate_author": author,
+            "ic_type": label,
+        }
+    for col, value in values.items():
         row[header.index(col)] = value
+
+
+def _update_components(
+    path: Path,
+    marks: dict[int, str | None],
+    author: str,
+    n_components: int | None = None,
+) -> Path:
+    """Mark components of an existing TSV by hand, keeping everything else.
+
+    Read, change, write: the rows of ``marks`` (component to label, None to
+    clear its label) get ``annotate_method`` ``"manual"``; every other row,
+    and every other column of the marked rows (the probabilities of each
+    method present, columns of other tools), is written back as read. The
+    TSV is replaced atomically and the sidecar gets the descriptions of the
+    annotation and probability columns present. ``n_components``, if given,
+    must be the number of rows of the file.
+    """
+    header, rows, components = _read_table(path)
+    if n_components is not None and len(rows) != n_components:
+        raise ValueError(
+            f"The file {path} describes {len(rows)} components but the ICA has "
+            f"{n_components}; it was written for another ICA. Choose another "
+            "components file, or move this one away."
+        )
+    for component in marks:
+        _check_index(component, len(rows), "marks")
+    _add_annotation_columns(header, rows)
+    for component, label in marks.items():
+        _mark_row(header, rows[components.index(component)], "manual", label, author)
+    methods = [m for m, cols in _PROBA_COLUMNS.items() if cols[0] in header]
+    json_path = path.with_suffix(".json")
+    sidecar = _merge_sidecar(json_path, _sidecar_entries(methods))
     write_text_atomic(path, _format_tsv(header, rows))
-    logger.info("Marked component %d of %s as %r.", component, path, label)
+    write_text_atomic(
+        json_path, json.dumps(sidecar, indent=4, ensure_ascii=False) + "\n"
+    )
+    logger.info("Marked %d component(s) of %s by hand.", len(marks), path)
+    return path
 
 
 @verbose

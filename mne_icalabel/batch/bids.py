@@ -289,7 +289,8 @@ def label_bids_dataset(
     method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
         The labelling method; ``None`` uses ICLabel for EEG and MEGNet for MEG.
         ``"both"`` labels one ICA of the EEG and MEG channels of each ``meg``
-        recording with both networks (see :func:`label_recording`).
+        recording with both networks (see :func:`label_recording`); it needs
+        ``datatype="meg"``, where BIDS keeps the EEG recorded with MEG.
     n_components : int | None
         Number of components of the ICAs fitted here (see :func:`fit_ica`).
     n_jobs : int
@@ -354,6 +355,13 @@ def label_bids_dataset(
     if method is None:
         method = "iclabel" if datatype == "eeg" else "megnet"
     _check_option("method", method, ("iclabel", "megnet", "both"))
+    if method == "both" and datatype != "meg":
+        # BIDS stores the EEG recorded with MEG in the meg recording
+        raise ValueError(
+            "method='both' labels recordings with EEG and MEG, which BIDS stores "
+            f"under the 'meg' datatype; got datatype={datatype!r}. Use "
+            "datatype='meg' (--datatype meg)."
+        )
     n_jobs = _ensure_int(n_jobs, "n_jobs")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")

@@ -9,6 +9,7 @@ from ._common import make_subparser
 _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
   mne-icalabel bids ~/data/ds004584 --subject 01 02 --task rest --n-jobs 4
   mne-icalabel bids ~/data/ds000248 --datatype meg --overwrite
+  mne-icalabel bids ~/data/ds000248 --method both
   mne-icalabel bids ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786
   mne-icalabel bids ~/data/ds004584 --dask-scheduler-file ~/scheduler.json"""
 
@@ -37,7 +38,10 @@ def add_parser(subparsers, name: str):
             help=f"only these {entity} labels (default: all)",
         )
     parser.add_argument(
-        "--datatype", choices=("eeg", "meg"), default="eeg", help="(default: eeg)"
+        "--datatype",
+        choices=("eeg", "meg"),
+        help="(default: meg with --method both, which BIDS keeps in meg "
+        "recordings, else eeg)",
     )
     parser.add_argument(
         "--method",
@@ -122,7 +126,7 @@ def run(args) -> int:
             sessions=args.session,
             tasks=args.task,
             runs=args.run,
-            datatype=args.datatype,
+            datatype=args.datatype or ("meg" if args.method == "both" else "eeg"),
             method=args.method,
             n_components=args.n_components,
             n_jobs=args.n_jobs,

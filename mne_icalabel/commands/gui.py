@@ -25,7 +25,8 @@ def _build_parser() -> argparse.ArgumentParser:
         description="Open a window to label the components of an ICA by hand. "
         "The labels are written to the ICA file (its labels_) and to a BIDS "
         "components TSV when you press Save (Ctrl+S) and when you close the "
-        "window.",
+        "window. An existing TSV keeps its other rows and columns (e.g. both "
+        "networks' probabilities): only the components labelled change.",
         epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

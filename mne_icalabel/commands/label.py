@@ -24,7 +24,8 @@ def add_parser(subparsers, name: str):
         "label the ICA components of one recording",
         "Read a recording (any format MNE reads: Raw or Epochs), prepare it as "
         "the method expects (ICLabel: 1-100 Hz, average reference; MEGNet: "
-        "250 Hz, 1-100 Hz), fit the ICA the method expects unless --ica is "
+        "250 Hz, 1-100 Hz; both: 250 Hz, 1-100 Hz, EEG average reference), "
+        "fit the ICA the method expects unless --ica is "
         "given, label the components, print them, and write the component TSV "
         "(with all class probabilities) and an HTML report.",
         _EXAMPLES,

@@ -47,26 +47,30 @@ def save_ica_atomic(ica: ICA, fname) -> Path:
 
 
 def write_tsv_atomic(
-    ica: ICA, fname, marks: dict[int, str] | None = None, author: str = "n/a"
+    ica: ICA, fname, marks: dict[int, str | None] | None = None, author: str = "n/a"
 ) -> Path:
     """Write the BIDS components TSV (and its JSON sidecar) in one atomic step.
 
-    The annotation writer fills the TSV from ``ica.labels_`` (and
-    ``labels_scores_``), then each component of ``marks`` is marked as
-    annotated by hand; both happen on a copy in a temporary folder beside the
-    destination, which then replaces the destination files.
+    An existing TSV is updated: only the rows of the components in ``marks``
+    change (their status and annotation columns); every other row, and every
+    other column (e.g. the ``iclabel_*`` and ``megnet_*`` probabilities of an
+    ICA of EEG and MEG), is kept as it is in the file. A new TSV is filled
+    from ``ica.labels_`` (and ``labels_scores_``), then the components of
+    ``marks`` are marked. Both happen on a copy in a temporary folder beside
+    the destination, which then replaces the destination files.
 
     Parameters
     ----------
     ica : ICA
-        The ICA whose ``labels_`` (and ``labels_scores_`` if any) are written.
+        The ICA whose ``labels_`` (and ``labels_scores_`` if any) fill a new
+        TSV; an existing TSV must describe as many components.
     fname : str | Path | BIDSPath
         Destination TSV, e.g. ``sub-01_task-rest_components.tsv``.
-    marks : dict of int to str | None
-        Components labelled by hand, mapped to their ``ica.labels_`` key; they
-        get ``annotate_method`` ``"manual"`` and ``annotate_author``
-        ``author``. Keys the writer does not know (e.g. ``"eye_movement"``)
-        are only written this way.
+    marks : dict of int to str | None | None
+        Components labelled by hand, mapped to their ``ica.labels_`` key (None:
+        label removed); they get ``annotate_method`` ``"manual"`` and
+        ``annotate_author`` ``author`` (a removed label: the defaults, status
+        ``"good"``, ``"n/a"``).
     author : str
         Who labelled the components.
 
@@ -75,20 +79,22 @@ def write_tsv_atomic(
     fname : Path
         The written TSV.
     """
-    from ..annotation import mark_component, write_components_tsv
+    from ..annotation import write_components_tsv
+    from ..annotation.bids import _update_components
 
     fname = _as_path(fname)
     fname.parent.mkdir(parents=True, exist_ok=True)
     sidecar = fname.with_suffix(".json")
     tmpdir = Path(tempfile.mkdtemp(prefix=".tmp-mne-icalabel-", dir=fname.parent))
+    tmp = tmpdir / fname.name
     try:
         if sidecar.exists():  # so the writer merges into the existing sidecar
             shutil.copy2(sidecar, tmpdir / sidecar.name)
-        tmp = write_components_tsv(ica, tmpdir / fname.name, verbose=False)
-        for comp, key in sorted((marks or {}).items()):
-            mark_component(
-                comp, tmp, "manual", key, author, strict_label=False, verbose=False
-            )
+        if fname.is_file():  # read, change the marked rows, write: keep the rest
+            shutil.copy2(fname, tmp)
+        else:
+            write_components_tsv(ica, tmp, verbose=False)
+        _update_components(tmp, dict(marks or {}), author, ica.n_components_)
         for written in tmpdir.iterdir():
             os.replace(written, fname.parent / written.name)
     finally:

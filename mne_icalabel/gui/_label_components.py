@@ -165,7 +165,9 @@ class ICAComponentLabeler(QMainWindow):
         Show the window.
     tsv_fname : str | Path | BIDSPath | None
         Where :meth:`save` writes the BIDS components TSV. If None, the Save
-        button asks for a file name.
+        button asks for a file name. An existing file is updated: only the
+        rows of the components labelled in the window change, every other row
+        and column (e.g. the probabilities of both networks) is kept.
     ica_fname : str | Path | None
         Where :meth:`save` writes the ICA (``.fif``); None to not save it.
     author : str | None
@@ -330,12 +332,13 @@ class ICAComponentLabeler(QMainWindow):
         """
         written = []
         if self.tsv_fname is not None:
-            # hand labels, and labels the writer's seven keys cannot hold
+            # the components labelled (or unlabelled) here; the other rows of
+            # an existing TSV are kept, a new one gets them from ica.labels_
             marks = {
-                comp: self._label_map[name]
-                for comp, name in self.selected_labels.items()
-                if comp in self._manual
-                or self._label_map[name] not in ICA_LABELS_TO_MNE.values()
+                comp: None
+                if comp not in self.selected_labels
+                else self._label_map[self.selected_labels[comp]]
+                for comp in self._manual
             }
             written.append(
                 write_tsv_atomic(self._ica, self.tsv_fname, marks, self.author)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from mne_icalabel.annotation import read_components_tsv
+from mne_icalabel.annotation._classes import CLASSES, to_mne_key
 from mne_icalabel.batch._both import combine_labels
 from mne_icalabel.commands.main import main
 
@@ -95,3 +96,96 @@ def test_both_needs_eeg_and_meg(combined_recording):
     raw = combined_recording["raw"].copy().pick("meg")
     with pytest.raises(RuntimeError, match="Could not find EEG channels"):
         prepare_recording(raw, "both")
+
+
+@pytest.fixture(scope="module")
+def meg_eeg_bids(shared_data, tmp_path_factory):
+    """A BIDS dataset of one 61 s recording of 102 magnetometers and 60 EEG."""
+    from mne_bids import BIDSPath, write_raw_bids
+
+    from mne_icalabel.datasets.simulation import simulate_meg_raw
+
+    raw = simulate_meg_raw(
+        shared_data / "meg" / "sample_audvis_trunc_raw_sss.fif",
+        61.0,  # MEGNet needs 60 s
+        meg="mag",
+        eeg=True,
+        random_state=0,
+        verbose=False,
+    )
+    root = tmp_path_factory.mktemp("bids_both") / "ds"
+    bids_path = BIDSPath(subject="01", task="rest", datatype="meg", root=root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mne-bids: no line frequency, no events
+        write_raw_bids(raw, bids_path, format="FIF", allow_preload=True, verbose=False)
+    return root
+
+
+def test_bids_both(meg_eeg_bids, capsys):
+    """bids --method both: both column sets, the rule, a labelled summary row."""
+    from mne.preprocessing import read_ica
+    from mne_bids import BIDSPath, read_raw_bids
+
+    from mne_icalabel.batch import prepare_recording
+    from mne_icalabel.batch.bids import label_bids_dataset
+
+    root = meg_eeg_bids
+    with pytest.raises(ValueError, match="datatype='meg'"):
+        label_bids_dataset(root, method="both")  # datatype="eeg"
+    summary = label_bids_dataset(
+        root, method="both", datatype="meg", n_components=10, report=False
+    )
+    row = summary.iloc[0]
+    assert len(summary) == 1 and row["status"] == "labelled", row["error"]
+    assert row["ica"] == "fitted" and row["n_components"] == 10
+    assert "ICLabel was trained on EEG-only" in row["warnings"]
+    assert "MEGNet was trained on MEG-only" in row["warnings"]
+    folder = root / "derivatives" / "mne-icalabel" / "sub-01" / "meg"
+    rows = _read(folder / "sub-01_task-rest_components.tsv")
+    columns = list(rows[0])
+    iclabel = [c for c in columns if c.startswith("iclabel_")]
+    megnet = [c for c in columns if c.startswith("megnet_")]
+    assert len(iclabel) == 7 and len(megnet) == 4
+    proba = {
+        "iclabel": np.array([[float(r[c]) for c in iclabel] for r in rows]),
+        "megnet": np.array([[float(r[c]) for c in megnet] for r in rows]),
+    }
+    # the documented rule: kept only when both networks predict brain, else
+    # ICLabel's class if it predicts an artifact, else MEGNet's
+    iclabel_key = [to_mne_key(c) for c in CLASSES["iclabel"]]
+    megnet_key = [to_mne_key(c) for c in CLASSES["megnet"]]
+    best = {method: values.argmax(axis=1) for method, values in proba.items()}
+    expected = [
+        iclabel_key[i] if i != 0 else megnet_key[m] if m != 0 else "brain"
+        for i, m in zip(best["iclabel"], best["megnet"], strict=True)
+    ]
+    assert [r["ic_type"] for r in rows] == expected
+    assert [r["status"] for r in rows] == [
+        "good" if key == "brain" else "bad" for key in expected
+    ]
+    # the data exercise the rule: a component both call an artifact, each its own
+    both_bad = (best["iclabel"] != 0) & (best["megnet"] != 0)
+    assert any(
+        iclabel_key[i] != megnet_key[m]
+        for i, m in zip(
+            best["iclabel"][both_bad], best["megnet"][both_bad], strict=True
+        )
+    ), "the simulation no longer gives the networks a disagreement"
+    labels = combine_labels(proba)
+    counts = "; ".join(f"{k}: {labels.count(k)}" for k in dict.fromkeys(labels))
+    assert row["labels"] == counts
+    # the blink, seen by EEG and MEG, is excluded as an eye artifact
+    ica = read_ica(folder / "sub-01_task-rest_ica.fif", verbose=False)
+    bids_path = BIDSPath(subject="01", task="rest", datatype="meg", root=root)
+    prepared = prepare_recording(read_raw_bids(bids_path, verbose=False), "both")
+    sources = ica.get_sources(prepared).get_data()
+    eog = prepared.get_data("eog")[0]
+    blink = int(np.argmax([abs(np.corrcoef(s, eog)[0, 1]) for s in sources]))
+    assert rows[blink]["ic_type"] == "eog" and rows[blink]["status"] == "bad"
+    read = read_components_tsv(folder / "sub-01_task-rest_components.tsv")
+    assert sorted(read["probabilities"]) == ["iclabel", "megnet"]
+    summary_rows = _read(root / "derivatives" / "mne-icalabel" / "summary.tsv")
+    assert [r["status"] for r in summary_rows] == ["labelled"]
+    # the command: --method both looks in the meg recordings by default
+    assert main(["bids", str(root), "--method", "both", "--no-report"]) == 0
+    assert "1 recording(s): 0 labelled, 1 skipped" in capsys.readouterr().out
