@@ -133,8 +133,8 @@ def _linear(tape, branch, fun, x, weight, bias, n_terms, systematic=0):
     """``fun(x, weight) + bias``, with the rounding of its sums on the tape."""
     z = fun(x, weight) + bias
     if tape.record:
-        with torch.no_grad():
-            magnitude = fun(x.detach().abs(), weight.abs()) + bias.abs()
+        with torch.no_grad():  # the copies of a tape are equal: the first one
+            magnitude = fun(x.detach()[:1].abs(), weight.abs()) + bias.abs()
         tape.add(branch, z, magnitude, n_terms + 2, systematic)
     return z
 
@@ -142,7 +142,9 @@ def _linear(tape, branch, fun, x, weight, bias, n_terms, systematic=0):
 def _prelu(tape, branch, x, neg):
     """Keras PReLU with the stored ``N = -alpha``: one rounding of ``alpha * x``."""
     y = torch.where(x > 0, x, -neg * x)
-    tape.add(branch, y, (neg * x).detach().abs() * (x < 0), 1)
+    if tape.record:
+        x = x.detach()[:1]
+        tape.add(branch, y, (neg * x).abs() * (x < 0), 1)
     return y
 
 
@@ -170,7 +172,9 @@ def _spatial(w, x, tape):
         pads = _same(kernel) * 2
 
         def conv(x, weight, pads=pads):
-            return F.conv2d(F.pad(x, pads), weight)
+            # channels-last memory: the fast oneDNN kernels for float32
+            x = F.pad(x, pads).contiguous(memory_format=torch.channels_last)
+            return F.conv2d(x, weight.contiguous(memory_format=torch.channels_last))
 
         x = _linear(tape, "spatial", conv, x, weight, bias, weight[0].numel())
         x = _prelu(tape, "spatial", x, w[f"p_re_lu{_suffix(k)}/Neg:0"].permute(2, 0, 1))
@@ -180,7 +184,7 @@ def _spatial(w, x, tape):
         var = w[f"{bn}/FusedBatchNormV3/ReadVariableOp_1:0"]
         scale = (gamma / torch.sqrt(var + 1e-3))[:, None, None]
         mean, beta = mean[:, None, None], beta[:, None, None]
-        magnitude = scale.abs() * (x.detach().abs() + mean.abs()) + beta.abs()
+        magnitude = scale.abs() * (x.detach()[:1].abs() + mean.abs()) + beta.abs()
         x = (x - mean) * scale + beta
         tape.add("spatial", x, magnitude, BN_RANDOM, BN_SYSTEMATIC)
         if pool:
