@@ -397,3 +397,32 @@ def assert_proba_within(proba, ref: Reference, name: str = "") -> None:
         f"e.g. {proba[outside][:3]} not in "
         f"[{ref.proba_lo[outside][:3]}, {ref.proba_hi[outside][:3]}]"
     )
+
+
+def vote_interval(time_series, topomaps, picks) -> tuple[np.ndarray, np.ndarray]:
+    """Where any float32 MEGNet puts the voted probabilities of ``picks``.
+
+    ``q_c = sum_s v_s p_sc / sum_k sum_s v_s p_sk`` increases with every
+    ``p_sc`` and decreases with the other classes' (MEGNET.md §5): the chunk
+    intervals of ``reference`` give an exact interval of ``q``, widened by the
+    float64 rounding of the vote (``4 n_starts + 4`` roundings).
+
+    Returns
+    -------
+    lo, hi : ndarray of shape (len(picks), 4)
+    """
+    from mne_icalabel.megnet._voting import CHUNK_LEN, _vote_weights
+
+    starts, votes = _vote_weights(time_series.shape[1])
+    chunks = np.stack(
+        [time_series[k, s : s + CHUNK_LEN] for k in picks for s in starts]
+    ).astype(np.float32)
+    component = np.repeat(np.arange(len(picks)), starts.size)
+    ref = reference(topomaps[picks].astype(np.float32), chunks, component)
+    shape = (len(picks), starts.size, -1)
+    lo = np.einsum("csk,s->ck", ref.proba_lo.clip(0).reshape(shape), votes)
+    hi = np.einsum("csk,s->ck", ref.proba_hi.clip(max=1).reshape(shape), votes)
+    q_lo = lo / (lo + hi.sum(axis=1, keepdims=True) - hi)
+    q_hi = hi / (hi + lo.sum(axis=1, keepdims=True) - lo)
+    widen = (4 * starts.size + 4) * 2.0**-53
+    return q_lo * (1 - widen), q_hi * (1 + widen)
