@@ -9,6 +9,9 @@ from mne_icalabel import label_components
 from mne_icalabel.megnet import megnet_label_components
 from mne_icalabel.megnet._config import MEGNET_STRING_TO_NUMERICAL
 
+from .._properties import EPS64, assert_probabilities
+from ._bound import vote_interval
+
 BLINK = MEGNET_STRING_TO_NUMERICAL["eye blink"]
 HEART = MEGNET_STRING_TO_NUMERICAL["heart beat"]
 
@@ -26,9 +29,8 @@ def onnx_proba(meg_recording):
 
 def test_blink_and_heartbeat_are_found(meg_recording, onnx_proba):
     _, ica, blink, heart = meg_recording
-    assert onnx_proba.shape == (ica.n_components_, 4)
     assert onnx_proba.dtype == np.float64
-    np.testing.assert_allclose(onnx_proba.sum(axis=1), 1, rtol=1e-12)
+    assert_probabilities(onnx_proba, ica.n_components_, 4, EPS64)
     predicted = onnx_proba.argmax(axis=1)
     assert predicted[blink] == BLINK, onnx_proba[blink]
     assert predicted[heart] == HEART, onnx_proba[heart]
@@ -37,21 +39,49 @@ def test_blink_and_heartbeat_are_found(meg_recording, onnx_proba):
     assert (others == 0).mean() > 0.5
 
 
-def test_torch_backend_agrees(meg_recording, onnx_proba):
+@pytest.fixture(scope="module")
+def voted_interval(meg_recording, meg_features):
+    """Components checked against the float32 bound, and their vote interval.
+
+    The blink, the heartbeat and two others: the bound costs a float32
+    backward pass per chunk, so not all 20 components.
+    """
+    _, _, blink, heart = meg_recording
+    picks = sorted({blink, heart, 1, 5})
+    return picks, *vote_interval(*meg_features, picks)
+
+
+def _assert_in(proba, interval, name):
+    picks, lo, hi = interval
+    inside = (lo <= proba[picks]) & (proba[picks] <= hi)
+    assert inside.all(), (name, proba[picks][~inside], lo[~inside], hi[~inside])
+
+
+def test_torch_backend_agrees(meg_recording, onnx_proba, voted_interval):
+    """Both backends inside the interval of any float32 MEGNet (``_bound``)."""
     raw, ica, _, _ = meg_recording
     proba = megnet_label_components(raw, ica, backend="torch", verbose="error")
-    assert np.abs(proba - onnx_proba).max() <= 1e-5
+    _assert_in(onnx_proba, voted_interval, "onnx")
+    _assert_in(proba, voted_interval, "torch")
     np.testing.assert_array_equal(proba.argmax(axis=1), onnx_proba.argmax(axis=1))
 
 
-def test_dispatcher(meg_recording, onnx_proba):
+def test_dispatcher(meg_recording, onnx_proba, voted_interval):
     raw, ica, blink, heart = meg_recording
     result = label_components(raw, ica, method="megnet")
     assert set(result) == {"y_pred_proba", "labels"}
     assert result["labels"][blink] == "eye blink"
     assert result["labels"][heart] == "heart beat"
-    expected = onnx_proba[np.arange(ica.n_components_), onnx_proba.argmax(axis=1)]
-    np.testing.assert_allclose(result["y_pred_proba"], expected, atol=1e-6)
+    # the probability of the predicted class, of the same computation
+    predicted = onnx_proba.argmax(axis=1)
+    assert [MEGNET_STRING_TO_NUMERICAL[label] for label in result["labels"]] == (
+        list(predicted)
+    )
+    picks, lo, hi = voted_interval
+    got = result["y_pred_proba"][picks]
+    rows = predicted[picks]
+    assert (lo[np.arange(len(picks)), rows] <= got).all()
+    assert (got <= hi[np.arange(len(picks)), rows]).all()
     assert result["y_pred_proba"].dtype == np.float64
 
 

@@ -9,6 +9,8 @@ from mne_icalabel.megnet import network as megnet_network
 from mne_icalabel.megnet._voting import _vote_weights
 from mne_icalabel.megnet.network import _check_backend, _get_runner
 
+from ._bound import assert_proba_within, assert_within, head_logits, reference
+
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
@@ -44,33 +46,56 @@ def _torch_intermediates(spatial, temporal):
     return fs.numpy(), ft.numpy(), logits.numpy()
 
 
+def _assert_branches(ref, fs, ft, name):
+    """Each branch's float32 output within that branch's share of the bound.
+
+    Seen where they matter, at the logits: the float64 head on the float32
+    features of one branch and the float64 features of the other.
+    """
+    spatial = ref.logits._replace(bound=ref.spatial_bound)
+    temporal = ref.logits._replace(bound=ref.temporal_bound)
+    assert_within(head_logits(fs, ref.temporal), spatial, f"{name} spatial")
+    assert_within(head_logits(ref.spatial, ft), temporal, f"{name} temporal")
+
+
 def _check_agreement(session, spatial, temporal):
+    """Both runners within the float32 bound of the float64 pass (``_bound``).
+
+    Each within the bound implies that they agree within twice the bound.
+    """
+    ref = reference(spatial, temporal)
     proba, logits, fs, ft = session.run(
         None, {"spatial_input": spatial, "temporal_input": temporal[:, :, None]}
     )
     t_fs, t_ft, t_logits = _torch_intermediates(spatial, temporal)
-    # float32 rounding through 8 convolutions: relative 1e-5 of the range
-    np.testing.assert_allclose(t_fs, fs, atol=1e-5 * np.abs(fs).max())
-    np.testing.assert_allclose(t_ft, ft, atol=1e-5 * np.abs(ft).max())
-    np.testing.assert_allclose(t_logits, logits, atol=1e-5 * np.abs(logits).max())
+    for name, (f_s, f_t, z) in {
+        "onnx": (fs, ft, logits),
+        "torch": (t_fs, t_ft, t_logits),
+    }.items():
+        _assert_branches(ref, f_s, f_t, name)
+        assert_within(z, ref.logits, f"{name} logits")
     component = np.arange(spatial.shape[0])
     p_onnx = _get_runner("onnx").predict(spatial, temporal, component)
     p_torch = _get_runner("torch").predict(spatial, temporal, component)
-    np.testing.assert_array_equal(p_onnx, proba)
+    np.testing.assert_array_equal(p_onnx, proba)  # the same session, same batch
     assert p_torch.shape == p_onnx.shape == (spatial.shape[0], 4)
-    return np.abs(p_torch - p_onnx).max()
+    assert_proba_within(p_onnx, ref, "onnx")
+    assert_proba_within(p_torch, ref, "torch")
+
+
+def _random_inputs(n_maps, n_chunks, seed):
+    rng = np.random.default_rng(seed)
+    spatial = rng.uniform(0, 255, (n_maps, 120, 120, 3)).astype(np.float32)
+    temporal = rng.standard_normal((n_chunks, 15000)).astype(np.float32)
+    return spatial, temporal
 
 
 def test_runners_agree_on_random_inputs(logits_session):
-    rng = np.random.default_rng(42)
-    spatial = rng.uniform(0, 255, (3, 120, 120, 3)).astype(np.float32)
-    temporal = rng.standard_normal((3, 15000)).astype(np.float32)
-    assert _check_agreement(logits_session, spatial, temporal) <= 1e-5
+    _check_agreement(logits_session, *_random_inputs(2, 2, 42))
 
 
 def test_runners_agree_on_real_topomaps(logits_session, meg_recording, meg_features):
-    spatial, temporal = _real_inputs(meg_recording, meg_features)
-    assert _check_agreement(logits_session, spatial, temporal) <= 1e-5
+    _check_agreement(logits_session, *_real_inputs(meg_recording, meg_features))
 
 
 def _real_inputs(meg_recording, meg_features):
@@ -105,13 +130,9 @@ def test_split_graph_equals_whole(
         ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
         for m in (spatial_model, head_model)
     )
-    rng = np.random.default_rng(3)
     real = _real_inputs(meg_recording, meg_features)
-    noise = (
-        rng.uniform(0, 255, (2, 120, 120, 3)).astype(np.float32),
-        rng.standard_normal((2, 15000)).astype(np.float32),
-    )
-    for spatial, temporal in (real, noise):
+    for spatial, temporal in (real, _random_inputs(2, 2, 42)):
+        ref = reference(spatial, temporal)
         temporal = temporal[:, :, None]
         whole = logits_session.run(
             None, {"spatial_input": spatial, "temporal_input": temporal}
@@ -120,11 +141,13 @@ def test_split_graph_equals_whole(
         proba, logits = head_session.run(
             None, {features: fs, "temporal_input": temporal}
         )
-        np.testing.assert_allclose(fs, whole[2], rtol=0, atol=1e-5 * np.abs(fs).max())
-        np.testing.assert_allclose(
-            logits, whole[1], rtol=0, atol=1e-5 * np.abs(logits).max()
-        )
-        np.testing.assert_allclose(proba, whole[0], rtol=0, atol=1e-6)
+        # the same float32 computation in another grouping: each within the
+        # bound of the float64 pass (see ``_check_agreement``)
+        outputs = {"split": (fs, logits, proba), "whole": whole[2::-1]}
+        for name, (f_s, z, p) in outputs.items():
+            _assert_branches(ref, f_s, whole[3], name)
+            assert_within(z, ref.logits, f"{name} logits")
+            assert_proba_within(p, ref, name)
 
 
 def test_split_runner_equals_whole_runner(meg_recording, meg_features):
@@ -134,15 +157,15 @@ def test_split_runner_equals_whole_runner(meg_recording, meg_features):
     fname = megnet_network._weights_fname()
     spatial, temporal = _real_inputs(meg_recording, meg_features)
     component = np.array([0, 0, 3, 1, 5, 5, 2, 4, 3])
-    chunks = temporal[component] * np.linspace(0.5, 1.5, component.size)[:, None]
-    chunks = chunks.astype(np.float32)
+    chunks = temporal[component]  # the pairs of _real_inputs, repeated
+    ref = reference(spatial, chunks, component)
     whole = OnnxRunner(fname, split=False).predict(spatial, chunks, component)
+    assert_proba_within(whole, ref, "whole")
     for batch_size in (2, 32):
         runner = OnnxRunner(fname, batch_size)
         assert runner.split
-        got = runner.predict(spatial, chunks, component)
-        np.testing.assert_allclose(got, whole, rtol=0, atol=1e-6)
-        np.testing.assert_array_equal(got.argmax(axis=1), whole.argmax(axis=1))
+        # the same float32 computation grouped otherwise: within the same bound
+        assert_proba_within(runner.predict(spatial, chunks, component), ref, "split")
 
 
 def test_onnx_runner_without_onnx_package(monkeypatch):
@@ -152,10 +175,9 @@ def test_onnx_runner_without_onnx_package(monkeypatch):
     from mne_icalabel.megnet.network import onnx as onnx_runner
 
     monkeypatch.setattr(onnx_runner, "has_module", lambda name: name != "onnx")
-    rng = np.random.default_rng(4)
-    spatial = rng.uniform(0, 255, (2, 120, 120, 3)).astype(np.float32)
-    temporal = rng.standard_normal((3, 15000)).astype(np.float32)
+    spatial, temporal = _random_inputs(2, 2, 42)
     component = np.array([1, 0, 1])
+    temporal = temporal[component]  # pairs of the cached reference
     fname = megnet_network._weights_fname()
     with catch_logging(verbose="info") as log:
         runner = onnx_runner.OnnxRunner(fname)
@@ -164,22 +186,19 @@ def test_onnx_runner_without_onnx_package(monkeypatch):
     monkeypatch.undo()
     split = onnx_runner.OnnxRunner(fname)
     assert split.split
-    np.testing.assert_allclose(
-        runner.predict(spatial, temporal, component),
-        split.predict(spatial, temporal, component),
-        rtol=0,
-        atol=1e-6,
-    )
+    ref = reference(spatial, temporal, component)
+    assert_proba_within(runner.predict(spatial, temporal, component), ref, "whole")
+    assert_proba_within(split.predict(spatial, temporal, component), ref, "split")
 
 
 def test_torch_spatial_once_and_batching():
     """Spatial branch per component + any batch size = the full forward."""
     from mne_icalabel.megnet.network.torch import TorchRunner
 
-    rng = np.random.default_rng(1)
-    spatial = rng.uniform(0, 255, (2, 120, 120, 3)).astype(np.float32)
-    temporal = rng.standard_normal((5, 15000)).astype(np.float32) * 3
+    spatial, temporal = _random_inputs(2, 2, 42)
     component = np.array([0, 1, 1, 0, 1])
+    temporal = temporal[component]  # pairs of the cached reference
+    ref = reference(spatial, temporal, component)
     net = _get_runner("torch").network
     with torch.inference_mode():
         full = net(
@@ -189,11 +208,10 @@ def test_torch_spatial_once_and_batching():
     fname = str(megnet_network._weights_fname())
     for batch_size in (1, 2, 32):
         got = TorchRunner(fname, batch_size).predict(spatial, temporal, component)
-        np.testing.assert_allclose(got, full, atol=1e-6)
+        assert_proba_within(got, ref, f"torch, batches of {batch_size}")
+    assert_proba_within(full, ref, "torch, whole")
     onnx_small = megnet_network._get_runner("onnx", batch_size=2)
-    np.testing.assert_allclose(
-        onnx_small.predict(spatial, temporal, component), full, atol=1e-5
-    )
+    assert_proba_within(onnx_small.predict(spatial, temporal, component), ref, "onnx")
 
 
 def test_runners_are_loaded_once():
