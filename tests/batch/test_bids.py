@@ -69,7 +69,10 @@ def test_loky_dask_resume(bids_root, tmp_path):
         assert len(rows) == N_COMPONENTS
         proba = _proba(rows)
         assert proba.shape == (N_COMPONENTS, 7)
-        np.testing.assert_allclose(proba.sum(1), 1, atol=1e-5)
+        # the TSV holds the float32 outputs exactly (shortest repr); their rows
+        # sum to 1 within 38 float32 units of rounding (softmax, 4-way mean; see
+        # tests/iclabel/test_network.py)
+        np.testing.assert_allclose(proba.sum(1), 1, rtol=0, atol=38 * 2**-24)
         # the simulated blinks are found in every recording
         assert "eog" in {row["ic_type"] for row in rows}
         html = (deriv / f"{stem}_report.html").read_text(encoding="utf-8")
@@ -94,6 +97,8 @@ def test_loky_dask_resume(bids_root, tmp_path):
         dask = _read_tsv(dask_root / DERIV / f"{stem}_components.tsv")
         assert [r["ic_type"] for r in loky] == [r["ic_type"] for r in dask]
         assert [r["status"] for r in loky] == [r["status"] for r in dask]
+        # separate processes with other thread counts fit the ICA with other
+        # BLAS blockings: ICLabel's scientific bound (1e-5 of EEGLAB) applies
         np.testing.assert_allclose(_proba(loky), _proba(dask), atol=1e-5)
 
     # resume: nothing is labelled again, no file is rewritten

@@ -113,6 +113,7 @@ def test_label_subprocess(tmp_path):
     proba_again = [
         [float(v) for k, v in r.items() if k.startswith("iclabel_")] for r in again
     ]
+    # ICLabel's scientific bound (1e-5 of EEGLAB's output) for a re-read ICA
     np.testing.assert_allclose(proba_again, proba, atol=1e-5)
     assert not (tmp_path / "again" / "rec_report.html").exists()
     assert not (tmp_path / "again" / "rec_ica.fif").exists()
