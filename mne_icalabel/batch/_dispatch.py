@@ -51,6 +51,7 @@ from ..datasets.weights import (
     resolve_weights,
 )
 from ..utils._imports import has_module, import_optional_dependency
+from ..utils._malloc import restore_heap_reuse
 from ..utils._threads import n_threads
 
 #: seconds to wait for a first worker when the cluster has none yet
@@ -316,6 +317,7 @@ def _prepare_worker(
             _load_network(method, backend)
         if dask_worker is not None:
             _limit_threads(settings.blas_threads)
+            report["heap_reuse"] = restore_heap_reuse()
     except Exception as error:
         problems.append(f"{type(error).__name__}: {error}")
         return report
@@ -338,6 +340,7 @@ def _worker_state() -> dict[str, Any]:
         ),
         torch_threads=None if torch is None else torch.get_num_threads(),
         compute_threads=n_threads(),
+        heap_reuse=[report.get("heap_reuse") for report in _PREPARED.values()],
     )
 
 

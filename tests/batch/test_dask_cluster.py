@@ -221,6 +221,8 @@ def test_real_cluster_labels_like_loky(cluster, tiny_bids, tmp_path, weights_dir
         # torch is loaded only where a torch backend runs (not the default)
         assert state["torch_threads"] in (None, 1)
         assert state["compute_threads"] == 1  # onnxruntime, feature threads
+        # the nanny's MALLOC_TRIM_THRESHOLD_ no longer freezes glibc's mmap threshold
+        assert state["heap_reuse"] == [True]
 
     loky_tsvs, dask_tsvs = _stems(loky_root), _stems(dask_root)
     assert len(dask_tsvs) == N_RECORDINGS
