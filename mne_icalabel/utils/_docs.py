@@ -29,8 +29,8 @@ backend : None | ``"torch"`` | ``"onnx"`` | ``"numpy"``
     Which implementation of the ICLabel network runs the forward pass. The
     three run the same float32 network and give the same probabilities up to
     float32 rounding (about 1e-6). ``None`` uses onnxruntime if it is
-    installed, else torch, else NumPy: onnxruntime imports in about 0.05 s
-    against about 1.2 s for torch, which would otherwise be most of the first
+    installed, else torch, else NumPy: onnxruntime imports in about 0.1 s
+    against 1.0-1.2 s for torch, which would otherwise be most of the first
     call in a process. ``"pytorch"`` is accepted as an alias of ``"torch"``."""
 
 docdict["megnet_backend"] = """

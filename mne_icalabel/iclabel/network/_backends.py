@@ -31,8 +31,8 @@ from ...utils._imports import import_optional_dependency
 
 #: backend name -> the optional package it imports (None: always available).
 #: The order is the order of preference of ``backend=None``: onnxruntime first,
-#: because it imports in a small fraction of the time of torch (about 0.05 s vs
-#: 1.2 s) for the same float32 network, and ``import torch`` would otherwise be
+#: because it imports in a small fraction of the time of torch (about 0.1 s vs
+#: 1.0-1.2 s) for the same float32 network, and ``import torch`` would otherwise be
 #: most of the first call in a process. torch next (the implementation of the
 #: original package), NumPy, which needs no extra package, last.
 BACKENDS: dict[str, str | None] = {
