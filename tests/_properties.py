@@ -272,6 +272,11 @@ def montage(name: str):
     return mne.channels.make_standard_montage(name)
 
 
+def _subset(pool, size: int):
+    """Strategy: ``size`` distinct items of ``pool``, in drawn order."""
+    return st.lists(st.sampled_from(pool), min_size=size, max_size=size, unique=True)
+
+
 @st.composite
 def eeg_cases(draw, kind: str | None = None) -> dict:
     """A Raw or Epochs EEG recording and an ICA fitted on its layout.
@@ -288,15 +293,7 @@ def eeg_cases(draw, kind: str | None = None) -> dict:
     name = pick("montage", st.sampled_from(MONTAGES))
     names = montage(name).ch_names
     n_channels = pick("n_channels", st.integers(4, min(70, len(names))))
-    picked = pick(
-        "channels",
-        st.lists(
-            st.sampled_from(names),
-            min_size=n_channels,
-            max_size=n_channels,
-            unique=True,
-        ),
-    )
+    picked = pick("channels", _subset(names, n_channels))
     sfreq = pick(
         "sfreq",
         st.one_of(
@@ -416,17 +413,7 @@ def meg_cases(draw, min_times: int = 1000, max_times: int = 1000) -> dict:
     n_channels = pick(
         "n_channels", st.one_of(st.integers(4, 70), st.just(min(len(pool), 102)))
     )
-    picked = sorted(
-        pick(
-            "channels",
-            st.lists(
-                st.sampled_from(pool),
-                min_size=n_channels,
-                max_size=n_channels,
-                unique=True,
-            ),
-        )
-    )
+    picked = sorted(pick("channels", _subset(pool, n_channels)))
     eog = pick("eog", st.booleans())
     picks = picked + (list(mne.pick_types(full, meg=False, eog=True)) if eog else [])
     sfreq = pick("sfreq", st.one_of(st.just(250.0), st.floats(100.0, 1000.0)))

@@ -83,6 +83,18 @@ def to_mne_key(label: str) -> str:
     return ICA_LABELS_TO_MNE.get(label, label)
 
 
+def add_to_labels(ica, labels) -> None:
+    """Add component ``k`` to ``ica.labels_`` under the MNE key of ``labels[k]``.
+
+    Entries already present are kept and nothing is removed, as for
+    :meth:`~mne.preprocessing.ICA.find_bads_eog`.
+    """
+    for k, label in enumerate(labels):
+        entries = ica.labels_.setdefault(to_mne_key(label), [])
+        if k not in entries:
+            entries.append(k)
+
+
 def column_name(method: str, cls: str) -> str:
     """Name of the TSV column that holds the probability of ``cls``."""
     return f"{method}_" + re.sub(r"[^0-9a-z]+", "_", cls.lower()).strip("_")

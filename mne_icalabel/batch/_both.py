@@ -56,7 +56,7 @@ def label_both(
     (one key per component) and ``ica.labels_scores_`` ICLabel's probabilities;
     both probability sets are returned, with the combined class names.
     """
-    from ..annotation._classes import to_mne_key
+    from ..annotation._classes import add_to_labels
     from ..iclabel import iclabel_label_components
     from ..megnet import megnet_label_components
 
@@ -69,9 +69,6 @@ def label_both(
         "megnet": megnet_label_components(inst, ica, backend.get("megnet")),
     }
     labels = combine_labels(proba)
-    for k, label in enumerate(labels):
-        entries = ica.labels_.setdefault(to_mne_key(label), [])
-        if k not in entries:
-            entries.append(k)
+    add_to_labels(ica, labels)
     ica.labels_scores_ = proba["iclabel"]
     return proba, labels

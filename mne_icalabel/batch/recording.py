@@ -24,16 +24,14 @@ def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarra
         from ..iclabel import iclabel_label_components
 
         return iclabel_label_components(inst, ica, inplace=True, backend=backend)
+    from ..annotation._classes import add_to_labels
     from ..megnet import megnet_label_components
-    from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
+    from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
 
     proba = megnet_label_components(inst, ica, backend)
     ica.labels_scores_ = proba
-    for k, cls in enumerate(np.argmax(proba, axis=1)):
-        key = MEGNET_LABELS_TO_MNE[MEGNET_NUMERICAL_TO_STRING[int(cls)]]
-        entries = ica.labels_.setdefault(key, [])
-        if k not in entries:
-            entries.append(k)
+    names = [MEGNET_NUMERICAL_TO_STRING[int(k)] for k in np.argmax(proba, axis=1)]
+    add_to_labels(ica, names)
     return proba
 
 

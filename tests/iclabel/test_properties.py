@@ -7,6 +7,7 @@ from hypothesis import given
 
 from mne_icalabel import label_components
 from mne_icalabel.iclabel import get_iclabel_features
+from mne_icalabel.iclabel._config import ICLABEL_NUMERICAL_TO_STRING
 
 from .._properties import (
     EPS32,
@@ -36,18 +37,8 @@ def test_label_components_iclabel(case):
     proba = ica.labels_scores_
     assert proba.dtype == np.float32
     assert_probabilities(proba, ica.n_components_, N_CLASSES, EPS32)
-    assert result["labels"] == [
-        (
-            "brain",
-            "muscle artifact",
-            "eye blink",
-            "heart beat",
-            "line noise",
-            "channel noise",
-            "other",
-        )[k]
-        for k in np.argmax(proba, axis=1)
-    ]
+    names = ICLABEL_NUMERICAL_TO_STRING  # the literal names: test_end_to_end
+    assert result["labels"] == [names[k] for k in np.argmax(proba, axis=1)]
     np.testing.assert_array_equal(result["y_pred_proba"], proba.max(axis=1))
     # labels_ gains the predicted components and keeps what was there
     for key, value in labels_before.items():
