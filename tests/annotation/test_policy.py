@@ -1,0 +1,127 @@
+"""The exclusion policy: mne-bids-pipeline's rule, argmax, margins, records."""
+
+import json
+
+import numpy as np
+import pytest
+
+from mne_icalabel.annotation._classes import CLASSES
+from mne_icalabel.annotation.policy import ExclusionPolicy
+
+
+def _rows(*rows, method="iclabel"):
+    """Probability rows from {class: p} dicts, the rest spread evenly."""
+    classes = CLASSES[method]
+    out = np.zeros((len(rows), len(classes)))
+    for k, row in enumerate(rows):
+        rest = [c for c in classes if c not in row]
+        fill = (1 - sum(row.values())) / len(rest)
+        out[k] = [row.get(c, fill) for c in classes]
+    return out
+
+
+def test_default_rule_is_the_pipelines():
+    """Excluded when a non-kept class has p >= 0.8 and no kept class p >= 0.3."""
+    proba = _rows(
+        {"eye blink": 0.85, "brain": 0.1},  # excluded
+        {"eye blink": 0.75, "brain": 0.1},  # kept: below 0.8
+        {"eye blink": 0.8, "other": 0.1},  # excluded: the bound is included
+        {"muscle artifact": 0.6, "brain": 0.35},  # kept: argmax artifact, < 0.8
+        {"brain": 0.9},
+        {"other": 0.6, "heart beat": 0.3},
+    )
+    policy = ExclusionPolicy()
+    excluded = policy.excluded(proba, "iclabel")
+    assert excluded.tolist() == [True, False, True, False, False, False]
+    # the argmax rule excludes every component whose top class is not kept
+    argmax = ExclusionPolicy(rule="argmax").excluded(proba, "iclabel")
+    assert argmax.tolist() == [True, True, True, True, False, False]
+    desc = policy.describe(proba, "iclabel")
+    assert desc[0] == "Auto-detected eye blink (p=0.85) by iclabel"
+    assert desc[4] == "Kept: brain (p=0.90) by iclabel"
+    assert "below the exclusion threshold 0.8" in desc[1]
+
+
+def test_class_threshold_keeps():
+    proba = _rows({"eye blink": 0.85, "brain": 0.12}, {"eye blink": 0.6, "brain": 0.4})
+    assert ExclusionPolicy().excluded(proba, "iclabel").tolist() == [True, False]
+    # a kept class at 0.1 keeps the first one
+    policy = ExclusionPolicy(class_threshold={"brain": 0.1})
+    assert policy.excluded(proba, "iclabel").tolist() == [False, False]
+    assert "brain p=0.12 >= 0.1" in policy.describe(proba, "iclabel")[0]
+    # a lower exclusion threshold for eye blink excludes the second
+    policy = ExclusionPolicy(exclusion_threshold={"Eye": 0.5}, class_threshold=0.5)
+    assert policy.excluded(proba, "iclabel").tolist() == [True, True]
+
+
+def test_include_and_megnet():
+    proba = _rows({"muscle artifact": 0.9}, method="iclabel")
+    policy = ExclusionPolicy(include=["brain", "other", "muscle artifact"])
+    assert not policy.excluded(proba, "iclabel")[0]
+    # for MEGNet, brain and other name its brain/other class
+    meg = _rows(
+        {"brain/other": 0.1, "eye blink": 0.85}, {"brain/other": 0.9}, method="megnet"
+    )
+    assert policy.check(["iclabel", "megnet"]) is policy
+    assert policy.excluded(meg, "megnet").tolist() == [True, False]
+    assert ExclusionPolicy().excluded(meg, "megnet").tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(include=["brian"]), "Unknown class name 'brian'"),
+        (dict(include=[]), "at least one class"),
+        (dict(exclusion_threshold={"brain": 0.5}), "'brain' is kept"),
+        (dict(class_threshold={"eye blink": 0.5}), "'eye blink' is not kept"),
+        (dict(exclusion_threshold=1.5), "between 0 and 1"),
+        (dict(class_threshold={"brain": float("nan")}), "between 0 and 1"),
+        (dict(rule="argmax", exclusion_threshold=0.9), "cannot be used with"),
+        (dict(rule="max"), "rule"),
+        (dict(include=["muscle artifact"]), "None of the classes"),
+    ],
+)
+def test_invalid(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ExclusionPolicy(**kwargs).check(["iclabel", "megnet"])
+
+
+def test_margin_orders_by_doubt():
+    proba = _rows(
+        {"eye blink": 0.99, "brain": 0.005},  # sure exclusion
+        {"eye blink": 0.81, "brain": 0.1},  # just excluded: margin 0.01
+        {"brain": 0.95},  # sure keep
+        {"eye blink": 0.78, "brain": 0.1},  # just kept: margin 0.02
+    )
+    margin = ExclusionPolicy().margin(proba, "iclabel")
+    np.testing.assert_allclose(margin[[1, 3]], [0.01, 0.02], atol=1e-12)
+    assert np.argsort(margin).tolist()[:2] == [1, 3]
+    assert (margin >= 0).all()
+    # moving a probability by less than the margin never flips the decision
+    policy = ExclusionPolicy()
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.full(7, 0.3), size=500)
+    m = policy.margin(p, "iclabel")
+    before = policy.excluded(p, "iclabel")
+    for col in range(7):
+        for sign in (-1, 1):
+            q = p.copy()
+            q[:, col] = np.clip(q[:, col] + sign * 0.999 * m, 0, 1)
+            assert (policy.excluded(q, "iclabel") == before).all()
+
+
+def test_record_round_trip():
+    policy = ExclusionPolicy(
+        include=("brain", "other"), exclusion_threshold={"eye blink": 0.7}
+    )
+    content = json.loads(json.dumps(policy.to_dict(["iclabel"])))
+    assert content["iclabel"]["ExclusionThresholds"]["eye blink"] == 0.7
+    assert content["iclabel"]["ClassThresholds"]["brain"] == 0.3
+    again = ExclusionPolicy.from_dict(content)
+    p = np.random.default_rng(1).dirichlet(np.full(7, 0.3), size=200)
+    assert (again.excluded(p, "iclabel") == policy.excluded(p, "iclabel")).all()
+    assert "iclabel keeps brain, other" in policy.summary(["iclabel"])
+    argmax = ExclusionPolicy.from_dict(
+        ExclusionPolicy(rule="argmax").to_dict(["megnet"])
+    )
+    assert argmax.rule == "argmax"
