@@ -18,9 +18,6 @@ process loads the network once and reuses it for all its recordings.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import time
 import traceback
@@ -38,13 +35,20 @@ from mne.utils import (
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
-from ..utils._io import write_text_atomic
+from ._layout import (
+    PIPELINE,
+    find_existing_ica,
+    find_recordings,
+    output_stem,
+    recording_key,
+    write_description,
+    write_summary,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
     from mne_bids import BIDSPath
 
-PIPELINE = "mne-icalabel"
 SUMMARY_COLUMNS = (
     "recording",
     "status",
@@ -56,95 +60,6 @@ SUMMARY_COLUMNS = (
     "warnings",
     "error",
 )
-_EXCLUDED_EXTENSIONS = {".json", ".tsv", ".vmrk", ".eeg", ".fdt"}
-
-
-def _as_list(value: str | list[str] | None, name: str) -> list[str] | None:
-    _validate_type(value, (str, list, tuple, None), name)
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else [str(v) for v in value]
-
-
-def find_recordings(
-    bids_root: str | os.PathLike,
-    *,
-    subjects: str | list[str] | None = None,
-    sessions: str | list[str] | None = None,
-    tasks: str | list[str] | None = None,
-    runs: str | list[str] | None = None,
-    datatype: str = "eeg",
-) -> list[BIDSPath]:
-    """Find the raw recordings of a BIDS dataset with mne-bids.
-
-    Parameters
-    ----------
-    bids_root : path-like
-        Root of the BIDS dataset.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Keep only these entity values (without the ``sub-`` … prefixes);
-        ``None`` keeps all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type to label.
-
-    Returns
-    -------
-    bids_paths : list of BIDSPath
-        One path per recording (the first part of split files), sorted, with
-        ``datatype`` and ``suffix`` set to ``datatype``. Derivatives are not
-        searched.
-    """
-    mne_bids = import_optional_dependency("mne_bids")
-    from mne_bids.config import reader
-
-    _check_option("datatype", datatype, ("eeg", "meg"))
-    bids_root = Path(bids_root)
-    if not (bids_root / "dataset_description.json").is_file():
-        raise FileNotFoundError(
-            f"{bids_root} is not a BIDS dataset: it has no dataset_description.json."
-        )
-    extensions = sorted({ext.lower() for ext in reader} - _EXCLUDED_EXTENSIONS)
-    paths = mne_bids.find_matching_paths(
-        bids_root,
-        subjects=_as_list(subjects, "subjects"),
-        sessions=_as_list(sessions, "sessions"),
-        tasks=_as_list(tasks, "tasks"),
-        runs=_as_list(runs, "runs"),
-        datatypes=datatype,
-        suffixes=datatype,
-        extensions=extensions + [ext.upper() for ext in extensions],
-        ignore_json=True,
-    )
-    paths = [p for p in paths if p.split in (None, "01")]
-    unique = {str(p.fpath): p for p in paths}
-    return [unique[key] for key in sorted(unique)]
-
-
-def _recording_key(bids_path: BIDSPath) -> str:
-    """Path of the recording's data file relative to the dataset root."""
-    return Path(bids_path.fpath).relative_to(bids_path.root).as_posix()
-
-
-def _output_stem(bids_path: BIDSPath, deriv_root: Path) -> tuple[Path, str]:
-    """Folder and basename of the outputs of one recording."""
-    root = Path(bids_path.root)
-    folder = deriv_root / Path(bids_path.directory).relative_to(root)
-    stem = bids_path.copy().update(suffix=None, extension=None, split=None)
-    return folder, stem.basename
-
-
-def _find_existing_ica(bids_path: BIDSPath, deriv_root: Path) -> Path | None:
-    """Find an ICA of this recording saved by another pipeline in ``derivatives/``."""
-    root = Path(bids_path.root)
-    relative = Path(bids_path.directory).relative_to(root)
-    _, stem = _output_stem(bids_path, deriv_root)
-    for pipeline in sorted((root / "derivatives").glob("*")):
-        if pipeline.name == PIPELINE:  # ours are refitted when relabelling
-            continue
-        found = sorted((pipeline / relative).glob(f"{stem}_*ica.fif"))
-        if found:
-            return found[0]
-    return None
 
 
 def _label_one(
@@ -159,7 +74,7 @@ def _label_one(
     """Label one recording; never raises, returns its summary row."""
     import mne
 
-    row: dict[str, Any] = dict(recording=_recording_key(bids_path))
+    row: dict[str, Any] = dict(recording=recording_key(bids_path))
     start = time.perf_counter()
     with (
         warnings.catch_warnings(record=True) as caught,
@@ -171,8 +86,8 @@ def _label_one(
 
             from .recording import label_recording
 
-            folder, stem = _output_stem(bids_path, deriv_root)
-            existing = _find_existing_ica(bids_path, deriv_root)
+            folder, stem = output_stem(bids_path, deriv_root)
+            existing = find_existing_ica(bids_path, deriv_root)
             ica = None
             if existing is not None:
                 ica = mne.preprocessing.read_ica(existing, verbose=False)
@@ -209,43 +124,6 @@ def _label_one(
     row["warnings"] = " | ".join(messages)
     row["seconds"] = round(time.perf_counter() - start, 2)
     return row
-
-
-def _write_summary(rows: list[dict], fname: Path) -> None:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, SUMMARY_COLUMNS, delimiter="\t", restval="n/a", lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        clean = {
-            key: (str(val).replace("\t", " ").replace("\n", " ") or "n/a")
-            for key, val in row.items()
-        }
-        writer.writerow(clean)
-    write_text_atomic(fname, buffer.getvalue())
-
-
-def _write_description(deriv_root: Path, bids_root: Path) -> None:
-    from .. import __version__
-
-    fname = deriv_root / "dataset_description.json"
-    description = {
-        "Name": "mne-icalabel labels of the independent components",
-        "BIDSVersion": "1.9.0",
-        "DatasetType": "derivative",
-        "GeneratedBy": [
-            {
-                "Name": PIPELINE,
-                "Version": __version__,
-                "Description": "ICA fitted with MNE-Python and labelled with "
-                "ICLabel (EEG) or MEGNet (MEG).",
-                "CodeURL": "https://github.com/mne-tools/mne-icalabel",
-            }
-        ],
-        "SourceDatasets": [{"URL": bids_root.resolve().as_uri()}],
-    }
-    write_text_atomic(fname, json.dumps(description, indent=4) + "\n")
 
 
 @verbose
@@ -385,8 +263,8 @@ def label_bids_dataset(
     rows: dict[str, dict] = {}
     todo = []
     for bids_path in recordings:
-        folder, stem = _output_stem(bids_path, deriv_root)
-        key = _recording_key(bids_path)
+        folder, stem = output_stem(bids_path, deriv_root)
+        key = recording_key(bids_path)
         tsv = folder / f"{stem}_components.tsv"
         if tsv.is_file() and not overwrite:
             rows[key] = dict(
@@ -401,7 +279,7 @@ def label_bids_dataset(
         f"{len(recordings) - len(todo)} already labelled"
     )
     if not todo:
-        _write_description(deriv_root, bids_root)
+        write_description(deriv_root, bids_root)
     else:
         from ._dispatch import JobRunner, preflight_client
         from .ica import _ica_packages
@@ -426,15 +304,15 @@ def label_bids_dataset(
             )
             for bids_path in todo
         ]
-        keys = [_recording_key(bids_path) for bids_path in todo]
+        keys = [recording_key(bids_path) for bids_path in todo]
         with JobRunner(
             settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
         ) as runner:
-            _write_description(deriv_root, bids_root)
+            write_description(deriv_root, bids_root)
             for row in runner.run(_label_one, arguments, keys, f"Labelling ({method})"):
                 rows[row["recording"]] = row
     ordered = [rows[key] for key in sorted(rows)]
-    _write_summary(ordered, deriv_root / "summary.tsv")
+    write_summary(ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS)
     n_failed = sum(row["status"] == "failed" for row in ordered)
     if n_failed:
         logger.info(f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}")

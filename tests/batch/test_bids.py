@@ -200,7 +200,7 @@ def test_crashed_worker_reported(tmp_path):
 def test_output_paths_with_session(tmp_path):
     from mne_bids import BIDSPath
 
-    from mne_icalabel.batch.bids import _output_stem, _recording_key
+    from mne_icalabel.batch._layout import output_stem, recording_key
 
     bids_path = BIDSPath(
         subject="01",
@@ -213,9 +213,9 @@ def test_output_paths_with_session(tmp_path):
         root=tmp_path,
     )
     deriv = tmp_path / DERIV
-    folder, stem = _output_stem(bids_path, deriv)
+    folder, stem = output_stem(bids_path, deriv)
     assert folder == deriv / "sub-01" / "ses-pre" / "eeg"
     assert stem == "sub-01_ses-pre_task-rest_run-02"
-    assert _recording_key(bids_path) == (
+    assert recording_key(bids_path) == (
         "sub-01/ses-pre/eeg/sub-01_ses-pre_task-rest_run-02_eeg.vhdr"
     )
