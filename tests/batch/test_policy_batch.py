@@ -288,3 +288,36 @@ def test_invalid_arguments_touch_nothing(bids_root, capsys):
         main(["bids", str(bids_root), "--exclusion-threshold", "eye blink=high"])
     assert "expected CLASS=P" in capsys.readouterr().err
     assert _files(bids_root) == files and not (bids_root / "derivatives").exists()
+
+
+def test_label_command_keeps_manual_rows(tmp_path, capsys):
+    """``label``: the policy printed; manual rows kept with --ica, else refused."""
+    from mne_icalabel.datasets.simulation import simulate_eeg_raw
+
+    raw = simulate_eeg_raw(32, duration=30.0, random_state=5, verbose=False)
+    fname = tmp_path / "rec_raw.fif"
+    raw.save(fname, verbose=False)
+    out = tmp_path / "out"
+    argv = ["label", str(fname), "--out", str(out), "--no-report"]
+    assert main([*argv, "--n-components", "8"]) == 0
+    printed = capsys.readouterr().out
+    tsv = out / "rec_components.tsv"
+    rows = _read(tsv)
+    bad = [f"ICA{int(r['component']):03d}" for r in rows if r["status"] == "bad"]
+    assert "Exclusion policy: threshold: iclabel keeps brain, other" in printed
+    assert f"Excluded (status 'bad'): {len(bad)} of 8" in printed
+    assert all(name in printed for name in bad)
+    mark_component(2, tsv, "manual", "heart beat", "Ada")
+    marked = _read(tsv)[2]
+    before = tsv.read_bytes()
+    # no --ica: a new ICA would renumber the components
+    assert main(argv) == 1
+    assert "labelled by hand ([2])" in capsys.readouterr().err
+    assert tsv.read_bytes() == before
+    # with the ICA the decisions were made on: kept
+    assert main([*argv, "--ica", str(out / "rec_ica.fif")]) == 0
+    assert "(1 decided by hand, kept)" in capsys.readouterr().out
+    assert {f: _read(tsv)[2][f] for f in FIELDS} == {f: marked[f] for f in FIELDS}
+    # --discard-manual refits and drops them
+    assert main([*argv, "--discard-manual"]) == 0
+    assert "manual" not in {r["annotate_method"] for r in _read(tsv)}
