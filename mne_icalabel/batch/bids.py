@@ -101,6 +101,7 @@ def _label_one(
             ica = None
             if existing is not None:
                 ica = mne.preprocessing.read_ica(existing, verbose=False)
+                saved = (sorted(ica.exclude), ica.labels_)
                 if ours:  # our labels of a previous run are replaced, not merged
                     ica.labels_ = {}
             raw = mne_bids.read_raw_bids(bids_path, verbose=False)
@@ -116,12 +117,11 @@ def _label_one(
                 policy=policy,
                 discard_manual=discard_manual,
             )
-            if ours and sorted(ica.exclude) != result["ica"].exclude:
-                # the saved ICA's exclude follows the TSV's bad rows
-                saved = ica.copy()
-                saved.exclude = list(result["ica"].exclude)
+            labelled = result["ica"]
+            if ours and saved != (labelled.exclude, labelled.labels_):
+                # our saved ICA follows the TSV: exclude = its bad rows
                 with atomic_path(existing) as tmp:
-                    saved.save(tmp, overwrite=True, verbose=False)
+                    labelled.save(tmp, overwrite=True, verbose=False)
             counts: dict[str, int] = {}
             for label in result["labels"]:
                 counts[label] = counts.get(label, 0) + 1
