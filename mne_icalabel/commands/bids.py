@@ -56,7 +56,10 @@ def add_parser(subparsers, name: str):
         "one ICA of EEG and MEG labelled by both networks)",
     )
     parser.add_argument(
-        "--n-components", type=int, help="components of fitted ICAs (default: 20)"
+        "--n-components",
+        type=int,
+        help="components of fitted ICAs (default: 20; an ICA saved by a previous "
+        "run is reused on --overwrite: add --refit to change it)",
     )
     parser.add_argument(
         "--n-jobs",
