@@ -142,13 +142,39 @@ def write_components_tsv(
     return _write_components(ica, path, probabilities)
 
 
-def _write_components(ica: ICA, path: Path, probabilities: dict) -> Path:
+#: the sidecar entry of a review, kept with the manual rows it describes
+_REVIEW_KEY = "Review"
+#: the annotation fields of a row, those a manual decision sets
+_DECISION_COLUMNS = _BIDS_COLUMNS[3:] + _ANNOTATION_COLUMNS
+
+
+def _write_components(
+    ica: ICA,
+    path: Path,
+    probabilities: dict,
+    decisions: dict[str, list[str]] | None = None,
+    *,
+    manual: str | None = None,
+    sidecar: dict[str, Any] | None = None,
+) -> Path:
     """Write the TSV of ``ica`` with the probability columns of each method.
 
     ``probabilities`` maps a method to its (n_components, n_classes) array;
     several methods (e.g. ICLabel and MEGNet on a combined ICA) give their
     columns one after the other. ``status`` and ``ic_type`` come from
-    ``ica.labels_``.
+    ``ica.labels_``, unless ``decisions`` gives the values of some of the
+    columns ``status``, ``status_description``, ``annotate_method``,
+    ``annotate_author`` and ``ic_type`` (a list per column, one value per
+    component). ``sidecar`` adds top-level entries to the JSON sidecar.
+
+    ``manual`` says what becomes of an existing file's manual rows (those
+    whose ``annotate_method`` is ``"manual"``): ``None`` (the public writer)
+    replaces the file as it always did; ``"keep"`` keeps every field of
+    those rows but the probabilities, which are refreshed, and the columns
+    of other tools for every row, and the sidecar's ``"Review"`` entry;
+    ``"discard"`` writes the file afresh and drops ``"Review"``. The existing
+    file is read before anything is written, so a file that cannot be kept
+    raises and stays as it was.
     """
     n_components = ica.n_components_
     status = ["good"] * n_components
@@ -161,10 +187,14 @@ def _write_components(ica: ICA, path: Path, probabilities: dict) -> Path:
             comp = _check_index(comp, n_components, f"ica.labels_[{label!r}]")
             status[comp] = "good" if label == "brain" else "bad"
             ic_type[comp] = label
+    columns = dict(zip(_DECISION_COLUMNS, ([_NA] * n_components,) * 5, strict=True))
+    columns.update(status=status, ic_type=ic_type)
+    columns.update(decisions or {})
 
     header = list(_COLUMNS)
     rows = [
-        [str(k), "ica", "Independent Component", status[k], _NA, _NA, _NA, ic_type[k]]
+        [str(k), "ica", "Independent Component"]
+        + [columns[col][k] for col in _DECISION_COLUMNS]
         for k in range(n_components)
     ]
     for method, scores in probabilities.items():
@@ -172,16 +202,85 @@ def _write_components(ica: ICA, path: Path, probabilities: dict) -> Path:
         scores = np.asarray(scores).astype(_PROBA_DTYPES[method], copy=False)
         for row, values in zip(rows, scores, strict=True):
             row.extend(str(value) for value in values)  # shortest exact repr
-    sidecar = _sidecar_entries(probabilities)
+    entries = {**_sidecar_entries(probabilities), **(sidecar or {})}
 
     json_path = path.with_suffix(".json")
-    sidecar = _merge_sidecar(json_path, sidecar)  # fails before writing anything
+    drop = ()
+    if manual == "keep" and path.is_file():
+        header, rows = _keep_manual_rows(path, header, rows)
+    elif manual == "discard":
+        drop = (_REVIEW_KEY,)
+    # both reads fail before anything is written
+    content = _merge_sidecar(json_path, entries, drop=drop)
     write_text_atomic(path, _format_tsv(header, rows))
     write_text_atomic(
-        json_path, json.dumps(sidecar, indent=4, ensure_ascii=False) + "\n"
+        json_path, json.dumps(content, indent=4, ensure_ascii=False) + "\n"
     )
     logger.info("Wrote %d components to %s", n_components, path)
     return path
+
+
+def _statuses(path: Path) -> tuple[list[int], list[int]]:
+    """Return the ``bad`` components of a TSV and those annotated by hand."""
+    header, rows, components = _read_table(path)
+
+    def where(column: str, value: str) -> list[int]:
+        if column not in header:
+            return []
+        idx = header.index(column)
+        return sorted(
+            c for c, r in zip(components, rows, strict=True) if r[idx] == value
+        )
+
+    return where("status", "bad"), where("annotate_method", "manual")
+
+
+def _manual_components(path: Path) -> list[int]:
+    """Return the components of an existing TSV annotated by hand."""
+    return _statuses(path)[1]
+
+
+def _keep_manual_rows(
+    path: Path, header: list[str], rows: list[list[str]]
+) -> tuple[list[str], list[list[str]]]:
+    """Merge the manual rows and other tools' columns of ``path`` into a new table.
+
+    The new table (``header``, ``rows``, one row per component in order) is
+    the automatic result. A row of the file whose ``annotate_method`` is
+    ``"manual"`` keeps all its fields but the probability columns (those of
+    the new table); the columns the new table does not have and that are not
+    probabilities (another tool's) are appended with the file's values.
+    """
+    old_header, old_rows, components = _read_table(path)
+    old = dict(zip(components, old_rows, strict=True))
+    method_idx = (
+        old_header.index("annotate_method") if "annotate_method" in old_header else None
+    )
+    manual = [
+        c
+        for c, r in old.items()
+        if method_idx is not None and r[method_idx] == "manual"
+    ]
+    probability = {col for cols in _PROBA_COLUMNS.values() for col in cols}
+    extra = [c for c in old_header if c not in header and c not in probability]
+    if not manual and not extra:
+        return header, rows
+    if len(old_rows) != len(rows):
+        raise ValueError(
+            f"The file {path} describes {len(old_rows)} components but the ICA has "
+            f"{len(rows)}: its manual decisions (components {manual}) are for "
+            "another ICA. Label with the ICA they were made on, or discard them "
+            "(discard_manual=True, --discard-manual)."
+        )
+    out = [list(row) for row in rows]
+    for k, row in enumerate(out):
+        previous = old[k]
+        if k in manual:
+            for j, col in enumerate(header):
+                if col in old_header and col not in probability:
+                    row[j] = previous[old_header.index(col)]
+        row.extend(previous[old_header.index(col)] for col in extra)
+    return header + extra, out
 
 
 def _sidecar_entries(methods) -> dict[str, str]:
@@ -575,8 +674,13 @@ def _check_index(comp, n_components: int, what: str) -> int:
     return comp
 
 
-def _merge_sidecar(json_path: Path, entries: dict[str, str]) -> dict[str, Any]:
-    """Return the content of the existing sidecar updated with ``entries``."""
+def _merge_sidecar(
+    json_path: Path, entries: dict[str, Any], drop: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Return the content of the existing sidecar updated with ``entries``.
+
+    The top-level keys of ``drop`` are removed from it.
+    """
     if not json_path.is_file():
         return entries
     try:
@@ -593,6 +697,7 @@ def _merge_sidecar(json_path: Path, entries: dict[str, str]) -> dict[str, Any]:
         )
     # drop the description of probability columns that are not written anymore
     stale = {col for cols in _PROBA_COLUMNS.values() for col in cols} - set(entries)
+    stale |= set(drop)
     content = {k: v for k, v in content.items() if k not in stale}
     content.update(entries)
     return content

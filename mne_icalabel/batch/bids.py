@@ -35,6 +35,7 @@ from mne.utils import (
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
+from ..utils._io import atomic_path
 from ._layout import (
     PIPELINE,
     find_existing_ica,
@@ -49,12 +50,17 @@ if TYPE_CHECKING:
     import pandas as pd
     from mne_bids import BIDSPath
 
+    from ..annotation.policy import ExclusionPolicy
+
 SUMMARY_COLUMNS = (
     "recording",
     "status",
     "ica",
     "n_components",
     "labels",
+    "policy",
+    "n_excluded",
+    "n_manual",
     "seconds",
     "outputs",
     "warnings",
@@ -70,6 +76,9 @@ def _label_one(
     report: bool,
     log_level: str,
     backend: str | dict[str, str] | None = None,
+    policy: ExclusionPolicy | None = None,
+    discard_manual: bool = False,
+    refit: bool = False,
 ) -> dict[str, Any]:
     """Label one recording; never raises, returns its summary row."""
     import mne
@@ -87,10 +96,14 @@ def _label_one(
             from .recording import label_recording
 
             folder, stem = output_stem(bids_path, deriv_root)
-            existing = find_existing_ica(bids_path, deriv_root)
+            existing = _ica_to_use(bids_path, deriv_root, refit)
+            ours = existing is not None and existing.parent == folder
             ica = None
             if existing is not None:
                 ica = mne.preprocessing.read_ica(existing, verbose=False)
+                saved = (sorted(ica.exclude), ica.labels_)
+                if ours:  # our labels of a previous run are replaced, not merged
+                    ica.labels_ = {}
             raw = mne_bids.read_raw_bids(bids_path, verbose=False)
             result = label_recording(
                 raw,
@@ -101,7 +114,14 @@ def _label_one(
                 n_components=n_components,
                 report=report,
                 backend=backend,
+                policy=policy,
+                discard_manual=discard_manual,
             )
+            labelled = result["ica"]
+            if ours and saved != (labelled.exclude, labelled.labels_):
+                # our saved ICA follows the TSV: exclude = its bad rows
+                with atomic_path(existing) as tmp:
+                    labelled.save(tmp, overwrite=True, verbose=False)
             counts: dict[str, int] = {}
             for label in result["labels"]:
                 counts[label] = counts.get(label, 0) + 1
@@ -112,6 +132,9 @@ def _label_one(
                 else f"existing: {existing.relative_to(bids_path.root).as_posix()}",
                 n_components=len(result["labels"]),
                 labels="; ".join(f"{k}: {v}" for k, v in counts.items()),
+                policy=result["policy"].summary(_methods(method)),
+                n_excluded=len(result["ica"].exclude),
+                n_manual=len(result["manual"]),
                 outputs="; ".join(
                     str(f.relative_to(deriv_root)) for f in result["files"].values()
                 ),
@@ -123,6 +146,121 @@ def _label_one(
     messages = dict.fromkeys(str(w.message).splitlines()[0] for w in caught)
     row["warnings"] = " | ".join(messages)
     row["seconds"] = round(time.perf_counter() - start, 2)
+    return row
+
+
+def _methods(method: str) -> list[str]:
+    """Return the networks of a labelling method."""
+    return ["iclabel", "megnet"] if method == "both" else [method]
+
+
+def _build_policy(
+    policy: str | ExclusionPolicy,
+    include,
+    exclusion_threshold,
+    class_threshold,
+    method: str,
+) -> ExclusionPolicy:
+    """Build and check the exclusion policy of a run (raises on a bad option)."""
+    from ..annotation.policy import RULES, ExclusionPolicy
+
+    _validate_type(policy, (str, ExclusionPolicy), "policy", "str or ExclusionPolicy")
+    if isinstance(policy, ExclusionPolicy):
+        given = [
+            name
+            for name, value in (
+                ("include", include),
+                ("exclusion_threshold", exclusion_threshold),
+                ("class_threshold", class_threshold),
+            )
+            if value is not None
+        ]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} cannot be combined with an ExclusionPolicy "
+                "instance; give them to ExclusionPolicy(...) instead."
+            )
+    else:
+        _check_option("policy", policy, RULES)
+        policy = ExclusionPolicy(
+            include=include,
+            exclusion_threshold=exclusion_threshold,
+            class_threshold=class_threshold,
+            rule=policy,
+        )
+    return policy.check(_methods(method))
+
+
+def _ica_to_use(bids_path: BIDSPath, deriv_root: Path, refit: bool) -> Path | None:
+    """Return the ICA file a job labels, None when it fits a new one.
+
+    Ours unless ``refit``, else another pipeline's, else None.
+    """
+    folder, stem = output_stem(bids_path, deriv_root)
+    ours = folder / f"{stem}_ica.fif"
+    if ours.is_file() and not refit:
+        return ours
+    return find_existing_ica(bids_path, deriv_root)
+
+
+def _check_manual(todo: list[BIDSPath], deriv_root: Path, refit: bool) -> None:
+    """Refuse, before any work, to relabel manual rows with another ICA.
+
+    The components TSV describes our saved ICA if there is one, else the other
+    pipeline's; a job that would label another ICA (a refit, or a missing ICA
+    file) would attach the manual decisions to other components.
+    """
+    from ..annotation.bids import _manual_components
+
+    refused = []
+    for bids_path in todo:
+        folder, stem = output_stem(bids_path, deriv_root)
+        tsv = folder / f"{stem}_components.tsv"
+        if not tsv.is_file():
+            continue
+        try:
+            manual = _manual_components(tsv)
+        except ValueError:
+            continue  # an unreadable TSV fails in its job, left as it is
+        if not manual:
+            continue
+        ours = folder / f"{stem}_ica.fif"
+        described = ours if ours.is_file() else find_existing_ica(bids_path, deriv_root)
+        used = _ica_to_use(bids_path, deriv_root, refit)
+        if used is None or used != described:
+            why = "refit requested" if described is not None else "its ICA is missing"
+            refused.append(f"{recording_key(bids_path)} (components {manual}; {why})")
+    if refused:
+        raise RuntimeError(
+            f"{len(refused)} recording(s) have components labelled by hand and would "
+            f"get a new ICA, whose components are others: {'; '.join(refused)}. "
+            "Nothing was written. To keep the decisions, label the ICA they were "
+            "made on (without refit=True / --refit, the saved ICA is reused; "
+            "restore a missing ICA file); to drop them, pass discard_manual=True "
+            "(--discard-manual)."
+        )
+
+
+def _skipped_row(key: str, tsv: Path, deriv_root: Path) -> dict[str, Any]:
+    """Return the summary row of a recording already labelled, with its counts."""
+    import json
+
+    from ..annotation.bids import _statuses
+    from ..annotation.policy import ExclusionPolicy
+
+    row: dict[str, Any] = dict(
+        recording=key, status="skipped", outputs=str(tsv.relative_to(deriv_root))
+    )
+    try:
+        bad, manual = _statuses(tsv)
+        row.update(n_excluded=len(bad), n_manual=len(manual))
+        record = json.loads(tsv.with_suffix(".json").read_text(encoding="utf-8"))
+        record = record.get("ExclusionPolicy")
+        if isinstance(record, dict):
+            methods = [m for m in ("iclabel", "megnet") if m in record]
+            row["policy"] = ExclusionPolicy.from_dict(record).summary(methods)
+    except (OSError, ValueError, TypeError):
+        pass  # counts of a file this run does not touch are informative only
     return row
 
 
@@ -144,6 +282,12 @@ def label_bids_dataset(
     report: bool = True,
     backend: str | None = None,
     blas_threads: int | None = 1,
+    include: list[str] | None = None,
+    exclusion_threshold: float | dict[str, float] | None = None,
+    class_threshold: float | dict[str, float] | None = None,
+    policy: str | ExclusionPolicy = "threshold",
+    discard_manual: bool = False,
+    refit: bool = False,
     verbose=None,
 ) -> pd.DataFrame:
     """Label the ICA components of every recording of a BIDS dataset.
@@ -184,7 +328,9 @@ def label_bids_dataset(
     overwrite : bool
         If False (default), recordings whose component TSV already exists are
         skipped, so an interrupted run resumes where it stopped. If True, every
-        recording is labelled again.
+        recording is labelled again, with the ICA saved here by the previous
+        run (see ``refit``), keeping the manual decisions (see
+        ``discard_manual``).
     report : bool
         Write an HTML report per recording.
     backend : str | None
@@ -195,6 +341,32 @@ def label_bids_dataset(
         BLAS (and torch) threads per Dask worker thread, so that a worker with
         ``--nthreads N`` uses N cores; ``None`` leaves the workers' defaults.
         Local ``loky`` processes get joblib's limits.
+    include : list of str | None
+        The classes to keep (mne-bids-pipeline's ``ica_icalabel_include``);
+        ``None``: brain and other (ICLabel), brain/other (MEGNet). See
+        :class:`~mne_icalabel.annotation.policy.ExclusionPolicy`.
+    exclusion_threshold : float | dict of str to float | None
+        The probability at which a class not kept excludes a component, for
+        all such classes or per class (``ica_exclusion_thresholds``; default
+        0.8).
+    class_threshold : float | dict of str to float | None
+        The probability at which a kept class keeps a component anyway, for
+        all kept classes or per class (``ica_class_thresholds``; default 0.3).
+    policy : ``"threshold"`` | ``"argmax"`` | ExclusionPolicy
+        The rule: ``"threshold"`` (default), mne-bids-pipeline's, with the
+        thresholds above; ``"argmax"`` excludes the components whose most
+        probable class is not kept (no threshold). An
+        :class:`~mne_icalabel.annotation.policy.ExclusionPolicy` is used as
+        given (then ``include`` and the thresholds must be None).
+    %(discard_manual)s
+    refit : bool
+        With ``overwrite=True``: if False (default), a recording whose ICA was
+        fitted here by a previous run (``<stem>_ica.fif``) is labelled with
+        that ICA again, so that its component numbers, and the manual
+        decisions about them, stay valid; if True, a new ICA is fitted (the
+        same data, seed and packages give the same one, but another machine,
+        BLAS or version of MNE may not). A recording with manual decisions
+        that would get a new ICA is refused unless ``discard_manual=True``.
     %(verbose)s
 
     Returns
@@ -204,7 +376,10 @@ def label_bids_dataset(
         ``recording`` (path relative to ``bids_root``), ``status``
         (``"labelled"``, ``"skipped"`` or ``"failed"``), ``ica`` (``"fitted"`` or
         ``"existing: <path>"``), ``n_components``, ``labels`` (count per class),
-        ``seconds``, ``outputs``, ``warnings`` and ``error`` (the exception's
+        ``policy`` (:meth:`ExclusionPolicy.summary`), ``n_excluded`` (the
+        components written ``bad``, manual decisions included), ``n_manual``
+        (the rows annotated by hand), ``seconds``, ``outputs``, ``warnings``
+        and ``error`` (the exception's
         type and first line). It is also written to
         ``derivatives/mne-icalabel/summary.tsv``.
 
@@ -227,6 +402,15 @@ def label_bids_dataset(
     SHA256. A worker that fails this check is named in a warning and gets no
     recording; if none passes, the run stops with the reasons before any ICA
     is fitted.
+
+    The exclusion policy is checked before any recording is read (an unknown
+    class or a probability outside [0, 1] raises and nothing is written); it
+    decides each TSV's ``status`` and is recorded in the sidecar JSON
+    (``"ExclusionPolicy"``) and in ``summary.tsv``. Before any job starts,
+    every TSV to relabel is read: if one has manual rows and its recording
+    would get a new ICA, the run stops naming those recordings. Manual rows
+    survive ``overwrite=True`` with refreshed probabilities; the saved ICA's
+    ``exclude`` is rewritten to the TSV's ``bad`` components.
     """
     pd = import_optional_dependency("pandas")
     _check_option("datatype", datatype, ("eeg", "meg"))
@@ -244,6 +428,12 @@ def label_bids_dataset(
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
     _validate_type(backend, (str, None), "backend")
+    _validate_type(discard_manual, bool, "discard_manual")
+    _validate_type(refit, bool, "refit")
+    # a bad class name or probability raises here, before anything is read
+    exclusion = _build_policy(
+        policy, include, exclusion_threshold, class_threshold, method
+    )
     bids_root = Path(bids_root).expanduser()
     deriv_root = bids_root / "derivatives" / PIPELINE
 
@@ -267,26 +457,23 @@ def label_bids_dataset(
         key = recording_key(bids_path)
         tsv = folder / f"{stem}_components.tsv"
         if tsv.is_file() and not overwrite:
-            rows[key] = dict(
-                recording=key,
-                status="skipped",
-                outputs=str(tsv.relative_to(deriv_root)),
-            )
+            rows[key] = _skipped_row(key, tsv, deriv_root)
         else:
             todo.append(bids_path)
     logger.info(
         f"{len(recordings)} recording(s) found, {len(todo)} to label, "
         f"{len(recordings) - len(todo)} already labelled"
     )
+    if not discard_manual:
+        _check_manual(todo, deriv_root, refit)
     if not todo:
         write_description(deriv_root, bids_root)
     else:
         from ._dispatch import JobRunner, preflight_client
         from .ica import _ica_packages
 
-        methods = ["iclabel", "megnet"] if method == "both" else [method]
         settings = preflight_client(
-            methods,
+            _methods(method),
             backend=backend,
             packages=("mne_bids", *_ica_packages(method)),
             blas_threads=blas_threads,
@@ -301,6 +488,9 @@ def label_bids_dataset(
                 report,
                 worker_level,
                 settings.backends if method == "both" else settings.backends[method],
+                exclusion,
+                discard_manual,
+                refit,
             )
             for bids_path in todo
         ]

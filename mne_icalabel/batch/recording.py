@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
+    from ..annotation.policy import ExclusionPolicy
+
 
 def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarray:
     """Run the method, store probabilities and labels on ``ica``, return them."""
@@ -35,6 +37,44 @@ def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarra
     return proba
 
 
+def _decisions(
+    proba: np.ndarray | dict[str, np.ndarray], method: str, policy: ExclusionPolicy
+) -> tuple[np.ndarray, dict[str, list[str]]]:
+    """Return the policy's decision on each component as TSV annotation columns.
+
+    Returns the excluded components' mask and, per annotation column, one
+    value per component: ``status`` (``bad`` exactly for the excluded ones),
+    ``status_description`` (:meth:`ExclusionPolicy.describe`),
+    ``annotate_method`` (the method, ``iclabel+megnet`` for both),
+    ``annotate_author`` (this package and its version) and ``ic_type`` (MNE's
+    key of the class that excluded the component, else of the most probable
+    class).
+    """
+    from .. import __version__
+    from ..annotation._classes import CLASSES, to_mne_key
+
+    if method == "both":
+        from ._both import METHODS, combine_decisions
+
+        excluded, labels, descriptions = combine_decisions(proba, policy)
+        name = "+".join(METHODS)
+    else:
+        excluded = policy.excluded(proba, method)
+        descriptions = policy.describe(proba, method)
+        cause = policy.excluding_class(proba, method)
+        best = np.where(cause >= 0, cause, np.argmax(proba, axis=1))
+        labels = [CLASSES[method][k] for k in best]
+        name = method
+    n = len(labels)
+    return excluded, dict(
+        status=["bad" if e else "good" for e in excluded],
+        status_description=descriptions,
+        annotate_method=[name] * n,
+        annotate_author=[f"mne-icalabel {__version__}"] * n,
+        ic_type=[to_mne_key(label) for label in labels],
+    )
+
+
 @verbose
 @fill_doc
 def label_recording(
@@ -49,6 +89,8 @@ def label_recording(
     report: bool = True,
     save_ica: bool = True,
     backend: str | dict[str, str] | None = None,
+    policy: ExclusionPolicy | None = None,
+    discard_manual: bool = False,
     verbose=None,
 ) -> dict:
     """Label the ICA components of one recording and write the results.
@@ -64,9 +106,9 @@ def label_recording(
         The labelling method. ``"both"`` (a Raw with EEG and MEG) labels one
         ICA of both channel types with ICLabel (from its EEG maps) and MEGNet
         (from its magnetometer maps): the TSV holds both probability sets and
-        a component is excluded when either network predicts an artifact (its
-        ``ic_type`` is ICLabel's class if ICLabel predicts an artifact, else
-        MEGNet's); ``"brain"`` when both predict brain.
+        a component is excluded when the policy excludes it for either
+        network (its ``ic_type`` is then the class that excluded it,
+        ICLabel's first; for a kept component, ICLabel's most probable class).
     out_dir : path-like | None
         Folder of the outputs; ``None`` writes nothing.
     basename : str
@@ -88,26 +130,68 @@ def label_recording(
         :func:`mne_icalabel.megnet.megnet_label_components`); ``None`` picks
         the first available. With ``method="both"``, also a dict giving each
         method its own (``{"iclabel": "numpy", "megnet": "onnx"}``).
+    %(policy)s
+    %(discard_manual)s
+        Without ``ica``, a components TSV with manual rows in ``out_dir``
+        raises before anything is fitted or written: pass the ICA those rows
+        describe.
     %(verbose)s
 
     Returns
     -------
     result : dict
-        ``"ica"``: the labelled ICA (``labels_scores_`` and ``labels_`` set);
-        ``"proba"``: ndarray (n_components, n_classes), for ``"both"`` a dict
-        of the two methods' arrays; ``"labels"``: list of the predicted class
-        names (the combined class for ``"both"``); ``"fitted"``: whether the
-        ICA was fitted here; ``"files"``: dict of the written paths (keys ``"tsv"``,
-        ``"json"``, ``"report"``, ``"ica"``).
+        ``"ica"``: the labelled ICA (``labels_scores_`` and ``labels_`` set,
+        ``exclude`` = the components written ``bad``); ``"proba"``: ndarray
+        (n_components, n_classes), for ``"both"`` a dict of the two methods'
+        arrays; ``"labels"``: list of the predicted class names (the combined
+        class for ``"both"``); ``"excluded"``: list of the components the
+        policy excludes; ``"manual"``: list of the components whose manual
+        decision was kept; ``"fitted"``: whether the ICA was fitted here;
+        ``"files"``: dict of the written paths (keys ``"tsv"``, ``"json"``,
+        ``"report"``, ``"ica"``).
+
+    Notes
+    -----
+    The TSV's ``status`` is ``bad`` exactly for the components the policy
+    excludes, except the rows kept from a manual decision;
+    ``status_description`` says why (e.g. ``Auto-detected eye blink (p=0.97)
+    by iclabel``), ``annotate_method`` is the method and ``annotate_author``
+    this package and its version. The sidecar records the policy under
+    ``"ExclusionPolicy"`` (:meth:`ExclusionPolicy.to_dict`). The saved ICA's
+    ``exclude`` is the TSV's ``bad`` components as written, so that
+    :meth:`mne.preprocessing.ICA.apply` removes them; the TSV stays the record
+    that counts (a later review edits it, and ``apply`` and
+    mne-bids-pipeline read the exclusions from its ``status``).
     """
     from mne.preprocessing import ICA
 
+    from ..annotation.policy import ExclusionPolicy
     from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
     from .ica import fit_ica, prepare_recording
 
     _check_option("method", method, ("iclabel", "megnet", "both"))
     _validate_type(ica, (ICA, None), "ica", "ICA or None")
     _validate_type(basename, str, "basename")
+    _validate_type(policy, (ExclusionPolicy, None), "policy", "ExclusionPolicy")
+    _validate_type(discard_manual, bool, "discard_manual")
+    from ._both import METHODS
+
+    methods = list(METHODS) if method == "both" else [method]
+    policy = (ExclusionPolicy() if policy is None else policy).check(methods)
+    tsv = None
+    if out_dir is not None:
+        from ..annotation.bids import _manual_components, _tsv_path
+
+        tsv = _tsv_path(Path(out_dir) / f"{basename}_components.tsv")
+        if ica is None and not discard_manual and tsv.is_file():
+            manual = _manual_components(tsv)
+            if manual:
+                raise RuntimeError(
+                    f"{tsv} has components labelled by hand ({manual}) and no ICA "
+                    "was given: a new ICA has other components, so those decisions "
+                    "would point at the wrong ones. Give the ICA they were made on, "
+                    "or discard them (discard_manual=True, --discard-manual)."
+                )
     if prepare:
         # an ICA of EEG and MEG needs both kept, whichever network labels it
         types = set() if ica is None else set(ica.get_channel_types())
@@ -121,31 +205,60 @@ def label_recording(
     if method == "both":
         from ._both import label_both
 
-        proba, labels = label_both(inst, ica, backend)
+        proba, labels = label_both(inst, ica, backend, policy)
         probabilities = proba
     else:
         proba = _label(inst, ica, method, backend)
         names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
         labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
         probabilities = {method: proba}
+    excluded, decisions = _decisions(proba, method, policy)
+    ica.exclude = [int(k) for k in np.flatnonzero(excluded)]
 
     files: dict[str, Path] = {}
-    if out_dir is not None:
-        from ..annotation.bids import _tsv_path, _write_components
+    manual: list[int] = []
+    if tsv is not None:
+        from ..annotation.bids import _statuses, _write_components
 
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        tsv = _tsv_path(out_dir / f"{basename}_components.tsv")
-        files["tsv"] = _write_components(ica, tsv, probabilities)
+        tsv.parent.mkdir(parents=True, exist_ok=True)
+        files["tsv"] = _write_components(
+            ica,
+            tsv,
+            probabilities,
+            decisions,
+            # a new ICA has other components: nothing of the old file applies
+            manual="discard" if discard_manual or fitted else "keep",
+            sidecar={"ExclusionPolicy": policy.to_dict(methods)},
+        )
         files["json"] = files["tsv"].with_suffix(".json")
+        bad, manual = _statuses(files["tsv"])
+        ica.exclude = bad
         if fitted and save_ica:
-            files["ica"] = out_dir / f"{basename}_ica.fif"
+            files["ica"] = tsv.parent / f"{basename}_ica.fif"
             with atomic_path(files["ica"]) as tmp:
                 ica.save(tmp, overwrite=True, verbose=False)
         if report:
             from .report import make_report
 
-            files["report"] = out_dir / f"{basename}_report.html"
-            make_report(inst, ica, proba, method, files["report"], title=basename)
+            files["report"] = tsv.parent / f"{basename}_report.html"
+            make_report(
+                inst,
+                ica,
+                proba,
+                method,
+                files["report"],
+                title=basename,
+                policy=policy,
+                excluded=ica.exclude,
+            )
         logger.info(f"Wrote {', '.join(str(f) for f in files.values())}")
-    return dict(ica=ica, proba=proba, labels=labels, fitted=fitted, files=files)
+    return dict(
+        ica=ica,
+        proba=proba,
+        labels=labels,
+        excluded=[int(k) for k in np.flatnonzero(excluded)],
+        manual=manual,
+        fitted=fitted,
+        files=files,
+        policy=policy,
+    )

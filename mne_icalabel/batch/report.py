@@ -39,8 +39,11 @@ def _class_names(method: str) -> list[str]:
     return [names[k] for k in sorted(names)]
 
 
-def _probability_table(proba: np.ndarray, method: str) -> str:
-    """Render the (n_components, n_classes) probabilities as an HTML table."""
+def _probability_table(proba: np.ndarray, method: str, excluded=()) -> str:
+    """Render the (n_components, n_classes) probabilities as an HTML table.
+
+    The components of ``excluded`` are marked ``excluded``, the others ``kept``.
+    """
     classes = _class_names(method)
     predicted = np.argmax(proba, axis=1)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in classes)
@@ -52,14 +55,15 @@ def _probability_table(proba: np.ndarray, method: str) -> str:
             f"<td{' style=font-weight:bold' if j == best else ''}>{p:.3f}</td>"
             for j, p in enumerate(row)
         )
+        status = "excluded" if k in excluded else "kept"
         rows.append(
-            f"<tr><td>ICA{k:03d}</td>"
+            f"<tr><td>ICA{k:03d}</td><td>{status}</td>"
             f"<td style='color:{color};font-weight:bold'>{html.escape(label)}</td>"
             f"<td>{row[best]:.3f}</td>{cells}</tr>"
         )
     return (
         "<table class='table table-sm table-hover'><thead><tr><th>component</th>"
-        f"<th>label</th><th>probability</th>{head}</tr></thead>"
+        f"<th>status</th><th>label</th><th>probability</th>{head}</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -151,6 +155,8 @@ def make_report(
     fname: str | os.PathLike | None = None,
     *,
     title: str | None = None,
+    policy=None,
+    excluded=None,
     verbose=None,
 ) -> Report:
     """Build an HTML report of labelled ICA components.
@@ -174,18 +180,25 @@ def make_report(
         ``None`` does not save it.
     title : str | None
         Title of the report; ``None`` uses the recording's file name if known.
+    %(policy)s
+    excluded : list of int | None
+        The components to show as excluded (e.g. the ``bad`` rows of the
+        components TSV, manual decisions included); ``None``: those the
+        policy excludes.
     %(verbose)s
 
     Returns
     -------
     report : mne.Report
-        The report, with a section "Labels" holding the probability table and
-        the grid of component topomaps coloured by predicted label, and a
+        The report, with a section "Labels" holding the policy, the
+        probability table (with each component's decision) and the grid of
+        component topomaps coloured by predicted label, and a
         section "Components" with the time courses of the components.
     """
     import mne
 
-    from ._both import METHODS, combine_labels
+    from ..annotation.policy import ExclusionPolicy
+    from ._both import METHODS, combine_decisions
 
     _check_option("method", method, ("iclabel", "megnet", "both"))
     if method == "both":
@@ -204,18 +217,28 @@ def make_report(
                 f"{name} and this ICA, got {values.shape}."
             )
     _validate_type(title, (str, None), "title")
+    _validate_type(policy, (ExclusionPolicy, None), "policy", "ExclusionPolicy")
+    policy = (ExclusionPolicy() if policy is None else policy).check(probabilities)
     if title is None:
         filenames = getattr(inst, "filenames", None) or [None]
         title = Path(filenames[0]).name if filenames[0] else "ICA labels"
     report = mne.Report(title=title, verbose=False)
     if method == "both":
-        labels = np.array(combine_labels(probabilities))
+        mask, labels, _ = combine_decisions(probabilities, policy)
+        labels = np.array(labels)
         titles = list(labels)
     else:
         proba = probabilities[method]
+        mask = policy.excluded(proba, method)
         labels = np.array(_class_names(method))[np.argmax(proba, axis=1)]
         best = proba.max(axis=1)
         titles = [f"{lab} ({p:.2f})" for lab, p in zip(labels, best, strict=True)]
+    if excluded is None:
+        excluded = np.flatnonzero(mask)
+    excluded = {int(k) for k in excluded}
+    titles = [
+        t + (" [excluded]" if k in excluded else "") for k, t in enumerate(titles)
+    ]
     counts = ", ".join(
         f"{name}: {int(np.sum(labels == name))}" for name in dict.fromkeys(labels)
     )
@@ -223,18 +246,21 @@ def make_report(
 
     names = {"iclabel": "ICLabel", "megnet": "MEGNet"}
     rule = (
-        " A component is kept only when both networks predict brain."
+        " A component is excluded when the policy excludes it for either network."
         if method == "both"
         else ""
     )
+    listed = ", ".join(f"ICA{k:03d}" for k in sorted(excluded)) or "none"
     summary = (
         f"<p>{html.escape(describe_ica(ica))}, labelled with "
         f"{' and '.join(names[m] for m in probabilities)}. "
-        f"{html.escape(counts)}.{rule}</p>"
+        f"{html.escape(counts)}.</p><p>Exclusion policy: "
+        f"{html.escape(policy.summary(probabilities))}.{rule} Excluded: "
+        f"{listed}.</p>"
     )
     tables = "".join(
         (f"<h4>{names[m]}</h4>" if method == "both" else "")
-        + _probability_table(values, m)
+        + _probability_table(values, m, excluded)
         for m, values in probabilities.items()
     )
     report.add_html(summary + tables, title="Probabilities", section="Labels")

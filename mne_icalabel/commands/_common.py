@@ -1,4 +1,4 @@
-"""Helpers shared by the subcommands: printing tables and written files."""
+"""Helpers shared by the subcommands: options, printing tables and written files."""
 
 from __future__ import annotations
 
@@ -34,4 +34,85 @@ def format_files(files: dict[str, Path]) -> str:
     names = {"tsv": "components", "json": "sidecar", "report": "report", "ica": "ICA"}
     return "\n".join(
         f"  {names.get(key, key) + ':':<12}{path}" for key, path in files.items()
+    )
+
+
+def _threshold(text: str) -> tuple[str | None, float]:
+    """Parse ``CLASS=P`` or a bare ``P`` (argparse type)."""
+    name, sep, value = text.rpartition("=")
+    try:
+        prob = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected CLASS=P or P with P a probability, e.g. 'eye blink=0.9', "
+            f"got {text!r}"
+        ) from None
+    if sep and not name.strip():
+        raise argparse.ArgumentTypeError(f"no class name before '=' in {text!r}")
+    return (name.strip() if sep else None), prob
+
+
+def _thresholds(values, option: str) -> float | dict[str, float] | None:
+    """Combine the repeated ``--option`` values into the policy's argument."""
+    if not values:
+        return None
+    bare = [prob for name, prob in values if name is None]
+    named = {name: prob for name, prob in values if name is not None}
+    if bare and (named or len(bare) > 1):
+        raise ValueError(
+            f"{option} takes either one probability for all classes or CLASS=P "
+            f"pairs, got {len(bare)} bare value(s) and {len(named)} pair(s); e.g. "
+            f"{option} 0.9, or {option} 'eye blink=0.9' {option} 'heart beat=0.7'."
+        )
+    return bare[0] if bare else named
+
+
+def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of the exclusion policy (mne-bids-pipeline's names)."""
+    group = parser.add_argument_group(
+        "exclusion policy",
+        "which components get status 'bad' (default: mne-bids-pipeline's rule: "
+        "keep brain and other; exclude when another class has p >= 0.8 and no "
+        "kept class has p >= 0.3)",
+    )
+    group.add_argument(
+        "--include",
+        nargs="+",
+        metavar="CLASS",
+        help="the classes to keep (default: brain other; MEGNet: brain/other), "
+        "e.g. --include brain other 'heart beat'",
+    )
+    group.add_argument(
+        "--exclusion-threshold",
+        action="append",
+        type=_threshold,
+        metavar="CLASS=P",
+        help="probability at which a class not kept excludes a component "
+        "(repeatable; a bare P for all such classes; default 0.8)",
+    )
+    group.add_argument(
+        "--class-threshold",
+        action="append",
+        type=_threshold,
+        metavar="CLASS=P",
+        help="probability at which a kept class keeps a component anyway "
+        "(repeatable; a bare P for all kept classes; default 0.3)",
+    )
+    group.add_argument(
+        "--policy",
+        choices=("threshold", "argmax"),
+        default="threshold",
+        help="threshold (default): the thresholds above; argmax: exclude the "
+        "components whose most probable class is not kept",
+    )
+
+
+def policy_options(args) -> dict:
+    """Return the policy's keyword arguments from the parsed options."""
+    return dict(
+        include=args.include,
+        exclusion_threshold=_thresholds(
+            args.exclusion_threshold, "--exclusion-threshold"
+        ),
+        class_threshold=_thresholds(args.class_threshold, "--class-threshold"),
     )

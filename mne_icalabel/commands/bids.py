@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import make_subparser
+from ._common import add_policy_arguments, make_subparser, policy_options
 
 _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
   mne-icalabel bids ~/data/ds004584 --subject 01 02 --task rest --n-jobs 4
   mne-icalabel bids ~/data/ds000248 --datatype meg --overwrite
   mne-icalabel bids ~/data/ds000248 --method both
+  mne-icalabel bids ~/data/ds004584 --include brain --exclusion-threshold 0.9
+  mne-icalabel bids ~/data/ds004584 --exclusion-threshold 'eye blink=0.7' --overwrite
+  mne-icalabel bids ~/data/ds004584 --policy argmax --include brain
   mne-icalabel bids ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786
   mne-icalabel bids ~/data/ds004584 --dask-scheduler-file ~/scheduler.json"""
 
@@ -26,7 +29,10 @@ def add_parser(subparsers, name: str):
         "with JSON sidecars, one HTML report per recording, a "
         "dataset_description.json and summary.tsv (one row per recording, "
         "including failures). Recordings already labelled are skipped unless "
-        "--overwrite is given.",
+        "--overwrite is given; --overwrite relabels with the ICA saved by the "
+        "previous run (--refit fits a new one) and keeps the components labelled "
+        "by hand (annotate_method 'manual'), refreshing only their probabilities, "
+        "unless --discard-manual is given.",
         _EXAMPLES,
     )
     parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
@@ -50,7 +56,10 @@ def add_parser(subparsers, name: str):
         "one ICA of EEG and MEG labelled by both networks)",
     )
     parser.add_argument(
-        "--n-components", type=int, help="components of fitted ICAs (default: 20)"
+        "--n-components",
+        type=int,
+        help="components of fitted ICAs (default: 20; an ICA saved by a previous "
+        "run is reused on --overwrite: add --refit to change it)",
     )
     parser.add_argument(
         "--n-jobs",
@@ -101,6 +110,20 @@ def add_parser(subparsers, name: str):
     )
     parser.set_defaults(overwrite=False)
     parser.add_argument(
+        "--refit",
+        action="store_true",
+        help="with --overwrite, fit a new ICA instead of reusing the one saved "
+        "here (refused for recordings with manual decisions, unless "
+        "--discard-manual)",
+    )
+    parser.add_argument(
+        "--discard-manual",
+        action="store_true",
+        help="with --overwrite, drop the components labelled by hand (and the "
+        "sidecar's Review entry) instead of keeping them",
+    )
+    add_policy_arguments(parser)
+    parser.add_argument(
         "--no-report", action="store_true", help="do not write HTML reports"
     )
     return parser
@@ -135,6 +158,10 @@ def run(args) -> int:
             report=not args.no_report,
             backend=args.backend,
             blas_threads=args.blas_threads or None,
+            policy=args.policy,
+            discard_manual=args.discard_manual,
+            refit=args.refit,
+            **policy_options(args),
         )
     elapsed = time.perf_counter() - start
     counts = summary["status"].value_counts()
@@ -148,6 +175,14 @@ def run(args) -> int:
     )
     for _, row in summary[summary["status"] == "failed"].iterrows():
         print(f"  failed: {row['recording']}: {row['error']}")
+    labelled = summary[summary["status"] == "labelled"]
+    if len(labelled):
+        print(f"Exclusion policy: {labelled['policy'].iloc[0]}")
+        print(
+            f"  {int(labelled['n_excluded'].sum())} component(s) excluded, "
+            f"{int(labelled['n_manual'].sum())} decided by hand (kept from the "
+            "previous run)."
+        )
     print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
     if n_failed:
         raise RuntimeError(

@@ -65,6 +65,27 @@ def _ground_truth(inst, ica, labels: list[str]) -> list[str]:
     return lines
 
 
+def _policy_effect(proba) -> list[str]:
+    """Compare the components the default rule and the argmax rule exclude."""
+    from ..annotation.policy import ExclusionPolicy
+
+    def listed(policy) -> str:
+        excluded = [
+            f"ICA{k:03d}" for k in policy.excluded(proba, "iclabel").nonzero()[0]
+        ]
+        return f"{len(excluded)} ({', '.join(excluded) or 'none'})"
+
+    rule = ExclusionPolicy()
+    return [
+        f"\nExclusion policy ({rule.summary(['iclabel'])}):",
+        f"  excluded by the rule (default): {listed(rule)}",
+        "  by argmax, brain and other kept (--policy argmax): "
+        f"{listed(ExclusionPolicy(rule='argmax'))}",
+        "  by argmax, brain kept (--policy argmax --include brain): "
+        f"{listed(ExclusionPolicy(rule='argmax', include=['brain']))}",
+    ]
+
+
 def run(args) -> int:
     """Run the demo."""
     import time
@@ -100,6 +121,8 @@ def run(args) -> int:
     print(format_table(result["labels"], proba))
     print()
     for line in _ground_truth(inst, result["ica"], result["labels"]):
+        print(line)
+    for line in _policy_effect(result["proba"]):
         print(line)
     print(f"\nWrote (in {time.perf_counter() - start:.1f} s):")
     print(format_files(result["files"]))

@@ -5,13 +5,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._common import format_files, format_table, make_subparser
+from ._common import (
+    add_policy_arguments,
+    format_files,
+    format_table,
+    make_subparser,
+    policy_options,
+)
 
 _EXAMPLES = """  mne-icalabel label sub-01_task-rest_eeg.vhdr
   mne-icalabel label sub-01_task-rest_eeg.vhdr --ica sub-01_task-rest_ica.fif
   mne-icalabel label recording.edf --montage standard_1020 --out labels/
   mne-icalabel label sample_audvis_raw.fif --method megnet
-  mne-icalabel label sample_audvis_raw.fif --method both"""
+  mne-icalabel label sample_audvis_raw.fif --method both
+  mne-icalabel label sub-01_task-rest_eeg.vhdr --include brain --policy argmax"""
 
 _EPOCHS_SUFFIXES = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
 
@@ -61,6 +68,14 @@ def add_parser(subparsers, name: str):
     parser.add_argument(
         "--no-report", action="store_true", help="do not write the HTML report"
     )
+    parser.add_argument(
+        "--discard-manual",
+        action="store_true",
+        help="drop the components labelled by hand in an existing TSV of --out "
+        "(default: keep them, refreshing their probabilities; refused without "
+        "--ica, since a new ICA has other components)",
+    )
+    add_policy_arguments(parser)
     return parser
 
 
@@ -131,9 +146,11 @@ def run(args) -> int:
     """Label one recording."""
     import mne
 
+    from ..annotation.policy import ExclusionPolicy
     from ..batch.ica import describe_ica
     from ..batch.recording import label_recording
 
+    policy = ExclusionPolicy(rule=args.policy, **policy_options(args))
     inst = read_recording(args.input)
     if args.montage:
         inst.set_montage(args.montage, on_missing="warn")
@@ -155,6 +172,8 @@ def run(args) -> int:
         basename=_basename(args.input),
         n_components=args.n_components,
         report=not args.no_report,
+        policy=policy,
+        discard_manual=args.discard_manual,
     )
     names = {"iclabel": "ICLabel", "megnet": "MEGNet", "both": "ICLabel and MEGNet"}
     if result["fitted"]:
@@ -169,8 +188,21 @@ def run(args) -> int:
         labels = [_class_name(key, k) for k in proba.argmax(axis=1)]
         print(format_table(labels, proba.max(axis=1)) + "\n")
     if method == "both":
-        print("Combined (excluded when either network predicts an artifact):\n")
+        print("Combined (excluded when the policy excludes it for either network):\n")
         print(", ".join(f"ICA{k:03d} {lab}" for k, lab in enumerate(result["labels"])))
+    methods = list(probabilities)
+    print(f"\nExclusion policy: {result['policy'].summary(methods)}.")
+    excluded = result["ica"].exclude
+    print(
+        f"Excluded (status 'bad'): {len(excluded)} of {result['ica'].n_components_}"
+        + (": " + ", ".join(f"ICA{k:03d}" for k in excluded) if excluded else "")
+        + (
+            f" ({len(result['manual'])} decided by hand, kept)"
+            if result["manual"]
+            else ""
+        )
+        + "."
+    )
     print("\nWrote:")
     print(format_files(result["files"]))
     return 0

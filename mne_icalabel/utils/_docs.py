@@ -48,6 +48,21 @@ docdict["flagged"] = """
 flagged : ndarray of int, shape (n_flagged,)
     The indices of the flagged components, in ascending order."""
 
+docdict["policy"] = """
+policy : ExclusionPolicy | None
+    Which components are excluded (``status`` ``bad``), an
+    :class:`~mne_icalabel.annotation.policy.ExclusionPolicy`; ``None`` uses
+    the default, mne-bids-pipeline's rule (keep brain and other; exclude when
+    another class has p >= 0.8 and no kept class p >= 0.3)."""
+
+docdict["discard_manual"] = """
+discard_manual : bool
+    If False (default), the rows of an existing components TSV annotated by
+    hand (``annotate_method`` ``manual``) keep their label, status,
+    description and author, only their probabilities are refreshed, and the
+    sidecar's ``"Review"`` entry is kept; a new ICA (whose components are
+    others) is then refused. If True, they are dropped with ``"Review"``."""
+
 docdict["verbose"] = """
 verbose : bool | str | int | None
     Control verbosity of the logging output. If ``None``, use the default

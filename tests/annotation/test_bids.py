@@ -432,3 +432,40 @@ def test_megnet_labels_round_trip(ica_megnet, tmp_path):
     assert restored.labels_["eog"] == [1]
     assert restored.labels_["brain"] == [0, 2]
     np.testing.assert_array_equal(restored.labels_scores_, ica.labels_scores_)
+
+
+def test_public_writer_unchanged_by_manual_rows(ica_iclabel, tmp_path):
+    """write_components_tsv replaces manual rows, keeps the sidecar's keys."""
+    fname = tmp_path / "x_components.tsv"
+    write_components_tsv(ica_iclabel, fname)
+    mark_component(0, fname, "manual", "eye blink", "Ada")
+    sidecar = fname.with_suffix(".json")
+    content = json.loads(sidecar.read_text())
+    content["Review"] = {"Author": "Ada"}
+    sidecar.write_text(json.dumps(content))
+    write_components_tsv(ica_iclabel, fname)
+    rows = pd.read_csv(fname, sep="\t", keep_default_na=False)
+    assert "manual" not in set(rows["annotate_method"])
+    assert json.loads(sidecar.read_text())["Review"] == {"Author": "Ada"}
+
+
+def test_keep_manual_rows_needs_the_same_ica(ica_iclabel, fitted_ica, tmp_path):
+    """Manual rows of another ICA (another count): refused, the file untouched."""
+    from mne_icalabel.annotation.bids import _write_components
+
+    fname = tmp_path / "x_components.tsv"
+    write_components_tsv(ica_iclabel, fname)
+    mark_component(1, fname, "manual", "brain", "Ada")
+    before = fname.read_bytes()
+    other = fitted_ica.copy()
+    other.n_components_ = ica_iclabel.n_components_ - 1  # a smaller decomposition
+    with pytest.raises(ValueError, match=r"manual decisions \(components \[1\]\)"):
+        _write_components(other, fname, {}, manual="keep")
+    assert fname.read_bytes() == before
+    # the same ICA: the manual row is kept, the others rewritten
+    _write_components(ica_iclabel, fname, {}, manual="keep")
+    rows = pd.read_csv(fname, sep="\t", keep_default_na=False)
+    assert list(rows["annotate_method"] == "manual") == [
+        k == 1 for k in range(ica_iclabel.n_components_)
+    ]
+    assert rows["annotate_author"][1] == "Ada"

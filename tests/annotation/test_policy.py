@@ -125,3 +125,39 @@ def test_record_round_trip():
         ExclusionPolicy(rule="argmax").to_dict(["megnet"])
     )
     assert argmax.rule == "argmax"
+
+
+def test_excluding_class_is_the_one_that_reached_its_threshold():
+    """A lowered threshold excludes for its class, not for the top other one."""
+    proba = _rows(
+        {"eye blink": 0.35, "muscle artifact": 0.4, "brain": 0.1},
+        {"brain": 0.9},
+    )
+    policy = ExclusionPolicy(exclusion_threshold={"eye blink": 0.3})
+    assert policy.excluded(proba, "iclabel").tolist() == [True, False]
+    eye = CLASSES["iclabel"].index("eye blink")
+    assert policy.excluding_class(proba, "iclabel").tolist() == [eye, -1]
+    assert policy.describe(proba, "iclabel")[0] == (
+        "Auto-detected eye blink (p=0.35) by iclabel"
+    )
+    # the argmax rule: the top class
+    muscle = CLASSES["iclabel"].index("muscle artifact")
+    argmax = ExclusionPolicy(rule="argmax")
+    assert argmax.excluding_class(proba, "iclabel").tolist() == [muscle, -1]
+
+
+def test_pickles():
+    """Jobs receive the policy through pickle (loky) and cloudpickle (Dask)."""
+    import pickle
+
+    import cloudpickle
+
+    policy = ExclusionPolicy(include=["brain"], exclusion_threshold={"Eye": 0.6})
+    policy.check(["iclabel"])  # fills the cache of resolved limits
+    proba = np.random.default_rng(2).dirichlet(np.full(7, 0.3), size=100)
+    for module in (pickle, cloudpickle):
+        again = module.loads(module.dumps(policy))
+        assert again == policy
+        assert (
+            again.excluded(proba, "iclabel") == policy.excluded(proba, "iclabel")
+        ).all()

@@ -10,7 +10,8 @@ import pytest
 
 from mne_icalabel.annotation import read_components_tsv
 from mne_icalabel.annotation._classes import CLASSES, to_mne_key
-from mne_icalabel.batch._both import combine_labels
+from mne_icalabel.annotation.policy import ExclusionPolicy
+from mne_icalabel.batch._both import combine_decisions, combine_labels
 from mne_icalabel.commands.main import main
 
 
@@ -21,15 +22,42 @@ def _onehot(n_classes, classes):
 
 
 def test_combine_labels_rule():
-    """Kept only if both say brain; ICLabel's artifact class first."""
-    # ICLabel: brain, brain, eye, muscle ; MEGNet: brain/other, heart, brain, eye
-    proba = dict(iclabel=_onehot(7, [0, 0, 2, 1]), megnet=_onehot(4, [0, 2, 0, 1]))
-    assert combine_labels(proba) == [
-        "brain",
-        "heart beat",
-        "eye blink",
-        "muscle artifact",
+    """The policy per network; excluded by either, ICLabel's class first."""
+    # ICLabel: brain, brain, eye, muscle, other ; MEGNet: brain/other, heart,
+    # brain/other, eye, brain/other (one-hot: 1 / 1.06 = 0.94, 1 / 1.03 = 0.97)
+    proba = dict(
+        iclabel=_onehot(7, [0, 0, 2, 1, 6]), megnet=_onehot(4, [0, 2, 0, 1, 0])
+    )
+    excluded, labels, descriptions = combine_decisions(proba)
+    assert labels == ["brain", "heart beat", "eye blink", "muscle artifact", "other"]
+    assert excluded.tolist() == [False, True, True, True, False]
+    assert combine_labels(proba) == labels
+    assert descriptions[1] == "Auto-detected heart beat (p=0.97) by megnet"
+    assert descriptions[3] == "Auto-detected muscle artifact (p=0.94) by iclabel"
+    assert descriptions[4] == (
+        "Kept: other (p=0.94) by iclabel; Kept: brain/other (p=0.97) by megnet"
+    )
+    # a policy that keeps muscle: the third is excluded by MEGNet's eye blink
+    policy = ExclusionPolicy(include=["brain", "other", "muscle artifact"])
+    excluded, labels, _ = combine_decisions(proba, policy)
+    assert labels[3] == "eye blink" and excluded[3]
+    # argmax keeping brain only: ICLabel's "other" is excluded, as before 0.11
+    argmax = ExclusionPolicy(rule="argmax", include=["brain"])
+    assert combine_decisions(proba, argmax)[0].tolist() == [
+        False,
+        True,
+        True,
+        True,
+        True,
     ]
+
+
+def _excluded(proba):
+    """The default policy on each network: excluded by ICLabel, by MEGNet."""
+    policy = ExclusionPolicy()
+    return policy.excluded(proba["iclabel"], "iclabel"), policy.excluded(
+        proba["megnet"], "megnet"
+    )
 
 
 def _read(fname):
@@ -67,8 +95,14 @@ def test_label_command_both(combined_recording, tmp_path, capsys):
     )
     assert iclabel.shape == (ica.n_components_, 7)
     assert megnet.shape == (ica.n_components_, 4)
-    keep = (iclabel.argmax(axis=1) == 0) & (megnet.argmax(axis=1) == 0)
+    # the TSV holds ICLabel's float32 outputs exactly
+    by_iclabel, by_megnet = _excluded(
+        dict(iclabel=iclabel.astype(np.float32), megnet=megnet)
+    )
+    keep = ~(by_iclabel | by_megnet)
     assert [r["status"] for r in rows] == ["good" if k else "bad" for k in keep]
+    assert {r["annotate_method"] for r in rows} == {"iclabel+megnet"}
+    assert "Exclusion policy: threshold: iclabel keeps brain, other" in out
     assert rows[combined_recording["blink_both"]]["ic_type"] == "eog"
     read = read_components_tsv(tmp_path / "out" / "rec_components.tsv")
     assert read["method"] == "iclabel"
@@ -147,30 +181,42 @@ def test_bids_both(meg_eeg_bids, capsys):
     megnet = [c for c in columns if c.startswith("megnet_")]
     assert len(iclabel) == 7 and len(megnet) == 4
     proba = {
-        "iclabel": np.array([[float(r[c]) for c in iclabel] for r in rows]),
+        "iclabel": np.array(
+            [[float(r[c]) for c in iclabel] for r in rows], dtype=np.float32
+        ),
         "megnet": np.array([[float(r[c]) for c in megnet] for r in rows]),
     }
-    # the documented rule: kept only when both networks predict brain, else
-    # ICLabel's class if it predicts an artifact, else MEGNet's
+    # the documented rule: excluded when the policy excludes the component for
+    # either network, with ICLabel's class if it does (with the default
+    # thresholds, p >= 0.8, the excluding class is the most probable), else
+    # MEGNet's; a kept component has ICLabel's most probable class
     iclabel_key = [to_mne_key(c) for c in CLASSES["iclabel"]]
     megnet_key = [to_mne_key(c) for c in CLASSES["megnet"]]
     best = {method: values.argmax(axis=1) for method, values in proba.items()}
+    by_iclabel, by_megnet = _excluded(proba)
     expected = [
-        iclabel_key[i] if i != 0 else megnet_key[m] if m != 0 else "brain"
-        for i, m in zip(best["iclabel"], best["megnet"], strict=True)
+        megnet_key[m] if em and not ei else iclabel_key[i]
+        for i, m, ei, em in zip(
+            best["iclabel"], best["megnet"], by_iclabel, by_megnet, strict=True
+        )
     ]
     assert [r["ic_type"] for r in rows] == expected
     assert [r["status"] for r in rows] == [
-        "good" if key == "brain" else "bad" for key in expected
+        "bad" if e else "good" for e in by_iclabel | by_megnet
     ]
-    # the data exercise the rule: a component both call an artifact, each its own
-    both_bad = (best["iclabel"] != 0) & (best["megnet"] != 0)
-    assert any(
-        iclabel_key[i] != megnet_key[m]
-        for i, m in zip(
-            best["iclabel"][both_bad], best["megnet"][both_bad], strict=True
-        )
-    ), "the simulation no longer gives the networks a disagreement"
+    described = [r["status_description"] for r in rows]
+    assert all(
+        d.endswith("by iclabel") == ei
+        for d, ei in zip(described, by_iclabel, strict=True)
+        if d.startswith("Auto-detected")
+    )
+    # the data exercise the rule: a component that only MEGNet excludes (the
+    # heartbeat, which ICLabel calls "other"), with MEGNet's class, and one
+    # that both exclude (the blink), with ICLabel's
+    only_megnet = np.flatnonzero(by_megnet & ~by_iclabel)
+    assert len(only_megnet), "the simulation no longer gives a MEGNet-only exclusion"
+    assert all(described[k].endswith("by megnet") for k in only_megnet)
+    assert (by_iclabel & by_megnet).any()
     labels = combine_labels(proba)
     counts = "; ".join(f"{k}: {labels.count(k)}" for k in dict.fromkeys(labels))
     assert row["labels"] == counts

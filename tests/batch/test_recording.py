@@ -105,9 +105,20 @@ def test_make_report(labelled, tmp_path):
     assert html.count("<td>ICA0") == N_COMPONENTS
     labels = ["brain", "muscle artifact", "eye blink", "heart beat"]
     labels += ["line noise", "channel noise", "other"]
+    # and the decision of the (default) exclusion policy
+    from mne_icalabel.annotation.policy import ExclusionPolicy
+
+    excluded = ExclusionPolicy().excluded(proba, "iclabel")
     for k, best in enumerate(np.argmax(proba, axis=1)):
-        assert f"<td>ICA{k:03d}</td><td style='color:" in html
+        status = "excluded" if excluded[k] else "kept"
+        assert f"<td>ICA{k:03d}</td><td>{status}</td><td style='color:" in html
         assert labels[best] in html
+    assert "Exclusion policy: threshold: iclabel keeps brain, other" in html
+    # a given list of excluded components (e.g. with manual decisions) wins
+    make_report(inst, ica, proba, fname=fname, excluded=[3], verbose=False)
+    html = fname.read_text(encoding="utf-8")
+    assert html.count("<td>excluded</td>") == 1
+    assert "<td>ICA003</td><td>excluded</td>" in html
     with pytest.raises(ValueError, match=r"proba must have shape \(10, 4\)"):
         make_report(inst, ica, proba, "megnet")
     with pytest.raises(ValueError, match="method"):
