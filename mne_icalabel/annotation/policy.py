@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 RULES = ("threshold", "argmax")
 #: classes kept when ``include`` is not given, per method
 DEFAULT_INCLUDE = {"iclabel": ("brain", "other"), "megnet": ("brain/other",)}
+#: classes the argmax rule keeps when ``include`` is not given: the components
+#: file's historical rule, every component whose predicted class is not brain
+#: is bad (``write_components_tsv``, and ``bids`` before the policy existed)
+ARGMAX_INCLUDE = {"iclabel": ("brain",), "megnet": ("brain/other",)}
 DEFAULT_EXCLUSION_THRESHOLD = 0.8
 DEFAULT_CLASS_THRESHOLD = 0.3
 # MEGNet has one class for ICLabel's two kept ones
@@ -77,7 +81,10 @@ class ExclusionPolicy:
     ----------
     include : iterable of str | None
         The classes to keep (mne-bids-pipeline's ``ica_icalabel_include``).
-        ``None``: brain and other for ICLabel, brain/other for MEGNet. For
+        ``None``: brain and other for ICLabel with the threshold rule, brain
+        only with the argmax rule (so that ``rule="argmax"`` alone gives the
+        status ``write_components_tsv`` writes: bad unless predicted brain);
+        brain/other for MEGNet. For
         MEGNet, ``"brain"`` and ``"other"`` name its class brain/other; a name
         that is not a class of a method is ignored for that method (e.g.
         ``"muscle artifact"`` for MEGNet), as long as it is a class of one of
@@ -160,7 +167,8 @@ class ExclusionPolicy:
         if method in self._limits:
             return self._limits[method]
         if self.include is None:
-            include = list(DEFAULT_INCLUDE[method])
+            defaults = DEFAULT_INCLUDE if self.rule == "threshold" else ARGMAX_INCLUDE
+            include = list(defaults[method])
         else:
             include = [_resolve(name, method) for name in self.include]
             include = list(dict.fromkeys(c for c in include if c is not None))

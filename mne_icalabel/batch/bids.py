@@ -355,7 +355,8 @@ def label_bids_dataset(
     policy : ``"threshold"`` | ``"argmax"`` | ExclusionPolicy
         The rule: ``"threshold"`` (default), mne-bids-pipeline's, with the
         thresholds above; ``"argmax"`` excludes the components whose most
-        probable class is not kept (no threshold). An
+        probable class is not kept (no threshold; without ``include``, every
+        component not predicted brain, as before the policy existed). An
         :class:`~mne_icalabel.annotation.policy.ExclusionPolicy` is used as
         given (then ``include`` and the thresholds must be None).
     %(discard_manual)s

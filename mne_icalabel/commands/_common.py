@@ -103,7 +103,8 @@ def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("threshold", "argmax"),
         default="threshold",
         help="threshold (default): the thresholds above; argmax: exclude the "
-        "components whose most probable class is not kept",
+        "components whose most probable class is not kept (without --include: "
+        "not brain, the rule of mne-icalabel before policies)",
     )
 
 

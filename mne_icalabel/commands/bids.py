@@ -12,7 +12,7 @@ _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
   mne-icalabel bids ~/data/ds000248 --method both
   mne-icalabel bids ~/data/ds004584 --include brain --exclusion-threshold 0.9
   mne-icalabel bids ~/data/ds004584 --exclusion-threshold 'eye blink=0.7' --overwrite
-  mne-icalabel bids ~/data/ds004584 --policy argmax --include brain
+  mne-icalabel bids ~/data/ds004584 --policy argmax --include brain other
   mne-icalabel bids ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786
   mne-icalabel bids ~/data/ds004584 --dask-scheduler-file ~/scheduler.json"""
 

@@ -79,10 +79,10 @@ def _policy_effect(proba) -> list[str]:
     return [
         f"\nExclusion policy ({rule.summary(['iclabel'])}):",
         f"  excluded by the rule (default): {listed(rule)}",
-        "  by argmax, brain and other kept (--policy argmax): "
+        "  by argmax, brain kept (--policy argmax): "
         f"{listed(ExclusionPolicy(rule='argmax'))}",
-        "  by argmax, brain kept (--policy argmax --include brain): "
-        f"{listed(ExclusionPolicy(rule='argmax', include=['brain']))}",
+        "  by argmax, brain and other kept (--policy argmax --include brain other): "
+        f"{listed(ExclusionPolicy(rule='argmax', include=['brain', 'other']))}",
     ]
 
 

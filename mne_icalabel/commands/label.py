@@ -18,7 +18,7 @@ _EXAMPLES = """  mne-icalabel label sub-01_task-rest_eeg.vhdr
   mne-icalabel label recording.edf --montage standard_1020 --out labels/
   mne-icalabel label sample_audvis_raw.fif --method megnet
   mne-icalabel label sample_audvis_raw.fif --method both
-  mne-icalabel label sub-01_task-rest_eeg.vhdr --include brain --policy argmax"""
+  mne-icalabel label sub-01_task-rest_eeg.vhdr --include brain other --policy argmax"""
 
 _EPOCHS_SUFFIXES = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
 

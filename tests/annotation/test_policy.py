@@ -33,9 +33,12 @@ def test_default_rule_is_the_pipelines():
     policy = ExclusionPolicy()
     excluded = policy.excluded(proba, "iclabel")
     assert excluded.tolist() == [True, False, True, False, False, False]
-    # the argmax rule excludes every component whose top class is not kept
+    # the argmax rule excludes every component whose top class is not kept:
+    # by default brain only, as write_components_tsv's status
+    argmax = ExclusionPolicy(rule="argmax", include=["brain", "other"])
+    assert argmax.excluded(proba, "iclabel").tolist() == [1, 1, 1, 1, 0, 0]
     argmax = ExclusionPolicy(rule="argmax").excluded(proba, "iclabel")
-    assert argmax.tolist() == [True, True, True, True, False, False]
+    assert argmax.tolist() == [True, True, True, True, False, True]
     desc = policy.describe(proba, "iclabel")
     assert desc[0] == "Auto-detected eye blink (p=0.85) by iclabel"
     assert desc[4] == "Kept: brain (p=0.90) by iclabel"
