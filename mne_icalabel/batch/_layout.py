@@ -84,7 +84,14 @@ def find_recordings(
         extensions=extensions + [ext.upper() for ext in extensions],
         ignore_json=True,
     )
-    paths = [p for p in paths if p.split in (None, "01")]
+    # mne-bids also finds files of derivatives/ (e.g. the cleaned recordings)
+    derivatives = (bids_root / "derivatives").resolve()
+    paths = [
+        p
+        for p in paths
+        if p.split in (None, "01")
+        and not Path(p.fpath).resolve().is_relative_to(derivatives)
+    ]
     unique = {str(p.fpath): p for p in paths}
     return [unique[key] for key in sorted(unique)]
 

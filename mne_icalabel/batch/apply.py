@@ -143,12 +143,18 @@ def ica_reference(
     if fitted_here:
         return fit_reference(method)
     info = ica.info
-    if any(p["kind"] == FIFF.FIFFV_PROJ_ITEM_EEG_AVREF for p in info["projs"]):
-        # set_eeg_reference("average", projection=True), e.g. mne-bids-pipeline
+    if any(
+        p["kind"] == FIFF.FIFFV_PROJ_ITEM_EEG_AVREF and p["active"]
+        for p in info["projs"]
+    ):
+        # set_eeg_reference("average", projection=True) then apply_proj: the
+        # data were projected to the average, and ICA.apply projects them too
         return "average"
     custom = info["custom_ref_applied"]
     if custom == FIFF.FIFFV_MNE_CUSTOM_REF_OFF:
-        # no reference was set: the data had the reference they were stored with
+        # no reference was applied (an average projector that was only added,
+        # as set_eeg_reference(projection=True) does, is not applied by
+        # ICA.fit): the data had the reference they were stored with
         return "as-is"
     if custom == FIFF.FIFFV_MNE_CUSTOM_REF_CSD:
         raise ValueError(
@@ -168,6 +174,12 @@ def ica_reference(
 
 def _check_channels(raw: BaseRaw, ica: ICA) -> None:
     """Check that the recording has the ICA's channels, in the ICA's order."""
+    if ica.info["proc_history"] and not raw.info["proc_history"]:
+        raise ValueError(
+            "The ICA was fitted on Maxwell-filtered (SSS) data but the recording "
+            "is stored without it; apply it to the Maxwell-filtered recording "
+            "of the pipeline that fitted it."
+        )
     missing = [ch for ch in ica.ch_names if ch not in raw.ch_names]
     if missing:
         shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
@@ -453,12 +465,16 @@ def apply_bids_dataset(
     An ICA is valid only on data referenced like the data it was fitted on.
     The ICAs fitted by ``bids`` saw EEG in the common average reference
     (:func:`prepare_recording`), so their recordings get it. For an ICA that
-    another pipeline saved in ``derivatives/``, its info decides: an average
-    reference projector (``set_eeg_reference("average", projection=True)``,
-    as mne-bids-pipeline does) means the average; no custom reference means
-    the data as stored. An ICA whose info says that a reference was applied
-    without a projector (``info["custom_ref_applied"]``) does not record which
-    one; such a recording fails with a message asking for ``reference``.
+    another pipeline saved in ``derivatives/``, its info decides: an applied
+    (active) average reference projector means the average; no applied
+    reference means the data as stored (an average projector that was only
+    added, as ``set_eeg_reference("average", projection=True)`` does, is not
+    applied by :meth:`mne.preprocessing.ICA.fit` nor by ``apply``, so the ICA
+    saw the data in their stored reference). An ICA whose info says that a
+    reference was applied without a projector (``info["custom_ref_applied"]``)
+    does not record which one; such a recording fails with a message asking
+    for ``reference``. An ICA fitted on Maxwell-filtered MEG is not applied
+    to a recording stored without it.
 
     The ICA was fitted on band-passed (and for MEGNet, 250 Hz) data; it is a
     spatial filter, and it is applied to the recording at its own sampling
