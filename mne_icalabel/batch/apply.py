@@ -197,7 +197,7 @@ def _check_channels(raw: BaseRaw, ica: ICA) -> None:
         )
 
 
-def _save_raw(raw: BaseRaw, fname: Path) -> list[Path]:
+def _save_raw(raw: BaseRaw, fname: Path, split_size: str = "2GB") -> list[Path]:
     """Save ``raw`` to ``fname`` (split with BIDS names), each part atomically.
 
     The parts are written into a temporary folder beside ``fname``, then each
@@ -208,7 +208,12 @@ def _save_raw(raw: BaseRaw, fname: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     tmpdir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
     try:
-        raw.save(tmpdir / fname.name, split_naming="bids", overwrite=True)
+        raw.save(
+            tmpdir / fname.name,
+            split_size=split_size,
+            split_naming="bids",
+            overwrite=True,
+        )
         parts = sorted(tmpdir.iterdir())
         written = []
         for part in parts:

@@ -6,6 +6,7 @@ import csv
 import html.parser
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import mne
@@ -70,6 +71,7 @@ def _expected(root: Path, k: int) -> tuple[mne.io.BaseRaw, mne.io.BaseRaw, list]
     bids_path = mne_bids.get_bids_path_from_fname(root / KEYS[k])
     stored = mne_bids.read_raw_bids(bids_path, verbose=False).load_data()
     ica = mne.preprocessing.read_ica(root / DERIV / f"{STEMS[k]}_ica.fif")
+    ica.exclude = []  # the TSV decides, not an exclude saved with the ICA
     status = read_components_tsv(root / DERIV / f"{STEMS[k]}_components.tsv")["status"]
     bad = [c for c, s in enumerate(status) if s == "bad"]
     referenced = stored.copy().set_eeg_reference("average", projection=False)
@@ -146,6 +148,19 @@ def test_rerun_skip_and_redo(labelled_root):
     _, expected, bad = _expected(root, 1)
     assert good in bad
     got = mne.io.read_raw_fif(_clean(root, 1), verbose=False).get_data()
+    want = expected.get_data()
+    assert np.all(np.abs(got - want) <= RTOL * np.abs(want))
+
+    # an ICA file changed (here: an exclude saved with it, which is not used)
+    fname = root / DERIV / f"{STEMS[0]}_ica.fif"
+    ica = mne.preprocessing.read_ica(fname)
+    status = read_components_tsv(root / DERIV / f"{STEMS[0]}_components.tsv")["status"]
+    ica.exclude = [status.index("good")]
+    ica.save(fname, overwrite=True)
+    summary = apply_bids_dataset(root, report=False, verbose="error")
+    assert list(summary["status"]) == ["applied", "skipped"]
+    _, expected, _ = _expected(root, 0)
+    got = mne.io.read_raw_fif(_clean(root, 0), verbose=False).get_data()
     want = expected.get_data()
     assert np.all(np.abs(got - want) <= RTOL * np.abs(want))
 
@@ -334,3 +349,82 @@ def test_apply_validates(labelled_root):
     with pytest.raises(ValueError, match="l_freq must be positive"):
         apply_bids_dataset(labelled_root, l_freq=0)
     assert not _clean(labelled_root, 0).exists()
+
+
+def test_save_split_parts(tmp_path):
+    """A file above the split size is written as BIDS parts; stale parts go."""
+    from mne_icalabel.batch.apply import _save_raw
+
+    info = mne.create_info(64, 1000.0, "eeg")
+    data = np.random.default_rng(0).normal(scale=1e-5, size=(64, 60_000))
+    raw = mne.io.RawArray(data, info, verbose=False)
+    fname = tmp_path / "sub-01_desc-clean_eeg.fif"
+    written = _save_raw(raw, fname, split_size="10MB")
+    assert [p.name for p in written] == [
+        "sub-01_desc-clean_split-01_eeg.fif",
+        "sub-01_desc-clean_split-02_eeg.fif",
+    ]
+    back = mne.io.read_raw_fif(written[0], verbose=False)
+    assert back.n_times == raw.n_times
+    np.testing.assert_allclose(back.get_data(), data, rtol=RTOL, atol=0)
+    # a smaller recording replaces the parts by one file
+    assert _save_raw(raw.crop(0, 10.0), fname, split_size="10MB") == [fname]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [fname.name]
+
+
+@pytest.fixture(scope="module")
+def meg_bids(shared_data, tmp_path_factory):
+    """One 61 s recording of 102 magnetometers and 60 EEG at 500 Hz, labelled."""
+    from mne_bids import BIDSPath, write_raw_bids
+
+    from mne_icalabel.datasets.simulation import simulate_meg_raw
+
+    raw = simulate_meg_raw(
+        shared_data / "meg" / "sample_audvis_trunc_raw_sss.fif",
+        61.0,  # MEGNet needs 60 s
+        500.0,
+        meg="mag",
+        eeg=True,
+        random_state=0,
+        verbose=False,
+    )
+    root = tmp_path_factory.mktemp("bids_meg") / "ds"
+    bids_path = BIDSPath(subject="01", task="rest", datatype="meg", root=root)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mne-bids: no line frequency, no events
+        write_raw_bids(raw, bids_path, format="FIF", allow_preload=True, verbose=False)
+    summary = label_bids_dataset(
+        root, datatype="meg", n_components=10, report=False, verbose="error"
+    )
+    assert list(summary["status"]) == ["labelled"], summary["error"].tolist()
+    return root, bids_path
+
+
+@pytest.mark.filterwarnings("ignore:.*line frequency:RuntimeWarning")
+def test_meg_no_reference_own_rate(meg_bids):
+    """A MEGNet ICA (fitted at 250 Hz) cleans the 500 Hz recording, EEG untouched."""
+    from mne_bids import read_raw_bids
+
+    root, bids_path = meg_bids
+    summary = apply_bids_dataset(root, datatype="meg", verbose="error")
+    assert list(summary["status"]) == ["applied"], summary["error"].tolist()
+    assert list(summary["reference"]) == ["none"]
+    folder = root / DERIV / "sub-01" / "meg"
+    ica = mne.preprocessing.read_ica(folder / "sub-01_task-rest_ica.fif")
+    assert set(ica.get_channel_types()) == {"mag"}
+    status = read_components_tsv(folder / "sub-01_task-rest_components.tsv")["status"]
+    bad = [c for c, s in enumerate(status) if s == "bad"]
+    assert bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mne-bids: no line frequency
+        stored = read_raw_bids(bids_path, verbose=False).load_data()
+    clean = mne.io.read_raw_fif(folder / "sub-01_task-rest_desc-clean_meg.fif")
+    assert clean.info["sfreq"] == stored.info["sfreq"] == 500.0
+    want = ica.apply(stored.copy(), exclude=bad).get_data()
+    got = clean.get_data()
+    assert np.all(np.abs(got - want) <= RTOL * np.abs(want))
+    eeg = stored.get_data("eeg")
+    assert np.all(np.abs(clean.get_data("eeg") - eeg) <= RTOL * np.abs(eeg))
+    assert not clean.info["custom_ref_applied"]
+    html = (folder / "sub-01_task-rest_report.html").read_text(encoding="utf-8")
+    assert 'id="Cleaning-Spectra_before_and_after"' in html
