@@ -1,6 +1,7 @@
 """Label whole recordings and datasets: ICA fitting, outputs, HTML reports."""
 
 from ._layout import find_recordings
+from .apply import apply_bids_dataset
 from .bids import label_bids_dataset
 from .ica import fit_ica, prepare_recording
 from .recording import label_recording

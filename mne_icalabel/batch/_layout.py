@@ -84,7 +84,14 @@ def find_recordings(
         extensions=extensions + [ext.upper() for ext in extensions],
         ignore_json=True,
     )
-    paths = [p for p in paths if p.split in (None, "01")]
+    # mne-bids also finds files of derivatives/ (e.g. the cleaned recordings)
+    derivatives = (bids_root / "derivatives").resolve()
+    paths = [
+        p
+        for p in paths
+        if p.split in (None, "01")
+        and not Path(p.fpath).resolve().is_relative_to(derivatives)
+    ]
     unique = {str(p.fpath): p for p in paths}
     return [unique[key] for key in sorted(unique)]
 
@@ -116,17 +123,63 @@ def find_existing_ica(bids_path: BIDSPath, deriv_root: Path) -> Path | None:
     return None
 
 
-def write_summary(rows: list[dict], fname: Path, columns: tuple[str, ...]) -> None:
-    """Write ``rows`` as a TSV with ``columns`` (``n/a`` where a row has no value)."""
+#: the steps that write rows into ``summary.tsv``, in the order rows are listed
+STEPS = ("label", "apply")
+
+
+def read_summary(fname: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Read ``summary.tsv``: its columns and rows (values as text).
+
+    A summary written before rows had a ``step`` column holds labelling rows:
+    they get ``step`` ``"label"``. A missing file gives no columns and no rows.
+    """
+    if not fname.is_file():
+        return [], []
+    with open(fname, encoding="utf-8-sig", newline="") as fid:
+        reader = csv.DictReader(fid, delimiter="\t")
+        rows = [dict(row) for row in reader]
+        columns = list(reader.fieldnames or [])
+    if "step" not in columns:
+        columns.insert(1 if columns[:1] == ["recording"] else 0, "step")
+        for row in rows:
+            row["step"] = "label"
+    return columns, rows
+
+
+def write_summary(
+    rows: list[dict], fname: Path, columns: tuple[str, ...], *, step: str
+) -> None:
+    """Write the rows of one step into ``summary.tsv``, keeping the other steps'.
+
+    The rows of ``step`` already in the file are replaced by ``rows``; the
+    rows of the other steps are kept as they are. The columns are the union
+    of the file's and ``columns`` (``n/a`` where a row has no value), the rows
+    sorted by recording, then by step.
+    """
+    _check_option("step", step, STEPS)
+    old_columns, old_rows = read_summary(fname)
+    kept = [row for row in old_rows if row.get("step") != step]
+    header = list(dict.fromkeys(["recording", "step", *old_columns, *columns]))
+    new = [{**row, "step": step} for row in rows]
+    order = {name: k for k, name in enumerate(STEPS)}
+    merged = sorted(
+        kept + new,
+        key=lambda row: (str(row.get("recording")), order.get(row.get("step"), 99)),
+    )
     buffer = io.StringIO()
     writer = csv.DictWriter(
-        buffer, columns, delimiter="\t", restval="n/a", lineterminator="\n"
+        buffer, header, delimiter="\t", restval="n/a", lineterminator="\n"
     )
     writer.writeheader()
-    for row in rows:
+    for row in merged:
         clean = {
-            key: (str(val).replace("\t", " ").replace("\n", " ") or "n/a")
+            key: (
+                "n/a"
+                if val is None
+                else str(val).replace("\t", " ").replace("\n", " ") or "n/a"
+            )
             for key, val in row.items()
+            if key in header
         }
         writer.writerow(clean)
     write_text_atomic(fname, buffer.getvalue())

@@ -503,7 +503,7 @@ def label_bids_dataset(
             for row in runner.run(_label_one, arguments, keys, f"Labelling ({method})"):
                 rows[row["recording"]] = row
     ordered = [rows[key] for key in sorted(rows)]
-    write_summary(ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS)
+    write_summary(ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="label")
     n_failed = sum(row["status"] == "failed" for row in ordered)
     if n_failed:
         logger.info(f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}")

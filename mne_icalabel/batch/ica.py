@@ -83,7 +83,26 @@ def prepare_recording(
     h_freq = 100.0 if nyquist > 100.0 else None
     logger.info(f"Filtering {1.0:g}-{h_freq or nyquist:g} Hz")
     inst.filter(1.0, h_freq, picks=["eeg", "meg", "eog", "ecg"])
-    if method != "megnet":
+    set_reference(inst, fit_reference(method))
+    return inst
+
+
+def fit_reference(method: str) -> str:
+    """Return the reference of the data the ICAs fitted here for ``method`` saw.
+
+    ``"average"`` (common average of the good EEG channels) when the ICA has
+    EEG channels (ICLabel, both networks), ``"none"`` for MEG alone.
+    """
+    return "none" if method == "megnet" else "average"
+
+
+def set_reference(inst, reference: str):
+    """Re-reference ``inst`` in place: ``"average"``, or ``"none"``/``"as-is"``.
+
+    The average is computed over the good EEG channels and subtracted from
+    them (no projector, ``info["custom_ref_applied"]`` set), as before a fit.
+    """
+    if reference == "average":
         inst.set_eeg_reference("average", projection=False)
     return inst
 

@@ -282,3 +282,174 @@ def make_report(
             report.save(tmp, open_browser=False, overwrite=True, verbose=False)
         logger.info(f"Wrote the report {fname}")
     return report
+
+
+#: channels shown before/after cleaning, those the cleaning changed most
+_N_OVERLAY_CHANNELS = 5
+_OVERLAY_SECONDS = 10.0
+_DECISION_COLUMNS = (
+    "component",
+    "ic_type",
+    "status_description",
+    "annotate_method",
+    "annotate_author",
+)
+
+
+def _removed_table(tsv: Path) -> tuple[str, list[int]]:
+    """HTML table of the TSV rows whose status is bad, and their components."""
+    from ..annotation.bids import _read_table
+
+    header, rows, _ = _read_table(tsv)
+    idx = {col: header.index(col) for col in _DECISION_COLUMNS if col in header}
+    status = header.index("status") if "status" in header else None
+    bad = sorted(
+        (row for row in rows if status is not None and row[status] == "bad"),
+        key=lambda row: int(row[header.index("component")]),
+    )
+    head = "".join(f"<th>{html.escape(col)}</th>" for col in idx)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(row[k])}</td>" for k in idx.values())
+        + "</tr>"
+        for row in bad
+    )
+    table = (
+        "<table class='table table-sm table-hover'><thead><tr>"
+        f"{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+    return table, [int(row[header.index("component")]) for row in bad]
+
+
+def _psd_figure(before, after, picks: list[str]):
+    """Mean log power spectrum of the ICA's channels, per type, before and after."""
+    from matplotlib.figure import Figure
+
+    fmax = min(100.0, before.info["sfreq"] / 2.0)
+    kwargs = dict(picks=picks, fmax=fmax, verbose=False)
+    spectra = [inst.compute_psd(**kwargs) for inst in (before, after)]
+    types = np.array(spectra[0].get_channel_types())
+    kinds = list(dict.fromkeys(types))
+    fig = Figure(figsize=(8, 3 * len(kinds)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(kinds), 1))
+    for ax, kind in zip(axes, kinds, strict=True):
+        for spectrum, color, name in zip(
+            spectra, ("#d62728", "k"), ("before", "after"), strict=True
+        ):
+            # mean over channels of the power in dB (re 1 unit^2/Hz)
+            power = 10 * np.log10(
+                np.maximum(spectrum.get_data()[types == kind], 1e-300)
+            )
+            ax.plot(spectrum.freqs, power.mean(axis=0), color=color, label=name, lw=1)
+        ax.set(
+            title=f"{kind}: mean over {int(np.sum(types == kind))} channels",
+            xlabel="Frequency (Hz)",
+            ylabel="Power (dB)",
+        )
+        ax.legend(frameon=False)
+    return fig
+
+
+def _most_changed(before, after, picks: list[str], n: int) -> list[str]:
+    """Return the channels whose RMS changed most, relative to their own RMS."""
+    data0, data1 = before.get_data(picks), after.get_data(picks)
+    rms = np.sqrt(np.mean(data0**2, axis=1)) + 1e-30
+    change = np.sqrt(np.mean((data0 - data1) ** 2, axis=1)) / rms
+    order = np.argsort(change)[::-1][:n]
+    return [picks[k] for k in sorted(order)]
+
+
+def add_cleaning_section(
+    report: Report, before, after, ica: ICA, tsv: str | os.PathLike
+) -> Report:
+    """Add the section "Cleaning" to a report: what was removed, before and after.
+
+    Parameters
+    ----------
+    report : mne.Report
+        Changed in place.
+    before, after : Raw
+        The recording, referenced (and filtered) as it was given to
+        :meth:`mne.preprocessing.ICA.apply`, and the cleaned recording.
+    ica : ICA
+        The ICA applied.
+    tsv : path-like
+        The components TSV whose ``bad`` rows were removed.
+
+    Returns
+    -------
+    report : mne.Report
+        The report, with the table of the removed components and their
+        decisions, the signals of the channels changed most before and after
+        (:meth:`mne.preprocessing.ICA.plot_overlay`), and the mean spectra of
+        the ICA's channels before and after.
+    """
+    import matplotlib.pyplot as plt
+
+    table, exclude = _removed_table(Path(tsv))
+    n = ica.n_components_
+    if not exclude:
+        text = (
+            f"<p>No component of {n} is marked bad in {html.escape(Path(tsv).name)}: "
+            "the cleaned recording is the referenced recording.</p>"
+        )
+        report.add_html(text, title="Removed components", section="Cleaning")
+        return report
+    text = (
+        f"<p>{len(exclude)} of {n} components removed, as marked bad in "
+        f"{html.escape(Path(tsv).name)}:</p>"
+    )
+    report.add_html(text + table, title="Removed components", section="Cleaning")
+    picks = _most_changed(before, after, list(ica.ch_names), _N_OVERLAY_CHANNELS)
+    stop = min(_OVERLAY_SECONDS, before.times[-1])
+    fig = ica.plot_overlay(
+        before, exclude=exclude, picks=picks, start=0.0, stop=stop, show=False
+    )
+    try:
+        report.add_figure(
+            fig,
+            title="Signals before and after",
+            caption=f"The first {stop:g} s of {', '.join(picks)}, the channels the "
+            "cleaning changed most (before: red, after: black).",
+            section="Cleaning",
+        )
+    finally:
+        plt.close(fig)
+    report.add_figure(
+        _psd_figure(before, after, list(ica.ch_names)),
+        title="Spectra before and after",
+        caption="Mean power spectrum of the channels of the ICA.",
+        section="Cleaning",
+    )
+    return report
+
+
+def write_cleaning_report(
+    stored, before, after, ica: ICA, tsv: Path, method: str, fname: Path
+) -> Path:
+    """Rewrite a recording's report: its labels and the section "Cleaning".
+
+    ``stored`` is the recording as read, prepared here as it was for
+    labelling (:func:`prepare_recording`) for the sections of
+    :func:`make_report`; the report is replaced atomically.
+    """
+    import mne
+
+    from ..annotation.bids import read_components_tsv
+    from .ica import prepare_recording
+
+    title = fname.name.removesuffix("_report.html")
+    probabilities = read_components_tsv(tsv, verbose=False)["probabilities"]
+    if probabilities:
+        types = set(ica.get_channel_types())
+        combined = "eeg" in types and bool(types & {"mag", "grad"})
+        prepared = prepare_recording(stored, "both" if combined else method)
+        proba = probabilities if method == "both" else probabilities[method]
+        report = make_report(prepared, ica, proba, method, None, title=title)
+    else:
+        report = mne.Report(title=title, verbose=False)
+    add_cleaning_section(report, before, after, ica, tsv)
+    with atomic_path(fname) as tmp:
+        report.save(tmp, open_browser=False, overwrite=True, verbose=False)
+    logger.info(f"Wrote the report {fname}")
+    return fname

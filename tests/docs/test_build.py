@@ -42,3 +42,5 @@ def test_docs_build(tmp_path, monkeypatch):
     assert "dask_scheduler" in page and "Returns" in page
     cli = (out / "cli.html").read_text(encoding="utf-8")
     assert "mne-icalabel bids" in cli and "--dask-scheduler" in cli
+    assert "mne-icalabel apply" in cli and "--reference" in cli
+    assert (out / "generated" / "mne_icalabel.batch.apply_bids_dataset.html").is_file()

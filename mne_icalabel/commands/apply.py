@@ -1,0 +1,147 @@
+"""``mne-icalabel apply``: write the cleaned recordings of a labelled dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import make_subparser
+
+_EXAMPLES = """  mne-icalabel apply ~/data/ds004584
+  mne-icalabel apply ~/data/ds004584 --subject 01 02 --n-jobs 4
+  mne-icalabel apply ~/data/ds004584 --l-freq 0.1 --h-freq 40
+  mne-icalabel apply ~/data/ds000248 --datatype meg --overwrite
+  mne-icalabel apply ~/data/ds004584 --reference average
+  mne-icalabel apply ~/data/ds004584 --dask-scheduler tcp://10.0.0.5:8786"""
+
+
+def add_parser(subparsers, name: str):
+    """Register the ``apply`` subcommand."""
+    parser = make_subparser(
+        subparsers,
+        name,
+        "write the cleaned recordings of a labelled BIDS dataset",
+        "For every recording labelled by 'mne-icalabel bids': read it as stored, "
+        "give it the reference its ICA was fitted with (the common average for "
+        "the ICAs fitted by 'bids'), filter it only if --l-freq/--h-freq are "
+        "given, remove the components whose status is 'bad' in its "
+        "components TSV, and write "
+        "derivatives/mne-icalabel/sub-*/[ses-*/]<datatype>/"
+        "*_desc-clean_<datatype>.fif with a JSON sidecar; the HTML report gains a "
+        "section 'Cleaning' and summary.tsv rows with step 'apply'. Recordings "
+        "whose TSV and ICA did not change since are skipped unless --overwrite "
+        "is given.",
+        _EXAMPLES,
+    )
+    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
+    for entity in ("subject", "session", "task", "run"):
+        parser.add_argument(
+            f"--{entity}",
+            nargs="+",
+            metavar=entity.upper(),
+            help=f"only these {entity} labels (default: all)",
+        )
+    parser.add_argument(
+        "--datatype", choices=("eeg", "meg"), default="eeg", help="(default: eeg)"
+    )
+    parser.add_argument(
+        "--l-freq",
+        type=float,
+        metavar="HZ",
+        help="high-pass the recording before cleaning (default: no filter)",
+    )
+    parser.add_argument(
+        "--h-freq",
+        type=float,
+        metavar="HZ",
+        help="low-pass the recording before cleaning (default: no filter)",
+    )
+    parser.add_argument(
+        "--reference",
+        choices=("average", "as-is"),
+        help="reference of the EEG before cleaning (default: the one the ICA was "
+        "fitted with; needed only for an ICA of another pipeline that does not "
+        "record it)",
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="recordings cleaned at once on this machine (default: 1; -1: all cores)",
+    )
+    dask = parser.add_mutually_exclusive_group()
+    dask.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run on this Dask distributed scheduler (e.g. tcp://host:8786)",
+    )
+    dask.add_argument(
+        "--dask-scheduler-file",
+        metavar="PATH",
+        type=Path,
+        help="run on the Dask scheduler described by this file (as written by "
+        "'dask scheduler --scheduler-file PATH')",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="clean every recording again, even those up to date",
+    )
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not rewrite the HTML reports",
+    )
+    return parser
+
+
+def run(args) -> int:
+    """Clean the dataset and print a summary."""
+    import time
+
+    import mne
+
+    from ..batch._layout import derivatives_root
+    from ..batch.apply import apply_bids_dataset
+
+    if not args.bids_root.is_dir():
+        raise FileNotFoundError(f"No such folder: {args.bids_root}")
+    start = time.perf_counter()
+    with mne.utils.use_log_level("DEBUG" if args.verbose else "INFO"):
+        summary = apply_bids_dataset(
+            args.bids_root,
+            subjects=args.subject,
+            sessions=args.session,
+            tasks=args.task,
+            runs=args.run,
+            datatype=args.datatype,
+            l_freq=args.l_freq,
+            h_freq=args.h_freq,
+            reference=args.reference,
+            n_jobs=args.n_jobs,
+            dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
+            overwrite=args.overwrite,
+            report=not args.no_report,
+        )
+    elapsed = time.perf_counter() - start
+    counts = summary["status"].value_counts()
+    n_done, n_failed = counts.get("applied", 0), counts.get("failed", 0)
+    deriv = derivatives_root(args.bids_root)
+    print(
+        f"{len(summary)} recording(s): {n_done} cleaned, "
+        f"{counts.get('skipped', 0)} skipped (up to date), {n_failed} failed "
+        f"in {elapsed:.1f} s"
+        + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
+    )
+    for _, row in summary[summary["status"] != "failed"].iterrows():
+        removed = row["excluded"] if row["n_excluded"] else "nothing"
+        print(f"  {row['recording']}: removed {removed}")
+    for _, row in summary[summary["status"] == "failed"].iterrows():
+        print(f"  failed: {row['recording']}: {row['error']}")
+    print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
+    if n_failed:
+        raise RuntimeError(
+            f"{n_failed} of {len(summary)} recording(s) failed; see "
+            f"{deriv / 'summary.tsv'}"
+        )
+    return 0
