@@ -71,13 +71,22 @@ class ICAComponentLabeler(QMainWindow):
         window; None uses the login name.
     time_window : float
         Duration in seconds of the time course shown for Raw recordings.
+    scores : dict | None
+        Probability sets besides ``ica.labels_scores_``, mapping a method
+        (``"iclabel"``, ``"megnet"``) to its (n_components, n_classes) array.
+
+    Attributes
+    ----------
+    view : ComponentView
+        The component view (list, plots, class buttons) the window shows;
+        the dataset review window shows the same view.
 
     Notes
     -----
     See :func:`mne_icalabel.gui.label_ica_components` for the classes, the keys
     written to ``ica.labels_`` and the keyboard shortcuts. If a destination file
-    is set, closing the window with unsaved labels saves them; if that fails the
-    window stays open.
+    is set, closing the window with unsaved labels (or new automatic
+    probabilities) saves them; if that fails the window stays open.
     """
 
     def __init__(

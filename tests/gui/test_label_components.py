@@ -60,6 +60,10 @@ def test_label_navigate_relabel_raw(qtbot, eeg_raw, eeg_ica):
         MNE_KEYS, []
     )
     assert window.selected_component == 0
+    # the keys work at once: the list has the keyboard focus
+    from qtpy.QtWidgets import QApplication
+
+    assert QApplication.focusWidget() is window.list_components
 
     # click a class button
     qtbot.mouseClick(window.buttons[2], Qt.MouseButton.LeftButton)
