@@ -68,17 +68,38 @@ def main(n_components: int | None) -> None:
             f"  {name}: median {np.median(ms):.1f} ms, "
             f"p90 {np.percentile(ms, 90):.1f} ms, max {ms.max():.1f} ms"
         )
+
+    # a peer in the same run, alternating: the three panels the window had
+    # before the ERP image, the variance and the probability panels
+    def draw_panels(panels, k):
+        t_cpu = time.process_time()
+        for panel in panels:
+            panel.show(k)
+            panel.canvas.draw()
+        return time.process_time() - t_cpu
+
+    before = [view.topo_panel, view.psd_panel, view.source_panel]
+    now = [panel for panel in view.panels if panel.canvas.isVisible()]
+    pairs = np.array([(draw_panels(before, k), draw_panels(now, k)) for k in order])
+    ms = 1e3 * np.median(pairs, axis=0)
+    print(
+        f"draw, alternating (cpu): {len(before)} panels {ms[0]:.1f} ms, "
+        f"{len(now)} panels {ms[1]:.1f} ms (ratio {ms[1] / ms[0]:.2f})"
+    )
     scroll = np.array([timed(lambda: view.scroll_time(1), 1)[0] for _ in range(20)])
     print(f"time-course scroll: median {1e3 * np.median(scroll):.1f} ms")
 
     # another recording of the same layout (another subject's data)
     other = raw.copy()
     other._data = np.roll(other._data, 1000, axis=1)
-    loads = [
-        timed(lambda: view.set_recording(other, ica.copy()), len(shown))[0]
-        for _ in range(3)
-    ]
-    print(f"set_recording + draw: median {np.median(loads):.2f} s (3 loads)")
+    loads = np.array(
+        [
+            timed(lambda: view.set_recording(other, ica.copy()), len(shown))
+            for _ in range(3)
+        ]
+    )
+    wall, cpu = np.median(loads, axis=0)
+    print(f"set_recording + draw (3 loads): median wall {wall:.2f} s, cpu {cpu:.2f} s")
     window.close()
 
 

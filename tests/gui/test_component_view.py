@@ -297,3 +297,20 @@ def test_label_automatically_error_keeps_window(qtbot, eeg_raw, eeg_ica):
     # the window still works
     qtbot.keyClick(window.list_components, Qt.Key.Key_2)
     assert ica.labels_["muscle"] == [0]
+
+
+def test_scores_without_labels_scores(qtbot, eeg_raw, eeg_ica):
+    """Probabilities read from a TSV (no ``labels_scores_``) fill the view."""
+    proba = np.full((6, 7), 0.05)
+    proba[np.arange(6), [3, 0, 2, 6, 1, 4]] = 0.7
+    assert getattr(eeg_ica, "labels_scores_", None) is None
+    view = _view(qtbot, eeg_raw, eeg_ica, scores=dict(iclabel=proba))
+    assert view.has_scores and not view.button_auto.isVisible()
+    assert "Heart" in view.list_components.item(0).text()
+    assert "0.70" in view.list_components.item(0).text()
+    assert [ax.get_title() for ax in view.proba_panel.axes] == ["ICLabel"]
+    view.select_component(2)
+    np.testing.assert_array_equal(_bar_widths(view)[0], proba[2])
+    assert "ICLabel:" not in view.header.text()  # shown once, as bars
+    # the ICA is not changed by showing them
+    assert getattr(eeg_ica, "labels_scores_", None) is None
