@@ -39,7 +39,7 @@ def main(n_components: int | None) -> None:
     print(f"open (precompute + first draw): {time.perf_counter() - t0:.2f} s")
 
     drawn = []
-    canvases = (window._topo_canvas, window._psd_canvas, window._time_canvas)
+    canvases = window.view.canvases
     for canvas in canvases:
         canvas.mpl_connect("draw_event", drawn.append)
 
@@ -59,7 +59,9 @@ def main(n_components: int | None) -> None:
             f"per component ({name}): median {np.median(ms):.1f} ms, "
             f"p90 {np.percentile(ms, 90):.1f} ms, max {ms.max():.1f} ms"
         )
-    scroll = np.array([timed(lambda: window._scroll_time(1), 1)[0] for _ in range(20)])
+    scroll = np.array(
+        [timed(lambda: window.view.scroll_time(1), 1)[0] for _ in range(20)]
+    )
     print(f"time-course scroll: median {1e3 * np.median(scroll):.1f} ms")
     window.close()
 

@@ -19,20 +19,23 @@ def test_combined_ica_window(qtbot, combined_recording):
     )
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
-    data = window._data
+    data = window.view._data
     # one map per modality (MEG: the magnetometers), each on its own axes
     assert [t.ch_type for t in data.topomaps] == ["eeg", "mag"]
-    assert len({id(ax) for ax in window._topo_axes}) == 2
+    assert len({id(ax) for ax in window.view.topo_panel.axes}) == 2
     window.select_component(3)
     for topo, artist, title in zip(
-        data.topomaps, window._topo_ims, window._topo_titles, strict=True
+        data.topomaps,
+        window.view.topo_panel.images,
+        window.view.topo_panel.titles,
+        strict=True,
     ):
         np.testing.assert_array_equal(artist.get_array().filled(np.nan), topo.images[3])
         assert title.get_text() == f"ICA003 ({topo.ch_type})"
     # the EEG map is that of the EEG rows only: it differs from the MEG ones
     assert not np.array_equal(data.topomaps[0].images, data.topomaps[1].images)
     # ICLabel's set beside the buttons, MEGNet's in the header
-    assert window._proba_labels[0].text() == f"{iclabel[3, 0]:.2f}"
+    assert window.view._proba_labels[0].text() == f"{iclabel[3, 0]:.2f}"
     header = window.header.text()
     assert "MEGNet: brain/other" in header
     assert f"eye blink {megnet[3, 1]:.2f}" in header

@@ -113,16 +113,21 @@ def test_label_navigate_relabel_raw(qtbot, eeg_raw, eeg_ica):
 
 def test_plots_follow_the_selection(qtbot, eeg_raw, eeg_ica):
     window = _open(qtbot, eeg_raw, eeg_ica)
-    data = window._data
+    data = window.view._data
     sources = eeg_ica.get_sources(eeg_raw).get_data()
     for k in (4, 2):
         window.select_component(k)
-        np.testing.assert_allclose(window._psd_line.get_ydata(), data.psd_db[k])
         np.testing.assert_allclose(
-            window._topo_im.get_array().filled(np.nan), data.topo_images[k]
+            window.view.psd_panel.line.get_ydata(), data.psd_db[k]
         )
         np.testing.assert_allclose(
-            window._time_line.get_ydata(), sources[k, : 10 * 100], rtol=2**-24
+            window.view.topo_panel.images[0].get_array().filled(np.nan),
+            data.topo_images[k],
+        )
+        np.testing.assert_allclose(
+            window.view.source_panel.time_line.get_ydata(),
+            sources[k, : 10 * 100],
+            rtol=2**-24,
         )
         assert f"ICA{k:03d}" in window.header.text()
         assert f"{100 * data.var_ratio['eeg'][k]:.1f} %" in window.header.text()
@@ -132,9 +137,11 @@ def test_plots_follow_the_selection(qtbot, eeg_raw, eeg_ica):
     )
     assert window.selected_component == 2
     assert window.time_scroll.value() == 1000
-    np.testing.assert_allclose(window._time_line.get_xdata()[0], 10.0)
+    np.testing.assert_allclose(window.view.source_panel.time_line.get_xdata()[0], 10.0)
     np.testing.assert_allclose(
-        window._time_line.get_ydata(), sources[2, 1000:2000], rtol=2**-24
+        window.view.source_panel.time_line.get_ydata(),
+        sources[2, 1000:2000],
+        rtol=2**-24,
     )
 
 
@@ -146,12 +153,13 @@ def test_epochs_and_auto_advance(qtbot, eeg_epochs, eeg_ica):
     # the ERP is their float32 mean over n epochs: at most (n + 1) roundings of
     # the mean magnitude
     np.testing.assert_allclose(
-        window._epochs_im.get_array(), sources[:, 3], rtol=2**-24
+        window.view.source_panel.epochs_image.get_array(), sources[:, 3], rtol=2**-24
     )
     n_epochs = sources.shape[0]
     bound = (n_epochs + 1) * 2**-24 * np.abs(sources[:, 3]).mean(0)
     np.testing.assert_array_less(
-        np.abs(window._erp_line.get_ydata() - sources[:, 3].mean(0)), bound + 1e-300
+        np.abs(window.view.source_panel.erp_line.get_ydata() - sources[:, 3].mean(0)),
+        bound + 1e-300,
     )
     qtbot.keyClick(window.list_components, Qt.Key.Key_A)
     assert window.checkbox_advance.isChecked() and window.auto_advance
@@ -175,7 +183,7 @@ def test_automatic_probabilities_and_existing_labels(qtbot, eeg_raw, eeg_ica):
     window = _open(qtbot, eeg_raw, eeg_ica)
     text = window.list_components.item(3).text()
     assert "Heart" in text and "0.70" in text
-    assert [label.text() for label in window._proba_labels] == [
+    assert [label.text() for label in window.view._proba_labels] == [
         "0.70",
         "0.05",
         "0.05",
@@ -187,7 +195,7 @@ def test_automatic_probabilities_and_existing_labels(qtbot, eeg_raw, eeg_ica):
     assert "automatic: Brain (0.70)" in window.header.text()
     assert window.selected_labels == {1: "Brain", 4: "Eye"}
     window.select_component(1)
-    assert window._proba_labels[2].text() == "0.70"
+    assert window.view._proba_labels[2].text() == "0.70"
     qtbot.mouseClick(window.buttons[6], Qt.MouseButton.LeftButton)
     assert _where(eeg_ica, 1) == ["other"]
     assert eeg_ica.labels_["eog"] == [4]
@@ -261,8 +269,8 @@ def test_meg_four_classes(qtbot, meg_raw, meg_ica, tmp_path):
     window = _open(qtbot, meg_raw, meg_ica)
     assert window.labels == ["Brain/Other", "Eye Blink", "Heart Beat", "Eye Movement"]
     assert len(window.buttons) == 4
-    assert window._data.topo_type == "mag"
-    assert set(window._data.var_ratio) == {"mag", "grad"}
+    assert window.view._data.topo_type == "mag"
+    assert set(window.view._data.var_ratio) == {"mag", "grad"}
     qtbot.keyClick(window.list_components, Qt.Key.Key_M)
     assert meg_ica.labels_["eye_movement"] == [0]
     qtbot.keyClick(window.list_components, Qt.Key.Key_N)
@@ -332,7 +340,7 @@ def test_screenshot(qtbot, eeg_raw, eeg_ica):
     window = _open(qtbot, eeg_raw, eeg_ica)
     window.set_label(1, "Eye")
     window.select_component(1)
-    for canvas in (window._topo_canvas, window._psd_canvas, window._time_canvas):
+    for canvas in window.view.canvases:
         canvas.draw()
     size = window.size()
     assert size.width() <= 1280 and size.height() <= 800

@@ -47,7 +47,7 @@ def _process_events_collecting() -> list[str]:
 
 
 def _canvases(window):
-    return (window._topo_canvas, window._psd_canvas, window._time_canvas)
+    return window.view.canvases
 
 
 def _count_draws(window) -> list[str]:
@@ -86,7 +86,7 @@ def test_hidden_window_draws_when_shown(qtbot, eeg_raw, eeg_ica):
     window.select_component(2)
     window.show()
     qtbot.waitUntil(lambda: sorted(draws) == ["psd", "time", "topo"], timeout=5000)
-    assert window._topo_title.get_text().startswith("ICA002")
+    assert window.view.topo_panel.titles[0].get_text().startswith("ICA002")
 
 
 def test_shown_window_closed(qtbot, eeg_raw, eeg_ica):
