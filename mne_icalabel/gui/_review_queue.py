@@ -280,9 +280,10 @@ class LoadedRecording:
         Its position in :attr:`ReviewQueue.entries`.
     entry : RecordingEntry
         Its description at load time.
-    inst : Raw
+    inst : Raw | None
         The recording, prepared as the ICA saw it
-        (:func:`~mne_icalabel.batch.prepare_recording`).
+        (:func:`~mne_icalabel.batch.prepare_recording`); None until
+        :meth:`ReviewQueue.prepare`.
     ica : ICA
         The ICA, with ``labels_`` and ``labels_scores_`` from the TSV.
     probabilities : dict of str to ndarray
@@ -297,11 +298,14 @@ class LoadedRecording:
         What reading the recording warned about.
     seconds : dict of str to float
         How long each loading step took.
+    raw : Raw | None
+        The recording as stored, between :meth:`ReviewQueue.read` and
+        :meth:`ReviewQueue.prepare`.
     """
 
     index: int
     entry: RecordingEntry
-    inst: BaseRaw | BaseEpochs
+    inst: BaseRaw | BaseEpochs | None
     ica: ICA
     probabilities: dict
     policy: ExclusionPolicy
@@ -309,6 +313,7 @@ class LoadedRecording:
     fingerprints: tuple[Fingerprint, Fingerprint]
     warnings: list[str] = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
+    raw: BaseRaw | None = field(default=None, repr=False)
 
     @property
     def excluded(self) -> list[int]:
@@ -436,7 +441,9 @@ class ReviewQueue:
         )
 
     def load(self, index: int) -> LoadedRecording:
-        """Read one recording as it was labelled.
+        """Read one recording as it was labelled, prepared as the ICA saw it.
+
+        :meth:`read`, then :meth:`prepare`.
 
         Parameters
         ----------
@@ -449,10 +456,29 @@ class ReviewQueue:
             The prepared recording, its ICA (labels and probabilities from the
             TSV), policy and fingerprints.
         """
+        return self.prepare(self.read(index))
+
+    def read(self, index: int) -> LoadedRecording:
+        """Read a recording's TSV, sidecar, ICA and data header (fast).
+
+        The files' fingerprints are taken before they are read. What reading
+        the recording warns about is collected in ``warnings`` (``bids``
+        reported it already), so call this from the main thread: Python's
+        warning filters are global. The data are read and prepared by
+        :meth:`prepare`, which may run in another thread.
+
+        Parameters
+        ----------
+        index : int
+            The recording's position in :attr:`entries`.
+
+        Returns
+        -------
+        loaded : LoadedRecording
+            With ``inst`` None until :meth:`prepare`.
+        """
         import mne_bids
         from mne.preprocessing import read_ica
-
-        from ..batch.ica import prepare_recording
 
         recording = self.entries[index].recording
         tsv, json_path = recording.tsv, recording.tsv.with_suffix(".json")
@@ -463,43 +489,52 @@ class ReviewQueue:
                 f"derivatives/. Label it again with 'mne-icalabel bids "
                 f"{self.bids_root} --overwrite'."
             )
-        seconds = {}
         start = time.perf_counter()
         fingerprints = (Fingerprint.of(tsv), Fingerprint.of(json_path))
         entry = self.refresh(index)
         ica = read_ica(recording.ica, verbose=False)
         content = read_components_tsv(tsv, ica, verbose=False)
-        seconds["tsv+ica"] = time.perf_counter() - start
-        start = time.perf_counter()
-        # what reading the stored dataset warns about, ``bids`` recorded in
-        # summary.tsv already; the window shows it in its status line
+        policy = policy_of(read_sidecar(json_path), entry.methods, json_path)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             raw = mne_bids.read_raw_bids(recording.bids_path, verbose=False)
         messages = list(dict.fromkeys(str(w.message) for w in caught))
         for message in messages:
             logger.info(f"Reading {recording.key}: {message}")
-        seconds["read"] = time.perf_counter() - start
-        start = time.perf_counter()
-        method = _method_of(entry.methods, ica)
-        types = set(ica.get_channel_types())
-        combined = "eeg" in types and bool(types & {"mag", "grad"})
-        inst = prepare_recording(raw, "both" if combined else method, verbose=False)
-        seconds["prepare"] = time.perf_counter() - start
-        policy = policy_of(read_sidecar(json_path), entry.methods, json_path)
-        logger.info(f"Loaded {recording.key} for review")
         return LoadedRecording(
             index=index,
             entry=entry,
-            inst=inst,
+            inst=None,
             ica=ica,
             probabilities=content["probabilities"],
             policy=policy if policy is not None else ExclusionPolicy(),
-            method=method,
+            method=_method_of(entry.methods, ica),
             fingerprints=fingerprints,
             warnings=messages,
-            seconds=seconds,
+            seconds={"read": time.perf_counter() - start},
+            raw=raw,
         )
+
+    def prepare(self, loaded: LoadedRecording) -> LoadedRecording:
+        """Load and prepare the data of :meth:`read` as the ICA saw them.
+
+        :func:`~mne_icalabel.batch.prepare_recording` with the recording's
+        method (``"both"`` for an ICA of EEG and MEG, as ``bids`` does); sets
+        ``loaded.inst`` and returns ``loaded``.
+        """
+        from ..batch.ica import prepare_recording
+
+        if loaded.inst is not None:
+            return loaded
+        start = time.perf_counter()
+        types = set(loaded.ica.get_channel_types())
+        combined = "eeg" in types and bool(types & {"mag", "grad"})
+        method = "both" if combined else loaded.method
+        loaded.inst = prepare_recording(loaded.raw, method, verbose=False)
+        loaded.raw = None
+        loaded.seconds["prepare"] = time.perf_counter() - start
+        logger.info(f"Loaded {loaded.entry.key} for review")
+        return loaded
 
     def changed_on_disk(self, loaded: LoadedRecording) -> list[Path]:
         """Return the files of ``loaded`` (TSV, sidecar) changed since loading."""
