@@ -100,7 +100,8 @@ def run(root: Path, prefetch: bool, repeats: int) -> list[float]:
         QTest.keyClick(window.view.list_components, Qt.Key.Key_PageDown)
         _wait_drawn(app, window, t0)
         times.append(time.perf_counter() - t0)
-        print(f"  step {step + 1}: {times[-1]:.2f} s", flush=True)
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in window.loaded.seconds.items())
+        print(f"  step {step + 1}: {times[-1]:.2f} s (loading: {parts})", flush=True)
     window.close()
     return times
 

@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "demo": "demo",
     "label": "label",
     "bids": "bids",
+    "review": "review",
     "fetch-weights": "fetch_weights",
 }
 
@@ -23,6 +24,7 @@ _EPILOG = """examples:
   mne-icalabel demo                      label simulated EEG, write a TSV and a report
   mne-icalabel label sub-01_eeg.vhdr     label one recording
   mne-icalabel bids ~/data/ds --n-jobs 4 label a whole BIDS dataset
+  mne-icalabel review ~/data/ds          review its labels in a window
   mne-icalabel fetch-weights             download the network weights
 
 Run 'mne-icalabel <command> --help' for the options of a command."""

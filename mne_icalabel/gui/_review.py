@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,7 +58,10 @@ class _Prepared:
 def _prepare(queue: ReviewQueue, loaded: LoadedRecording) -> _Prepared:
     """Prepare a recording read and precompute its plots (no Qt: runs in a thread)."""
     loaded = queue.prepare(loaded)
-    return _Prepared(loaded, compute_plot_data(loaded.inst, loaded.ica))
+    start = time.perf_counter()
+    data = compute_plot_data(loaded.inst, loaded.ica)
+    loaded.seconds["plots"] = time.perf_counter() - start
+    return _Prepared(loaded, data)
 
 
 class ReviewWindow(QMainWindow):

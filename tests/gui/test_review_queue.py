@@ -21,7 +21,7 @@ from mne_icalabel.gui._review_queue import (
     component_doubt,
 )
 
-from .conftest import REVIEW_N_COMPONENTS
+from ..conftest import REVIEW_N_COMPONENTS
 
 pytest.importorskip("mne_bids")
 
