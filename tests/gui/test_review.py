@@ -269,3 +269,19 @@ def test_screenshot(qtbot, review_root, monkeypatch):
     qtbot.wait(300)
     ARTIFACTS.mkdir(exist_ok=True)
     assert window.grab().save(str(ARTIFACTS / "review_window.png"))
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_dropped_window_runs_nothing(qtbot, review_root, shown):
+    import weakref
+
+    from .test_window_lifetime import _collect_and_run
+
+    window = ReviewWindow(review_root, show=shown)
+    if shown:
+        qtbot.waitExposed(window)
+        window.close()
+    window.wait_prefetch()  # the background load finished: nothing to deliver
+    ref = weakref.ref(window)
+    del window
+    _collect_and_run(qtbot, ref)
