@@ -353,8 +353,9 @@ class ReviewWindow(QMainWindow):
         )
 
     def _update_remaining(self) -> None:
+        n = self.queue.n_remaining
         self.remaining_label.setText(
-            f"{self.queue.n_remaining} doubtful components remaining"
+            f"{n} doubtful component{'s' * (n != 1)} remaining"
         )
 
     # ------------------------------------------------------------- loading

@@ -77,8 +77,9 @@ def test_keys_save_next(qtbot, review_root, monkeypatch):
     ]
     assert len(view.labels) == first.n_components  # all pre-filled from the TSV
     remaining = window.queue.n_remaining
+    plural = "s" * (remaining != 1)
     assert window.remaining_label.text() == (
-        f"{remaining} doubtful components remaining"
+        f"{remaining} doubtful component{plural} remaining"
     )
 
     tsv = first.recording.tsv
