@@ -47,6 +47,8 @@ iclabel_label_components(raw, ica)  # fills ica.labels_scores_ and ica.labels_
 # Open the window
 # ---------------
 # The list shows each component with its most probable ICLabel class; the
+# plots show the selected one (map, spectrum, time course, image of its 2 s
+# segments, variance per segment, ICLabel's probabilities as bars). The
 # buttons (or the keys 1-7) change the label of the selected component, and
 # the labels are written to ``ica.labels_``. With ``block=False`` the call
 # returns at once (here, the window is closed right away so that the example

@@ -32,12 +32,16 @@ def label_ica_components(
 ) -> ICAComponentLabeler:
     """Open a window to label the ICA components by hand.
 
-    The window lists the components; for the selected one it shows its
-    topographic map, its power spectrum, its time course (Raw) or an image of
-    its epochs (Epochs) and the share of the data variance it explains. A click
-    on a class button, or its keyboard shortcut, labels the component: the
-    label is written at once to ``ica.labels_`` and replaces any previous
-    class label of that component.
+    The window lists the components; for the selected one it shows what
+    MNE's :meth:`~mne.preprocessing.ICA.plot_properties` and EEGLAB's
+    ``viewprops`` show: its topographic map, its power spectrum, its time
+    course (Raw), an image of its epochs (Epochs) or of consecutive 2 s
+    segments (Raw) with their mean, its variance in each epoch or segment
+    (segments that overlap a ``BAD_`` annotation in red), the share of the
+    data variance it explains, and its class probabilities as bars (every set
+    known: ICLabel and/or MEGNet). A click on a class button, or its keyboard
+    shortcut, labels the component: the label is written at once to
+    ``ica.labels_`` and replaces any previous class label of that component.
 
     Parameters
     ----------
@@ -79,12 +83,21 @@ def label_ica_components(
     arrows work in the list); ``Shift+Right``/``Shift+Left`` scroll the time
     course; ``A`` toggles the automatic move to the next component after
     labelling; ``Ctrl+S`` saves (see
-    :meth:`~mne_icalabel.gui._label_components.ICAComponentLabeler.save`).
+    :meth:`~mne_icalabel.gui._label_components.ICAComponentLabeler.save`) and
+    ``Ctrl+W`` closes. The keys work as soon as the window opens: the list of
+    components has the keyboard focus.
 
     If ``ica.labels_scores_`` exists (e.g. after
     :func:`mne_icalabel.iclabel.iclabel_label_components`), the most probable
     automatic class is shown beside each component and all probabilities of
-    the selected component beside the class buttons.
+    the selected component beside the class buttons and as bars. Otherwise
+    the *Label automatically* button (also in the *Tools* menu) runs the
+    network the ICA's channels call for (ICLabel for EEG, MEGNet for MEG, both
+    for an ICA of EEG and MEG, as ``mne-icalabel label`` chooses) on ``inst``:
+    it sets ``ica.labels_scores_`` and gives each component that has no
+    label yet its most probable class in ``ica.labels_``; labels already set
+    (by hand or before the window opened) are kept. An error (e.g. no
+    montage) or a warning of the network is shown in a message box.
 
     The window shows the topographic map of each modality of the ICA side by
     side: EEG, and MEG from the magnetometers (the gradiometers when the ICA

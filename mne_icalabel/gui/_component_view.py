@@ -32,7 +32,14 @@ from ..iclabel._config import ICA_LABELS_TO_MNE
 from ..megnet._config import MEGNET_LABELS_TO_MNE as _MEGNET_LABELS_TO_MNE
 from ..utils._checks import _check_ica_channels
 from ._data import compute_plot_data, is_meg_ica
-from ._panels import SourcePanel, SpectrumPanel, TopomapPanel
+from ._panels import (
+    ERPImagePanel,
+    ProbabilityPanel,
+    SourcePanel,
+    SpectrumPanel,
+    TopomapPanel,
+    VariancePanel,
+)
 
 # MEGNet's four classes (button text) -> keys of ``ICA.labels_``
 MEGNET_LABELS_TO_MNE = {
@@ -100,10 +107,13 @@ class ComponentView(QWidget):
         when a label changes.
     componentSelected : Signal(int)
         Emitted with the component shown after the selection changed.
+    scoresChanged : Signal()
+        Emitted when :meth:`label_automatically` has set new probabilities.
     """
 
     labelChanged = Signal(int, object)
     componentSelected = Signal(int)
+    scoresChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None, *, time_window: float = 10.0):
         super().__init__(parent)
@@ -192,6 +202,7 @@ class ComponentView(QWidget):
         self._modified = False
         for panel in self.panels:
             panel.set_data(data)
+        self._show_scores()
         self._current = None
         self._fill_list()
         self.list_components.setFocus()
@@ -323,6 +334,85 @@ class ComponentView(QWidget):
         component = int(np.clip(component, 0, self.n_components - 1))
         self.list_components.setCurrentRow(self._rows[component])
 
+    @property
+    def has_scores(self) -> bool:
+        """Whether class probabilities are shown (beside the buttons and as bars)."""
+        return self._scores is not None
+
+    def label_automatically(self, method: str | None = None) -> list[str]:
+        """Label the components with ICLabel and/or MEGNet, keeping set labels.
+
+        The network's probabilities become ``ica.labels_scores_`` (ICLabel's
+        for an ICA of EEG and MEG, whose MEGNet probabilities are shown
+        beside them) and fill the list, the bars and the column beside the
+        buttons. Each component without a label gets its most probable class
+        in ``ica.labels_``; a component labelled before (by hand, in this
+        view or earlier) keeps its label. Nothing changes if the network
+        fails.
+
+        Parameters
+        ----------
+        method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
+            The network(s); None chooses from the ICA's channel types as
+            ``mne-icalabel label`` does (EEG: ICLabel, MEG: MEGNet, both:
+            both).
+
+        Returns
+        -------
+        messages : list of str
+            The warnings the networks gave (e.g. about the filter or the
+            reference the recording should have).
+        """
+        import warnings
+
+        from mne.utils import _check_option
+
+        from ..annotation._classes import CLASSES, to_mne_key
+
+        if self._ica is None:
+            raise RuntimeError("No recording is shown: call set_recording first.")
+        if method is None:
+            from ..commands.label import _default_method
+
+            method, _ = _default_method(self._inst, self._ica)
+        _check_option("method", method, ("iclabel", "megnet", "both"))
+        inst, ica = self._inst, self._ica
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if method == "both":
+                from ..batch._both import label_both
+
+                proba, labels = label_both(inst, ica.copy())
+            else:
+                proba = {method: _run_network(method, inst, ica)}
+                names = CLASSES[method]
+                labels = [names[i] for i in np.argmax(proba[method], axis=1)]
+        primary = proba["iclabel" if "iclabel" in proba else method]
+        # only now that every network ran: change the ICA
+        ica.labels_scores_ = primary
+        for k, label in enumerate(labels):
+            if k not in self._labels:
+                entries = ica.labels_.setdefault(to_mne_key(label), [])
+                if k not in entries:
+                    entries.append(k)
+        self._labels = {**self._labels_from_ica(), **self._labels}
+        self._scores, self._score_names = _primary_scores(
+            ica, self._label_map, None, self.n_components
+        )
+        self._other_scores = _check_other_scores(
+            {m: p for m, p in proba.items() if p is not primary},
+            self.n_components,
+            self._scores,
+        )
+        self._modified = True
+        self._show_scores()
+        for k in range(self.n_components):
+            self._refresh_item(k)
+        if self.selected_component >= 0:
+            self._on_row_changed(self.list_components.currentRow())
+        self.scoresChanged.emit()
+        return [str(w.message) for w in caught]
+
     def set_order(self, order) -> None:
         """Order the list (a permutation of the components; None: natural order).
 
@@ -364,7 +454,14 @@ class ComponentView(QWidget):
     @property
     def panels(self) -> list:
         """The plot panels."""
-        return [self.topo_panel, self.psd_panel, self.source_panel]
+        return [
+            self.topo_panel,
+            self.psd_panel,
+            self.source_panel,
+            self.erp_panel,
+            self.variance_panel,
+            self.proba_panel,
+        ]
 
     @property
     def canvases(self) -> list:
@@ -397,15 +494,21 @@ class ComponentView(QWidget):
         self.header.setWordWrap(True)
         plots.addWidget(self.header)
         top = QHBoxLayout()
-        self.topo_panel = TopomapPanel(self, 2.7, 2.7)
-        self.psd_panel = SpectrumPanel(self, 4.2, 2.7)
+        self.topo_panel = TopomapPanel(self, 2.7, 2.5)
+        self.psd_panel = SpectrumPanel(self, 4.2, 2.5)
         top.addWidget(self.topo_panel.canvas, 2)
         top.addWidget(self.psd_panel.canvas, 3)
-        plots.addLayout(top, 1)
-        self.source_panel = SourcePanel(self, 6.9, 3.0, self._time_window)
-        plots.addWidget(self.source_panel.canvas, 1)
+        plots.addLayout(top, 5)
+        self.source_panel = SourcePanel(self, 6.9, 2.0, self._time_window)
+        plots.addWidget(self.source_panel.canvas, 4)
         plots.addWidget(self.source_panel.scroll)
         self.time_scroll = self.source_panel.scroll
+        bottom = QHBoxLayout()
+        self.erp_panel = ERPImagePanel(self, 4.2, 2.5)
+        self.variance_panel = VariancePanel(self, 2.7, 2.5)
+        bottom.addWidget(self.erp_panel.canvas, 3)
+        bottom.addWidget(self.variance_panel.canvas, 2)
+        plots.addLayout(bottom, 5)
         layout.addLayout(plots, 1)
 
         # right: the classes
@@ -449,10 +552,20 @@ class ComponentView(QWidget):
         column.addLayout(grid)
         self._side_extra = QVBoxLayout()
         column.addLayout(self._side_extra)
+        self.button_auto = QPushButton("Label automatically", panel)
+        self.button_auto.setObjectName("pushButton_label_automatically")
+        self.button_auto.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button_auto.setToolTip(
+            "Run ICLabel (EEG) or MEGNet (MEG) on this recording; labels set "
+            "by hand are kept"
+        )
+        self.button_auto.clicked.connect(self._on_label_automatically)
+        column.addWidget(self.button_auto)
+        self.proba_panel = ProbabilityPanel(panel, 2.5, 2.2)
+        column.addWidget(self.proba_panel.canvas, 1)
         help_label = QLabel(_HELP, panel)
         help_label.setWordWrap(True)
         column.addWidget(help_label)
-        column.addStretch(1)
         return panel
 
     def _build_class_buttons(self) -> None:
@@ -562,6 +675,17 @@ class ComponentView(QWidget):
             item.setData(Qt.ItemDataRole.ForegroundRole, None)
             item.setToolTip("")
 
+    def _show_scores(self) -> None:
+        """Give the probability sets to the bar chart; offer automatic labelling."""
+        sets = []
+        if self._scores is not None:
+            title = "ICLabel" if self._scores.shape[1] == 7 else "MEGNet"
+            sets.append((title, self._score_names, self._scores))
+        for name, (proba, classes) in self._other_scores.items():
+            sets.append((name, classes, proba))
+        self.proba_panel.set_scores(sets)
+        self.button_auto.setVisible(self._scores is None)
+
     def _check_button(self, label: str | None) -> None:
         self.button_group.setExclusive(False)
         for button in self.buttons:
@@ -615,6 +739,29 @@ class ComponentView(QWidget):
         if self.auto_advance:
             self._step(1)
 
+    def _on_label_automatically(self) -> None:
+        from qtpy.QtWidgets import QApplication, QMessageBox
+
+        self.button_auto.setEnabled(False)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            messages = self.label_automatically()
+        except Exception as error:
+            text = f"Automatic labelling failed: {error}"
+            logger.error(text)
+            QMessageBox(
+                QMessageBox.Icon.Critical, "Label automatically", text, parent=self
+            ).open()  # not modal: never blocks the event loop
+        else:
+            if messages:
+                text = "The network warned:\n" + "\n".join(messages)
+                QMessageBox(
+                    QMessageBox.Icon.Warning, "Label automatically", text, parent=self
+                ).open()
+        finally:
+            QApplication.restoreOverrideCursor()
+            self.button_auto.setEnabled(True)
+
     def _on_reset(self) -> None:
         if self.selected_component >= 0:
             self.set_label(self.selected_component, None)
@@ -640,6 +787,16 @@ def _check_components(components, n_components: int, name: str) -> list[int]:
             f"got {bad}."
         )
     return out
+
+
+def _run_network(method: str, inst, ica) -> np.ndarray:
+    """Return the (n_components, n_classes) probabilities; ``ica`` unchanged."""
+    from ..iclabel import iclabel_label_components
+    from ..megnet import megnet_label_components
+
+    if method == "iclabel":
+        return iclabel_label_components(inst, ica, inplace=False)
+    return megnet_label_components(inst, ica)  # says that it needs a Raw
 
 
 def _primary_scores(ica, label_map, scores, n_components):

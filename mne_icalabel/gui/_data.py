@@ -55,6 +55,34 @@ class ICAPlotData:
     # the maps of each modality of the ICA (EEG and MEG side by side for an
     # ICA of both); the topo_* fields above are the first of them
     topomaps: list[TopoMap] = field(default_factory=list)
+    # the rows of the ERP image: the epochs, or consecutive segments of
+    # ``segment_length`` seconds of a Raw (the incomplete last one left out)
+    n_segment_times: int = 0  # samples per segment
+    segment_var: NDArray | None = None  # (n_comp, n_seg), variance of each one
+    segment_dropped: NDArray | None = None  # (n_seg,) bool, overlaps a BAD span
+    segment_clim: NDArray | None = None  # (n_comp,), colour limit of the image
+
+    @property
+    def n_segments(self) -> int:
+        """Number of rows of the ERP image."""
+        return 0 if self.segment_var is None else self.segment_var.shape[1]
+
+    @property
+    def segment_times(self) -> NDArray:
+        """Time in seconds of each sample of a segment (an epoch's times)."""
+        if self.kind == "epochs":
+            return self.times
+        return np.arange(self.n_segment_times) / self.sfreq
+
+    def segments(self, k: int) -> NDArray:
+        """Return the ERP image of component ``k``, (n_seg, n_segment_times).
+
+        A view of :attr:`sources` (float32), no copy.
+        """
+        if self.kind == "epochs":
+            return self.sources[:, k]
+        n = self.n_segments * self.n_segment_times
+        return self.sources[k, :n].reshape(self.n_segments, self.n_segment_times)
 
 
 def is_meg_ica(ica: ICA) -> bool:
@@ -64,7 +92,11 @@ def is_meg_ica(ica: ICA) -> bool:
 
 
 def compute_plot_data(
-    inst: BaseRaw | BaseEpochs, ica: ICA, res: int = 64, fmax: float = 100.0
+    inst: BaseRaw | BaseEpochs,
+    ica: ICA,
+    res: int = 64,
+    fmax: float = 100.0,
+    segment_length: float = 2.0,
 ) -> ICAPlotData:
     """Compute the sources, spectra, topographies and variances of all ICs.
 
@@ -78,6 +110,9 @@ def compute_plot_data(
         Resolution of the topographic images.
     fmax : float
         Highest frequency of the spectra (capped at Nyquist).
+    segment_length : float
+        Duration in seconds of the segments a Raw is cut into for the ERP
+        image and the variance per segment (Epochs: their epochs).
 
     Returns
     -------
@@ -100,9 +135,9 @@ def compute_plot_data(
     psd_db = 10 * np.log10(np.maximum(psd[:, keep], np.finfo(float).tiny))
 
     epochs_clim = None
+    segments = _segments(inst, sources, segment_length)
     if kind == "epochs":
-        epochs_clim = np.percentile(np.abs(sources), 99, axis=(0, 2))
-        epochs_clim[epochs_clim == 0] = 1.0
+        epochs_clim = segments["segment_clim"]
         times = inst.times.copy()
         flat = sources.transpose(1, 0, 2).reshape(sources.shape[1], -1)
         data = inst.get_data(picks=ica.ch_names)
@@ -142,6 +177,50 @@ def compute_plot_data(
         var_ratio=var_ratio,
         epochs_clim=epochs_clim,
         topomaps=topomaps,
+        **segments,
+    )
+
+
+def _segments(inst, sources: NDArray, segment_length: float) -> dict:
+    """Cut the sources into the rows of the ERP image; their variance.
+
+    Epochs are their own segments. A Raw is cut into consecutive segments of
+    ``segment_length`` seconds, as MNE's ``plot_properties`` does with 2 s
+    epochs; a segment is dropped (shown apart) when it overlaps a span
+    annotated ``BAD_...``, which MNE's ``reject_by_annotation`` would leave
+    out. The variance is that of the float64 sources over each segment's
+    samples; the colour limit of each component's image is the 99th
+    percentile of the absolute sources.
+    """
+    if isinstance(inst, BaseEpochs):
+        segs = sources.transpose(1, 0, 2)  # (n_comp, n_epochs, n_times)
+        n_seg_times = sources.shape[-1]
+        dropped = np.zeros(sources.shape[0], bool)
+    else:
+        n_times = sources.shape[-1]
+        n_seg_times = int(
+            min(n_times, max(2, round(segment_length * inst.info["sfreq"])))
+        )
+        n_seg = n_times // n_seg_times
+        segs = sources[:, : n_seg * n_seg_times].reshape(len(sources), n_seg, -1)
+        dropped = np.zeros(n_seg, bool)
+        if any(d.lower().startswith("bad") for d in inst.annotations.description):
+            # one channel read with NaN over the BAD spans marks them
+            marked = inst.get_data(picks=[0], reject_by_annotation="NaN")[0]
+            marked = marked[: n_seg * n_seg_times].reshape(n_seg, -1)
+            dropped = np.isnan(marked).any(axis=1)
+    variance = segs.var(axis=-1)
+    # a colour limit needs no exact percentile: that of evenly spaced samples
+    # (at most ~20000 per component, a 99th percentile to about 0.1 point)
+    flat = segs.reshape(len(segs), -1)
+    step = max(1, flat.shape[1] // 20000)
+    clim = np.percentile(np.abs(flat[:, ::step]), 99, axis=1)
+    clim[clim == 0] = 1.0
+    return dict(
+        n_segment_times=n_seg_times,
+        segment_var=variance,
+        segment_dropped=dropped,
+        segment_clim=clim,
     )
 
 

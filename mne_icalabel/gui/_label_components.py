@@ -10,7 +10,7 @@ from mne.io import BaseRaw
 from mne.preprocessing import ICA
 from mne.utils import logger
 from qtpy.QtCore import Qt
-from qtpy.QtGui import QKeySequence, QShortcut
+from qtpy.QtGui import QAction, QKeySequence
 from qtpy.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -64,13 +64,22 @@ class ICAComponentLabeler(QMainWindow):
         else the login name.
     time_window : float
         Duration in seconds of the time course shown for Raw recordings.
+    scores : dict | None
+        Probability sets besides ``ica.labels_scores_``, mapping a method
+        (``"iclabel"``, ``"megnet"``) to its (n_components, n_classes) array.
+
+    Attributes
+    ----------
+    view : ComponentView
+        The component view (list, plots, class buttons) the window shows;
+        the dataset review window shows the same view.
 
     Notes
     -----
     See :func:`mne_icalabel.gui.label_ica_components` for the classes, the keys
     written to ``ica.labels_`` and the keyboard shortcuts. If a destination file
-    is set, closing the window with unsaved labels saves them; if that fails the
-    window stays open.
+    is set, closing the window with unsaved labels (or new automatic
+    probabilities) saves them; if that fails the window stays open.
     """
 
     def __init__(
@@ -113,12 +122,12 @@ class ICAComponentLabeler(QMainWindow):
         self.header = self.view.header
         self.time_scroll = self.view.time_scroll
         self.view.add_side_widget(QLabel("Ctrl+S: save", self.view))
-        QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(
-            self._on_save_requested
-        )
+        self._build_menus()
         self.statusBar()
         self.view.set_recording(inst, ica, scores=scores)
         self.view.labelChanged.connect(self._on_label_changed)
+        self.view.scoresChanged.connect(self._on_scores_changed)
+        self.action_auto.setEnabled(not self.view.has_scores)
         self.resize(1220, 740)
         self.list_components.setFocus()
         self.setWindowModified(False)
@@ -224,8 +233,29 @@ class ICAComponentLabeler(QMainWindow):
             )
         return written
 
+    # ---------------------------------------------------------------- menus
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        self.action_save = QAction("&Save", self)
+        self.action_save.setShortcut(QKeySequence("Ctrl+S"))
+        self.action_save.triggered.connect(self._on_save_requested)
+        menu.addAction(self.action_save)
+        action_close = QAction("&Close", self)
+        action_close.setShortcut(QKeySequence("Ctrl+W"))
+        action_close.triggered.connect(self.close)
+        menu.addAction(action_close)
+        menu = self.menuBar().addMenu("&Tools")
+        self.action_auto = QAction("&Label automatically", self)
+        self.action_auto.setToolTip(self.view.button_auto.toolTip())
+        self.action_auto.triggered.connect(self.view._on_label_automatically)
+        menu.addAction(self.action_auto)
+
     # ---------------------------------------------------------------- slots
     def _on_label_changed(self, _component: int, _label) -> None:
+        self.setWindowModified(True)
+
+    def _on_scores_changed(self) -> None:
+        self.action_auto.setEnabled(False)
         self.setWindowModified(True)
 
     def _scroll_time(self, direction: int) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+from matplotlib.ticker import MaxNLocator
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QScrollBar, QSizePolicy, QWidget
 
@@ -170,10 +171,10 @@ class SpectrumPanel(_Panel):
 
 
 class SourcePanel(_Panel):
-    """The time course of a Raw recording's component, or the image of its epochs.
+    """The time course of a Raw recording's component (hidden for Epochs).
 
-    For Raw, :attr:`scroll` moves a window of ``time_window`` seconds along
-    the recording; it is hidden for Epochs.
+    :attr:`scroll` moves a window of ``time_window`` seconds along the
+    recording.
     """
 
     def __init__(self, parent, width, height, time_window: float = 10.0) -> None:
@@ -183,78 +184,42 @@ class SourcePanel(_Panel):
         self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll.valueChanged.connect(self._on_scrolled)
         self._current: int | None = None
-        self.time_line = self.epochs_image = self.erp_line = None
+        self.time_line = None
 
     def _key(self, data):
-        return (data.kind,) + (
-            (data.sources.shape[-1],) if data.kind == "epochs" else ()
-        )
+        return (data.kind,)
 
     def _init(self, data):
-        if data.kind == "raw":
-            self.ax = ax = self.figure.add_subplot()
-            self.epochs_image = self.erp_line = self.erp_ax = None
-            (self.time_line,) = ax.plot([], [], color="k", lw=0.6)
-            ax.set(xlabel="Time (s)", ylabel="Source (a.u.)", title="Time course")
-            ax.title.set_fontsize(9)
-            self._reuse(data)
-            return
-        self.time_line = None
-        gs = self.figure.add_gridspec(2, 1, height_ratios=(3, 1))
-        self.ax = ax_img = self.figure.add_subplot(gs[0])
-        self.erp_ax = ax_erp = self.figure.add_subplot(gs[1], sharex=ax_img)
-        t = data.times
-        self.epochs_image = ax_img.imshow(
-            data.sources[:, 0],
-            origin="lower",
-            aspect="auto",
-            cmap="RdBu_r",
-            extent=(t[0], t[-1], 0.5, data.sources.shape[0] + 0.5),
-            interpolation="nearest",
-        )
-        ax_img.set(ylabel="Epoch", title="Epochs image")
-        ax_img.title.set_fontsize(9)
-        ax_img.tick_params(labelbottom=False)
-        (self.erp_line,) = ax_erp.plot(t, data.sources[:, 0].mean(0), "k", lw=0.8)
-        ax_erp.set(xlabel="Time (s)", ylabel="Mean")
-        ax_erp.set_xlim(t[0], t[-1])
+        self.ax = ax = self.figure.add_subplot()
+        (self.time_line,) = ax.plot([], [], color="k", lw=0.6)
+        ax.set(xlabel="Time (s)", ylabel="Source (a.u.)", title="Time course")
+        ax.title.set_fontsize(9)
         self._reuse(data)
 
     def _reuse(self, data):
-        self.scroll.setVisible(data.kind == "raw")
-        if data.kind == "raw":
-            n_win = int(min(len(data.times), round(self.time_window * data.sfreq)))
-            self.n_win = max(n_win, 2)
-            self.scroll.blockSignals(True)
-            self.scroll.setRange(0, len(data.times) - self.n_win)
-            self.scroll.setPageStep(self.n_win)
-            self.scroll.setSingleStep(max(1, self.n_win // 10))
-            self.scroll.blockSignals(False)
-        else:
-            t, n_epochs = data.times, data.sources.shape[0]
-            self.epochs_image.set_extent((t[0], t[-1], 0.5, n_epochs + 0.5))
-            self.ax.set_ylim(0.5, n_epochs + 0.5)
-            self.erp_line.set_xdata(t)
+        raw = data.kind == "raw"
+        self.canvas.setVisible(raw)
+        self.scroll.setVisible(raw)
+        if not raw:
+            return
+        n_win = int(min(len(data.times), round(self.time_window * data.sfreq)))
+        self.n_win = max(n_win, 2)
+        self.scroll.blockSignals(True)
+        self.scroll.setRange(0, len(data.times) - self.n_win)
+        self.scroll.setPageStep(self.n_win)
+        self.scroll.setSingleStep(max(1, self.n_win // 10))
+        self.scroll.blockSignals(False)
 
     def show(self, k):
         self._current = k
-        data = self.data
-        if data.kind == "raw":
+        if self.data.kind == "raw":
             self._update_time_course()
-            return
-        clim = data.epochs_clim[k]
-        self.epochs_image.set_data(data.sources[:, k])
-        self.epochs_image.set_clim(-clim, clim)
-        erp = data.sources[:, k].mean(0)
-        self.erp_line.set_ydata(erp)
-        _symmetric_ylim(self.erp_ax, erp)
 
     def scroll_pages(self, direction: int) -> None:
         """Move the time course by ``direction`` windows (Raw only)."""
         if self.data is not None and self.data.kind == "raw":
-            self.scroll.setValue(
-                self.scroll.value() + direction * self.scroll.pageStep()
-            )
+            step = direction * self.scroll.pageStep()
+            self.scroll.setValue(self.scroll.value() + step)
 
     def _update_time_course(self) -> None:
         data, k = self.data, self._current
@@ -270,3 +235,173 @@ class SourcePanel(_Panel):
         if self._current is not None and self.data.kind == "raw":
             self._update_time_course()
             self.canvas.draw_idle()
+
+
+class ERPImagePanel(_Panel):
+    """The component's epochs (or a Raw's segments) as an image, their mean below.
+
+    The ERP image of MNE's ``plot_properties`` and EEGLAB's ``pop_prop``: one
+    row per epoch, the colour the source's value, without smoothing.
+    """
+
+    def _key(self, data):
+        return (data.kind, data.n_segment_times)
+
+    def _init(self, data):
+        gs = self.figure.add_gridspec(2, 1, height_ratios=(3, 1))
+        self.ax = ax_img = self.figure.add_subplot(gs[0])
+        self.erp_ax = ax_erp = self.figure.add_subplot(gs[1], sharex=ax_img)
+        t = data.segment_times
+        self.image = ax_img.imshow(
+            np.zeros((max(data.n_segments, 1), len(t)), np.float32),
+            origin="lower",
+            aspect="auto",
+            cmap="RdBu_r",
+            interpolation="nearest",
+        )
+        self.title = ax_img.set_title("", fontsize=9)
+        ax_img.tick_params(labelbottom=False)
+        ax_img.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        (self.erp_line,) = ax_erp.plot(t, np.zeros(len(t)), "k", lw=0.8)
+        ax_erp.set(xlabel="Time (s)", ylabel="Mean")
+        self._reuse(data)
+
+    def _reuse(self, data):
+        t, n_seg = data.segment_times, data.n_segments
+        epochs = data.kind == "epochs"
+        self.title.set_text(
+            "Epochs image"
+            if epochs
+            else f"Segments of {data.n_segment_times / data.sfreq:g} s"
+        )
+        self.ax.set_ylabel("Epoch" if epochs else "Segment")
+        # rows numbered from 0, as the points of the variance panel
+        self.image.set_extent((t[0], t[-1], -0.5, n_seg - 0.5))
+        self.ax.set_ylim(-0.5, n_seg - 0.5)
+        self.erp_line.set_xdata(t)
+        self.erp_ax.set_xlim(t[0], t[-1])
+
+    def show(self, k):
+        data = self.data
+        rows = data.segments(k)
+        clim = data.segment_clim[k]
+        self.image.set_data(rows)
+        self.image.set_clim(-clim, clim)
+        erp = rows.mean(axis=0)
+        self.erp_line.set_ydata(erp)
+        _symmetric_ylim(self.erp_ax, erp)
+
+
+class VariancePanel(_Panel):
+    """The variance of the component in each epoch or segment.
+
+    What MNE's ``plot_properties`` shows as "dropped segments": a point per
+    segment; those overlapping a span annotated bad are red.
+    """
+
+    def _key(self, data):
+        return (data.kind,)
+
+    def _init(self, data):
+        self.ax = ax = self.figure.add_subplot()
+        (self.kept,) = ax.plot([], [], "k.", ms=3, label="kept")
+        (self.dropped,) = ax.plot([], [], "r.", ms=3, label="annotated bad")
+        ax.set(ylabel="Variance (a.u.)")
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        self.title = ax.set_title("", fontsize=9)
+        ax.grid(True, alpha=0.3)
+        self._reuse(data)
+
+    def _reuse(self, data):
+        epochs = data.kind == "epochs"
+        self.ax.set_xlabel("Epoch" if epochs else "Segment")
+        self.title.set_text("Variance per epoch" if epochs else "Variance per segment")
+        self.ax.set_xlim(-0.5, max(data.n_segments, 1) - 0.5)
+        dropped = data.segment_dropped
+        self._x_kept = np.flatnonzero(~dropped)
+        self._x_dropped = np.flatnonzero(dropped)
+
+    def show(self, k):
+        var = self.data.segment_var[k]
+        self.kept.set_data(self._x_kept, var[self._x_kept])
+        self.dropped.set_data(self._x_dropped, var[self._x_dropped])
+        top = float(var.max()) if var.size else 1.0
+        self.ax.set_ylim(0, 1.05 * top or 1.0)
+
+
+class ProbabilityPanel(_Panel):
+    """The class probabilities of the component, one bar chart per network.
+
+    :meth:`set_scores` gives the probability sets, e.g. ICLabel's and
+    MEGNet's for an ICA of EEG and MEG; without any, the panel says so.
+    """
+
+    def __init__(self, parent, width, height) -> None:
+        super().__init__(parent, width, height)
+        self.sets: list[tuple[str, list[str], np.ndarray]] = []
+        self.bars: list = []
+        self.values: list[list] = []
+        self.set_scores([])
+
+    def set_data(self, data: ICAPlotData) -> None:
+        """Keep the arrays; the probabilities come from :meth:`set_scores`."""
+        self.data = data
+
+    def set_scores(self, sets) -> None:
+        """Use these probability sets: a list of (title, class names, proba).
+
+        ``proba`` has shape (n_components, n_classes). The bars are rebuilt
+        only when the titles or class names change.
+        """
+        sets = [(title, list(names), np.asarray(p)) for title, names, p in sets]
+        key = [(title, names) for title, names, _ in sets]
+        self.sets = sets
+        if key != self._layout_key:
+            self.figure.clear()
+            self._build()
+            self._layout_key = key
+            self.canvas._relayout = True
+
+    def _build(self) -> None:
+        self.bars, self.values, self.axes = [], [], []
+        if not self.sets:
+            ax = self.figure.add_subplot()
+            ax.set_axis_off()
+            ax.text(
+                0.5,
+                0.5,
+                "No class probabilities\n(Label automatically)",
+                ha="center",
+                va="center",
+                fontsize=9,
+            )
+            self.axes = [ax]
+            return
+        ratios = [len(names) for _, names, _ in self.sets]
+        axes = self.figure.subplots(len(self.sets), 1, height_ratios=ratios)
+        for ax, (title, names, _) in zip(np.atleast_1d(axes), self.sets, strict=True):
+            y = np.arange(len(names))
+            bars = ax.barh(y, np.zeros(len(names)), color="#2a6fba", height=0.7)
+            ax.set_yticks(y, names, fontsize=8)
+            ax.invert_yaxis()
+            ax.set_xlim(0, 1.18)
+            ax.set_xticks([0, 0.5, 1])
+            ax.tick_params(axis="x", labelsize=8)
+            ax.set_title(title, fontsize=9)
+            texts = [ax.text(0, yy, "", va="center", fontsize=7) for yy in y]
+            self.axes.append(ax)
+            self.bars.append(list(bars))
+            self.values.append(texts)
+        self.axes[-1].set_xlabel("Probability", fontsize=8)
+
+    def show(self, k):
+        for (_, _, proba), bars, texts in zip(
+            self.sets, self.bars, self.values, strict=True
+        ):
+            best = int(np.argmax(proba[k]))
+            for idx, (bar, text) in enumerate(zip(bars, texts, strict=True)):
+                p = float(proba[k, idx])
+                bar.set_width(p)
+                bar.set_color("#b22222" if idx == best else "#2a6fba")
+                text.set_x(p + 0.02)
+                text.set_text(f"{p:.2f}")

@@ -60,6 +60,10 @@ def test_label_navigate_relabel_raw(qtbot, eeg_raw, eeg_ica):
         MNE_KEYS, []
     )
     assert window.selected_component == 0
+    # the keys work at once: the list has the keyboard focus
+    from qtpy.QtWidgets import QApplication
+
+    assert QApplication.focusWidget() is window.list_components
 
     # click a class button
     qtbot.mouseClick(window.buttons[2], Qt.MouseButton.LeftButton)
@@ -153,12 +157,12 @@ def test_epochs_and_auto_advance(qtbot, eeg_epochs, eeg_ica):
     # the ERP is their float32 mean over n epochs: at most (n + 1) roundings of
     # the mean magnitude
     np.testing.assert_allclose(
-        window.view.source_panel.epochs_image.get_array(), sources[:, 3], rtol=2**-24
+        window.view.erp_panel.image.get_array(), sources[:, 3], rtol=2**-24
     )
     n_epochs = sources.shape[0]
     bound = (n_epochs + 1) * 2**-24 * np.abs(sources[:, 3]).mean(0)
     np.testing.assert_array_less(
-        np.abs(window.view.source_panel.erp_line.get_ydata() - sources[:, 3].mean(0)),
+        np.abs(window.view.erp_panel.erp_line.get_ydata() - sources[:, 3].mean(0)),
         bound + 1e-300,
     )
     qtbot.keyClick(window.list_components, Qt.Key.Key_A)

@@ -46,15 +46,14 @@ def _process_events_collecting() -> list[str]:
     return entered
 
 
-def _canvases(window):
-    return window.view.canvases
-
-
 def _count_draws(window) -> list[str]:
     """Record each figure draw of the window (matplotlib's ``draw_event``)."""
     draws: list[str] = []
-    for name, canvas in zip(("topo", "psd", "time"), _canvases(window), strict=True):
-        canvas.mpl_connect("draw_event", lambda _event, name=name: draws.append(name))
+    for panel in window.view.panels:
+        name = type(panel).__name__
+        panel.canvas.mpl_connect(
+            "draw_event", lambda _event, name=name: draws.append(name)
+        )
     return draws
 
 
@@ -85,7 +84,10 @@ def test_hidden_window_draws_when_shown(qtbot, eeg_raw, eeg_ica):
     draws = _count_draws(window)
     window.select_component(2)
     window.show()
-    qtbot.waitUntil(lambda: sorted(draws) == ["psd", "time", "topo"], timeout=5000)
+    # every panel draws once: a Raw shows them all
+    expected = sorted(type(panel).__name__ for panel in window.view.panels)
+    assert len(expected) == 6
+    qtbot.waitUntil(lambda: sorted(draws) == expected, timeout=5000)
     assert window.view.topo_panel.titles[0].get_text().startswith("ICA002")
 
 
