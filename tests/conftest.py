@@ -172,3 +172,34 @@ def combined_recording(shared_data) -> dict:
         corr = [abs(np.corrcoef(s, eog)[0, 1]) for s in sources]
         out[f"ica_{name}"], out[f"blink_{name}"] = ica, int(np.argmax(corr))
     return out
+
+
+# ---------------------------------------------------------------- review
+REVIEW_N_COMPONENTS = 6
+
+
+@pytest.fixture(scope="session")
+def labelled_bids_template(tmp_path_factory):
+    """Two subjects (32 ch, 60 s) labelled once with ``label_bids_dataset``."""
+    from mne_icalabel.batch import label_bids_dataset
+
+    from .batch.conftest import SUBJECTS, write_subject
+
+    root = tmp_path_factory.mktemp("review") / "ds"
+    for seed, subject in enumerate(SUBJECTS):
+        write_subject(root, subject, seed)
+    summary = label_bids_dataset(
+        root, n_components=REVIEW_N_COMPONENTS, report=False, verbose=False
+    )
+    assert list(summary["status"]) == ["labelled", "labelled"]
+    return root
+
+
+@pytest.fixture
+def review_root(labelled_bids_template, tmp_path):
+    """A fresh copy of the labelled two-subject dataset."""
+    import shutil
+
+    root = tmp_path / "ds"
+    shutil.copytree(labelled_bids_template, root)
+    return root

@@ -378,12 +378,18 @@ def _add_annotation_columns(header: list[str], rows: list[list[str]]) -> None:
 
 
 def _mark_row(
-    header: list[str], row: list[str], method: str, label: str | None, author: str
+    header: list[str],
+    row: list[str],
+    method: str,
+    label: str | None,
+    author: str,
+    kept=GOOD_CLASSES,
 ) -> None:
     """Set the status and annotation fields of one row, in place.
 
     ``label=None`` clears the row's label: its status and annotation fields
-    get their defaults (``"good"``, ``"n/a"``). Every other field is kept.
+    get their defaults (``"good"``, ``"n/a"``). A label in ``kept`` gets
+    ``status`` ``"good"``, any other ``"bad"``. Every other field is kept.
     """
     if label is None:
         values = dict(_DEFAULTS)
@@ -393,7 +399,7 @@ def _mark_row(
         else:
             description = f"Auto-detected with {method}: {label}"
         values = {
-            "status": "good" if label in GOOD_CLASSES else "bad",
+            "status": "good" if label in kept else "bad",
             "status_description": description,
             "annotate_method": method,
             "annotate_author": author,
@@ -408,6 +414,8 @@ def _update_components(
     marks: dict[int, str | None],
     author: str,
     n_components: int | None = None,
+    *,
+    kept=None,
 ) -> Path:
     """Mark components of an existing TSV by hand, keeping everything else.
 
@@ -417,8 +425,11 @@ def _update_components(
     method present, columns of other tools), is written back as read. The
     TSV is replaced atomically and the sidecar gets the descriptions of the
     annotation and probability columns present. ``n_components``, if given,
-    must be the number of rows of the file.
+    must be the number of rows of the file. ``kept``: the labels whose rows
+    get ``status`` ``"good"`` (e.g. the classes an exclusion policy keeps);
+    None: brain (and MEGNet's brain/other) only.
     """
+    kept = GOOD_CLASSES if kept is None else tuple(kept)
     header, rows, components = _read_table(path)
     if n_components is not None and len(rows) != n_components:
         raise ValueError(
@@ -430,7 +441,8 @@ def _update_components(
         _check_index(component, len(rows), "marks")
     _add_annotation_columns(header, rows)
     for component, label in marks.items():
-        _mark_row(header, rows[components.index(component)], "manual", label, author)
+        row = rows[components.index(component)]
+        _mark_row(header, row, "manual", label, author, kept)
     methods = [m for m, cols in _PROBA_COLUMNS.items() if cols[0] in header]
     json_path = path.with_suffix(".json")
     sidecar = _merge_sidecar(json_path, _sidecar_entries(methods))

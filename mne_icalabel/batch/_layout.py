@@ -186,7 +186,7 @@ def write_summary(
 
 
 def write_description(deriv_root: Path, bids_root: Path) -> None:
-    from .. import __version__
+    from .._version import __version__
 
     fname = deriv_root / "dataset_description.json"
     description = {

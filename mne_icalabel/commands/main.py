@@ -16,6 +16,7 @@ SUBCOMMANDS = {
     "demo": "demo",
     "label": "label",
     "bids": "bids",
+    "review": "review",
     "apply": "apply",
     "fetch-weights": "fetch_weights",
 }
@@ -24,6 +25,7 @@ _EPILOG = """examples:
   mne-icalabel demo                      label simulated EEG, write a TSV and a report
   mne-icalabel label sub-01_eeg.vhdr     label one recording
   mne-icalabel bids ~/data/ds --n-jobs 4 label a whole BIDS dataset
+  mne-icalabel review ~/data/ds          review its labels in a window
   mne-icalabel apply ~/data/ds           write the cleaned recordings
   mne-icalabel fetch-weights             download the network weights
 

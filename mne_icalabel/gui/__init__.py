@@ -6,7 +6,10 @@ is opened, never by ``import mne_icalabel``.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
+
+from mne.utils import _check_option
 
 from ..utils._imports import import_optional_dependency
 
@@ -16,6 +19,7 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
 
     from ._label_components import ICAComponentLabeler
+    from ._review import ReviewWindow
 
 
 def label_ica_components(
@@ -109,3 +113,111 @@ def label_ica_components(
     if block:
         app.exec()
     return gui
+
+
+def review_bids_dataset(
+    bids_root: str | os.PathLike,
+    *,
+    subjects: str | list[str] | None = None,
+    sessions: str | list[str] | None = None,
+    tasks: str | list[str] | None = None,
+    runs: str | list[str] | None = None,
+    datatype: str = "eeg",
+    show: bool = True,
+    block: bool = False,
+) -> ReviewWindow:
+    """Open a window to review the component labels of a whole BIDS dataset.
+
+    The dataset must have been labelled with
+    :func:`mne_icalabel.batch.label_bids_dataset` (``mne-icalabel bids``).
+    On the left, the labelled recordings with their state (``not reviewed``,
+    ``reviewed``, ``changed``) and counts (components, excluded, labelled by
+    hand); in the centre, the components of the recording shown, as in the
+    labelling window (:func:`label_ica_components`), with the automatic
+    labels and probabilities of its components TSV and the components its
+    ``status`` excludes marked with ``x``.
+
+    Parameters
+    ----------
+    bids_root : path-like
+        Root of the BIDS dataset.
+    subjects, sessions, tasks, runs : str | list of str | None
+        Review only these entity values (without the ``sub-`` … prefixes);
+        None reviews all.
+    datatype : ``"eeg"`` | ``"meg"``
+        The data type labelled.
+    show : bool
+        Show the window.
+    block : bool
+        Run the Qt event loop until the window is closed.
+
+    Returns
+    -------
+    window : ReviewWindow
+        The window, a :class:`qtpy.QtWidgets.QMainWindow`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``bids_root`` is not a BIDS dataset.
+    RuntimeError
+        If none of its recordings (of the selection) is labelled.
+
+    Notes
+    -----
+    **Order.** Doubtful decisions first: the recordings not reviewed yet come
+    first, ordered by their most doubtful component, and the components of a
+    recording are listed most doubtful first. A decision's doubt is how
+    little one probability would have to change to flip it under the
+    exclusion policy recorded in the sidecar (:meth:`ExclusionPolicy.margin
+    <mne_icalabel.annotation.policy.ExclusionPolicy.margin>`, the smallest
+    over the networks of the TSV); when no policy is recorded, its lowest top
+    probability. Components labelled by hand come last. A component is
+    *doubtful* below a margin of 0.1 (a top probability of 0.6); the status
+    line counts the doubtful components of the recordings not reviewed yet.
+    The order is computed from the TSVs alone, so the window opens at once;
+    a recording is read when shown, and the next one is read in the
+    background meanwhile.
+
+    **Keys**, as in the labelling window: the digits ``1``–``7`` (``1``–``4``
+    for MEG) and the letters beside the class buttons label the selected
+    component (e.g. ``3`` = Eye), ``0`` resets it, ``N``/``P`` (or the arrows)
+    move in the component list, which has the keyboard focus. ``Ctrl+S``
+    saves the recording shown, ``PageDown``/``PageUp`` show the next and
+    previous recording; leaving a recording, or closing the window, with
+    unsaved decisions asks whether to save them.
+
+    **Saving** writes the components labelled by hand as manual rows of the
+    recording's components TSV (``annotate_method`` ``"manual"``,
+    ``annotate_author`` the reviewer, ``status`` ``"good"`` for a class the
+    policy keeps, else ``"bad"``), keeping every other row and column as it
+    is on disk, and a ``"Review"`` entry in its JSON sidecar:
+    ``{"Author": ..., "Date": "YYYY-MM-DDTHH:MM:SSZ" (UTC), "Changed":
+    [components whose label changed]}``. A recording saved without a changed
+    label is ``reviewed``, with one ``changed``. Both files are replaced
+    atomically; if either changed on disk since the recording was loaded,
+    the window asks before writing. The reviewer is ``MNE_ICALABEL_AUTHOR``
+    (``mne.set_config`` or the environment variable), else the login name.
+    Reopening the window shows the saved decisions and states.
+    """
+    import_optional_dependency(
+        "qtpy", extra="The dataset review window needs Qt bindings for Python."
+    )
+    import_optional_dependency("mne_bids")
+    _check_option("datatype", datatype, ("eeg", "meg"))
+    from ._label_components import _get_qt_app
+    from ._review import ReviewWindow
+
+    app = _get_qt_app()
+    window = ReviewWindow(
+        bids_root,
+        subjects=subjects,
+        sessions=sessions,
+        tasks=tasks,
+        runs=runs,
+        datatype=datatype,
+        show=show,
+    )
+    if block:
+        app.exec()
+    return window

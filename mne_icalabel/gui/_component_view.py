@@ -145,6 +145,7 @@ class ComponentView(QWidget):
         scores: dict | None = None,
         excluded=None,
         order=None,
+        data=None,
     ) -> None:
         """Show the components of another recording.
 
@@ -168,6 +169,10 @@ class ComponentView(QWidget):
         order : array-like of int | None
             The order of the components in the list (a permutation of
             ``range(n_components)``); None for the natural order.
+        data : ICAPlotData | None
+            The arrays :func:`~mne_icalabel.gui._data.compute_plot_data`
+            returns for this (inst, ica), if computed already (e.g. in the
+            background); None computes them here.
         """
         check_recording(inst, ica)
         label_map = (
@@ -178,7 +183,8 @@ class ComponentView(QWidget):
         other = _check_other_scores(scores, n_components, primary)
         excluded = _check_components(excluded, n_components, "excluded")
         order = self._check_order(order, n_components)
-        data = compute_plot_data(inst, ica)  # the slow part: before any change
+        if data is None:  # the slow part: before any change
+            data = compute_plot_data(inst, ica)
 
         self._inst, self._ica, self._data = inst, ica, data
         self._scores, self._score_names, self._other_scores = primary, names, other

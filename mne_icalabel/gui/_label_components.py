@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 
@@ -28,16 +27,9 @@ from ._component_view import (  # noqa: F401 (re-exported names)
     ComponentView,
     check_recording,
 )
-from ._io import save_ica_atomic, write_tsv_atomic
+from ._io import default_author, save_ica_atomic, write_tsv_atomic
 
 _TITLE = "ICA Component Labeler"
-
-
-def _login_name() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "n/a"
 
 
 def _get_qt_app() -> QApplication:
@@ -68,7 +60,8 @@ class ICAComponentLabeler(QMainWindow):
         Where :meth:`save` writes the ICA (``.fif``); None to not save it.
     author : str | None
         Written as ``annotate_author`` of the components labelled in the
-        window; None uses the login name.
+        window; None: ``MNE_ICALABEL_AUTHOR`` (MNE config or environment),
+        else the login name.
     time_window : float
         Duration in seconds of the time course shown for Raw recordings.
     scores : dict | None
@@ -105,7 +98,7 @@ class ICAComponentLabeler(QMainWindow):
         super().__init__()
         self.tsv_fname = tsv_fname
         self.ica_fname = ica_fname
-        self.author = author if author is not None else _login_name()
+        self.author = author if author is not None else default_author()
         self.saved_files: list[Path] = []
 
         self.setWindowTitle(f"{_TITLE}[*]")

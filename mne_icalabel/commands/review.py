@@ -1,0 +1,90 @@
+"""``mne-icalabel review``: review the component labels of a labelled BIDS dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ._common import make_subparser
+
+_EXAMPLES = """  mne-icalabel review ~/data/ds004584
+  mne-icalabel review ~/data/ds004584 --subject 01 02 --task rest
+  mne-icalabel review ~/data/ds000248 --datatype meg --author "Jane Doe\""""
+
+
+def add_parser(subparsers, name: str):
+    """Register the ``review`` subcommand."""
+    parser = make_subparser(
+        subparsers,
+        name,
+        "review the labels of a labelled BIDS dataset in a window (resumable)",
+        "Open a window over the recordings labelled by 'mne-icalabel bids': "
+        "their state (not reviewed / reviewed / changed) and counts, the "
+        "components of each with the automatic labels and probabilities, the "
+        "most doubtful decisions first. Digits and letters label the selected "
+        "component (e.g. 3 = Eye), Ctrl+S saves the recording's decisions as "
+        "manual rows of its components TSV (and a Review entry in its JSON "
+        "sidecar), PageDown/PageUp go to the next/previous recording. A TSV "
+        "changed on disk since it was shown is not overwritten without asking.",
+        _EXAMPLES,
+    )
+    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
+    for entity in ("subject", "session", "task", "run"):
+        parser.add_argument(
+            f"--{entity}",
+            nargs="+",
+            metavar=entity.upper(),
+            help=f"only these {entity} labels (default: all)",
+        )
+    parser.add_argument(
+        "--datatype",
+        choices=("eeg", "meg"),
+        default="eeg",
+        help="the data type labelled (default: eeg)",
+    )
+    parser.add_argument(
+        "--author",
+        help="reviewer name written in the TSV and sidecar (default: "
+        "MNE_ICALABEL_AUTHOR from the MNE config or environment, else the "
+        "login name)",
+    )
+    return parser
+
+
+def open_window(args):
+    """Open the review window for the parsed arguments; return it (shown)."""
+    from ..gui import review_bids_dataset
+
+    if not args.bids_root.is_dir():
+        raise FileNotFoundError(f"No such folder: {args.bids_root}")
+    window = review_bids_dataset(
+        args.bids_root,
+        subjects=args.subject,
+        sessions=args.session,
+        tasks=args.task,
+        runs=args.run,
+        datatype=args.datatype,
+        show=True,
+        block=False,
+    )
+    if args.author is not None:
+        window.author = args.author
+    window.statusBar().showMessage(
+        f"{len(window.queue)} labelled recordings; decisions saved as "
+        f"{window.author!r}",
+        10000,
+    )
+    return window
+
+
+def run(args) -> int:
+    """Open the window and run the Qt event loop until it is closed."""
+    from .gui import _exec
+
+    window = open_window(args)
+    _exec(window)
+    reviewed = sum(e.review is not None for e in window.queue.entries)
+    print(
+        f"{reviewed} of {len(window.queue)} recordings reviewed; "
+        f"{window.queue.n_remaining} doubtful components remaining"
+    )
+    return 0

@@ -1,0 +1,485 @@
+"""The Qt window to review the labels of a whole BIDS dataset."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from mne.utils import logger
+from qtpy.QtCore import Qt
+from qtpy.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from qtpy.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ._component_view import ComponentView
+from ._data import ICAPlotData, compute_plot_data
+from ._io import default_author
+from ._review_queue import (
+    LoadedRecording,
+    RecordingEntry,
+    ReviewQueue,
+    TSVChangedError,
+    kept_labels,
+)
+
+_TITLE = "ICA Review"
+_STATE_COLORS = {"reviewed": "#2e7d32", "changed": "#1565c0"}
+_HELP = (
+    "<b>Review</b><br>"
+    "Ctrl+S: save this recording<br>"
+    "PgDn / PgUp: next / previous recording<br>"
+    "<span style='color:#b22222'>x</span>: excluded"
+)
+# recordings kept in memory: the one shown, the previous and the next
+_CACHE_SIZE = 3
+
+
+@dataclass
+class _Prepared:
+    """A recording read for review and the arrays its plots show."""
+
+    loaded: LoadedRecording
+    data: ICAPlotData
+
+
+def _prepare(queue: ReviewQueue, loaded: LoadedRecording) -> _Prepared:
+    """Prepare a recording read and precompute its plots (no Qt: runs in a thread)."""
+    loaded = queue.prepare(loaded)
+    start = time.perf_counter()
+    data = compute_plot_data(loaded.inst, loaded.ica)
+    loaded.seconds["plots"] = time.perf_counter() - start
+    return _Prepared(loaded, data)
+
+
+class ReviewWindow(QMainWindow):
+    """Window to review the component labels of a labelled BIDS dataset.
+
+    Parameters
+    ----------
+    bids_root : path-like
+        Root of the BIDS dataset, labelled with ``mne-icalabel bids``.
+    subjects, sessions, tasks, runs : str | list of str | None
+        Keep only these entity values; None keeps all.
+    datatype : ``"eeg"`` | ``"meg"``
+        The data type.
+    show : bool
+        Show the window.
+    author : str | None
+        Written as ``annotate_author`` of the decisions and in the sidecar's
+        ``"Review"`` entry; None: ``MNE_ICALABEL_AUTHOR`` (MNE config or
+        environment), else the login name.
+    prefetch : bool
+        Load the next recording in a background thread while one is shown.
+    time_window : float
+        Duration in seconds of the time course shown.
+
+    Notes
+    -----
+    See :func:`mne_icalabel.gui.review_bids_dataset`.
+    """
+
+    def __init__(
+        self,
+        bids_root,
+        *,
+        subjects=None,
+        sessions=None,
+        tasks=None,
+        runs=None,
+        datatype: str = "eeg",
+        show: bool = True,
+        author: str | None = None,
+        prefetch: bool = True,
+        time_window: float = 10.0,
+    ) -> None:
+        self.queue = ReviewQueue(
+            bids_root,
+            subjects=subjects,
+            sessions=sessions,
+            tasks=tasks,
+            runs=runs,
+            datatype=datatype,
+        )
+        super().__init__()
+        self.author = author if author is not None else default_author()
+        #: entry index of each row of the recording list, in review order
+        self.recording_rows: list[int] = self.queue.recording_order()
+        self._current: _Prepared | None = None
+        self._cache: OrderedDict[int, Future] = OrderedDict()
+        self._executor = (
+            ThreadPoolExecutor(1, thread_name_prefix="mne-icalabel-review")
+            if prefetch
+            else None
+        )
+        self._kept: tuple[str, ...] = ()
+        self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name}[*]")
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
+        self._build_ui(time_window)
+        for key, slot in (
+            ("Ctrl+S", self._on_save_requested),
+            ("PgDown", lambda: self.step_recording(1)),
+            ("PgUp", lambda: self.step_recording(-1)),
+        ):
+            QShortcut(QKeySequence(key), self).activated.connect(slot)
+        self.resize(1560, 760)
+        self._update_remaining()
+        self.show_recording(self.recording_rows[0])
+        if show:
+            self.show()
+        self.view.list_components.setFocus()
+
+    # ------------------------------------------------------------------ API
+    @property
+    def loaded(self) -> LoadedRecording | None:
+        """The recording shown."""
+        return None if self._current is None else self._current.loaded
+
+    @property
+    def current_index(self) -> int:
+        """Index in ``queue.entries`` of the recording shown (-1: none)."""
+        return -1 if self._current is None else self._current.loaded.index
+
+    @property
+    def current_row(self) -> int:
+        """Row of the recording shown in the recording list."""
+        index = self.current_index
+        return self.recording_rows.index(index) if index >= 0 else -1
+
+    @property
+    def modified(self) -> bool:
+        """Whether the recording shown has decisions not saved yet."""
+        return self.view.modified
+
+    def show_recording(self, index: int) -> bool:
+        """Show a recording; ask first if the one shown has unsaved decisions.
+
+        Parameters
+        ----------
+        index : int
+            Its index in :attr:`queue.entries <ReviewQueue.entries>`.
+
+        Returns
+        -------
+        shown : bool
+            False if the reviewer cancelled, or the recording could not be
+            loaded (the one shown stays).
+        """
+        if index == self.current_index:
+            return True
+        if not self._leave_current():
+            return False
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            prepared = self._get_prepared(index)
+        except Exception as error:
+            self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+            self._select_row(self.current_row)
+        loaded = prepared.loaded
+        self.view.set_recording(
+            loaded.inst,
+            loaded.ica,
+            scores=loaded.probabilities,
+            excluded=loaded.excluded,
+            order=loaded.order,
+            data=prepared.data,
+        )
+        previous, self._current = self.current_index, prepared
+        if previous >= 0:
+            self._refresh_row(previous)  # not bold anymore
+        methods = list(loaded.entry.methods)
+        self._kept = kept_labels(loaded.policy, methods) if methods else ()
+        self.setWindowModified(False)
+        self._refresh_row(index)
+        self._select_row(self.current_row)
+        self.setWindowTitle(
+            f"{_TITLE} - {self.queue.bids_root.name} - {loaded.entry.key}[*]"
+        )
+        self.recording_header.setText(self._header_text(loaded))
+        self._update_remaining()
+        self._prefetch_around(self.current_row)
+        return True
+
+    def step_recording(self, step: int) -> bool:
+        """Show the next (``step=1``) or previous (``-1``) recording of the list."""
+        row = self.current_row + step
+        if not 0 <= row < len(self.recording_rows):
+            self.statusBar().showMessage(
+                "This is the last recording." if step > 0 else "This is the first.",
+                3000,
+            )
+            return False
+        return self.show_recording(self.recording_rows[row])
+
+    def save(self, *, force: bool = False) -> RecordingEntry:
+        """Save the decisions on the recording shown (TSV and sidecar).
+
+        Parameters
+        ----------
+        force : bool
+            Write even if the TSV changed on disk since it was loaded.
+
+        Returns
+        -------
+        entry : RecordingEntry
+            The recording's entry, read back.
+
+        Raises
+        ------
+        TSVChangedError
+            If the TSV or its sidecar changed on disk and ``force`` is False.
+        """
+        loaded = self.loaded
+        entry = self.queue.save(
+            loaded, self.view.manual_marks(), self.author, force=force
+        )
+        self.view.set_saved()
+        self.setWindowModified(False)
+        self._refresh_row(loaded.index)
+        self._update_remaining()
+        self.recording_header.setText(self._header_text(loaded))
+        self.statusBar().showMessage(f"Saved {entry.recording.tsv.name}", 5000)
+        return entry
+
+    def wait_prefetch(self) -> None:
+        """Wait until the recordings being loaded in the background are loaded."""
+        for future in list(self._cache.values()):
+            try:
+                future.result()
+            except Exception:  # reported when the recording is shown
+                pass
+
+    # --------------------------------------------------------------- layout
+    def _build_ui(self, time_window: float) -> None:
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+
+        left = QVBoxLayout()
+        title = QLabel(f"<b>Recordings</b> ({len(self.queue)})", central)
+        left.addWidget(title)
+        self.list_recordings = QListWidget(central)
+        self.list_recordings.setFixedWidth(280)
+        self.list_recordings.setWordWrap(True)
+        self.list_recordings.setHorizontalScrollBarPolicy(
+            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+        )
+        # the keys belong to the component list: the mouse selects here
+        self.list_recordings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        for _ in self.recording_rows:
+            self.list_recordings.addItem(QListWidgetItem())
+        for index in self.recording_rows:
+            self._refresh_row(index)
+        self.list_recordings.currentRowChanged.connect(self._on_row_clicked)
+        left.addWidget(self.list_recordings)
+        layout.addLayout(left)
+
+        right = QVBoxLayout()
+        self.recording_header = QLabel(central)
+        self.recording_header.setTextFormat(Qt.TextFormat.RichText)
+        right.addWidget(self.recording_header)
+        self.view = ComponentView(central, time_window=time_window)
+        right.addWidget(self.view, 1)
+        layout.addLayout(right, 1)
+        self.setCentralWidget(central)
+
+        self.button_save = QPushButton("Save (Ctrl+S)", self.view)
+        self.button_save.setObjectName("pushButton_save")
+        self.button_save.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button_save.clicked.connect(self._on_save_requested)
+        self.view.add_side_widget(self.button_save)
+        help_label = QLabel(_HELP, self.view)
+        help_label.setWordWrap(True)
+        self.view.add_side_widget(help_label)
+        self.view.labelChanged.connect(self._on_label_changed)
+
+        self.remaining_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.remaining_label)
+
+    def _refresh_row(self, index: int) -> None:
+        """Write a recording's state and counts into its list item."""
+        entry = self.queue.entries[index]
+        item = self.list_recordings.item(self.recording_rows.index(index))
+        name = Path(entry.key).name.rsplit("_", 1)[0]  # without _<datatype>.<ext>
+        item.setText(
+            f"{name}\n  {entry.state} \N{MIDDLE DOT} {entry.n_excluded}/"
+            f"{entry.n_components} excluded \N{MIDDLE DOT} {entry.n_manual} manual"
+        )
+        item.setToolTip(entry.key)
+        color = _STATE_COLORS.get(entry.state)
+        if color is None:
+            item.setData(Qt.ItemDataRole.ForegroundRole, None)
+        else:
+            item.setForeground(QBrush(QColor(color)))
+        font = item.font()
+        font.setBold(index == self.current_index)
+        item.setFont(font)
+
+    def _select_row(self, row: int) -> None:
+        self.list_recordings.blockSignals(True)
+        self.list_recordings.setCurrentRow(row)
+        self.list_recordings.blockSignals(False)
+
+    def _header_text(self, loaded: LoadedRecording) -> str:
+        entry = loaded.entry
+        policy = loaded.policy.summary(entry.methods) if entry.methods else "n/a"
+        origin = "" if entry.has_policy else " (not recorded: the default)"
+        review = entry.review
+        reviewed = (
+            f"reviewed by {review.get('Author', '?')} on {review.get('Date', '?')}"
+            if review
+            else "not reviewed"
+        )
+        n_doubtful = int(entry.doubtful.sum())
+        doubtful = f"{n_doubtful} doubtful component{'s' * (n_doubtful != 1)}"
+        return (
+            f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful} (listed first)<br>"
+            f"<small>policy: {policy}{origin}</small>"
+        )
+
+    def _update_remaining(self) -> None:
+        n = self.queue.n_remaining
+        self.remaining_label.setText(
+            f"{n} doubtful component{'s' * (n != 1)} remaining"
+        )
+
+    # ------------------------------------------------------------- loading
+    def _get_prepared(self, index: int) -> _Prepared:
+        """Return the recording, from the cache (if still up to date) or read now."""
+        future = self._cache.pop(index, None)
+        prepared = None
+        if future is not None:
+            try:
+                prepared = future.result()
+            except Exception as error:  # read again, to report it
+                logger.info(f"Loading in the background failed: {error}")
+            if prepared is not None and self.queue.changed_on_disk(prepared.loaded):
+                prepared = None  # written by someone else since: read it again
+        if prepared is None:
+            prepared = _prepare(self.queue, self.queue.read(index))
+        done: Future = Future()
+        done.set_result(prepared)
+        self._cache[index] = done
+        return prepared
+
+    def _prefetch_around(self, row: int) -> None:
+        """Keep the previous and next recordings loaded (in the background)."""
+        wanted = [
+            self.recording_rows[r]
+            for r in (row, row + 1, row - 1)
+            if 0 <= r < len(self.recording_rows)
+        ]
+        for index in list(self._cache):
+            if index not in wanted:
+                self._cache.pop(index).cancel()
+        if self._executor is None:
+            return
+        for index in wanted[1:_CACHE_SIZE]:
+            if index in self._cache:
+                continue
+            try:  # the headers here (warnings are global), the data in the thread
+                loaded = self.queue.read(index)
+            except Exception as error:  # reported when the recording is shown
+                logger.info(f"Could not read {self.queue.entries[index].key}: {error}")
+                continue
+            self._cache[index] = self._executor.submit(_prepare, self.queue, loaded)
+
+    # ---------------------------------------------------------------- slots
+    def _on_label_changed(self, component: int, label) -> None:
+        self.setWindowModified(True)
+        key = None if label is None else self.view.label_map[label]
+        excluded = set(self.view.excluded)
+        if key is None or key in self._kept:
+            excluded.discard(component)
+        else:
+            excluded.add(component)
+        if excluded != set(self.view.excluded):
+            self.view.set_excluded(sorted(excluded))
+
+    def _on_row_clicked(self, row: int) -> None:
+        if 0 <= row < len(self.recording_rows):
+            self.show_recording(self.recording_rows[row])
+        self._select_row(self.current_row)
+
+    def _on_save_requested(self) -> bool:
+        """Save; ask when the files changed on disk. Return whether it was saved."""
+        if self.loaded is None:
+            return False
+        try:
+            self.save()
+            return True
+        except TSVChangedError as error:
+            answer = QMessageBox.question(
+                self,
+                _TITLE,
+                f"{error}\n\nSave anyway? Only the components you labelled are "
+                "written; the other rows stay as they are now on disk.",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Save:
+                self.statusBar().showMessage("Not saved.", 5000)
+                return False
+            try:
+                self.save(force=True)
+                return True
+            except Exception as again:
+                self._show_error(f"Saving failed: {again}")
+                return False
+        except Exception as error:
+            self._show_error(f"Saving failed: {error}")
+            return False
+
+    def _leave_current(self) -> bool:
+        """Ask what to do with unsaved decisions; return whether to go on."""
+        if self._current is None or not self.view.modified:
+            return True
+        answer = QMessageBox.question(
+            self,
+            _TITLE,
+            f"{self.loaded.entry.key} has decisions that are not saved.",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self._on_save_requested()
+        if answer == QMessageBox.StandardButton.Discard:
+            # the ICA shown holds the discarded labels: read it again next time
+            self._cache.pop(self.current_index, None)
+            self.view.set_saved()
+            self.setWindowModified(False)
+            return True
+        return False
+
+    def _show_error(self, text: str) -> None:
+        logger.error(text)
+        self.statusBar().showMessage(text, 10000)
+        box = QMessageBox(QMessageBox.Icon.Critical, _TITLE, text, parent=self)
+        box.open()  # not modal: never blocks the event loop
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Ask about unsaved decisions, then close and stop loading."""
+        if not self._leave_current():
+            event.ignore()
+            return
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._cache.clear()
+        event.accept()
