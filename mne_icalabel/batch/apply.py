@@ -307,7 +307,7 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     import mne_bids
     from mne.preprocessing import read_ica
 
-    from .. import __version__
+    from .._version import __version__
     from ..annotation.bids import read_components_tsv
     from ..datasets.weights import _sha256
     from .ica import set_reference

@@ -50,7 +50,7 @@ def _decisions(
     key of the class that excluded the component, else of the most probable
     class).
     """
-    from .. import __version__
+    from .._version import __version__
     from ..annotation._classes import CLASSES, to_mne_key
 
     if method == "both":

@@ -107,35 +107,6 @@ def read_recording(fname: Path):
             ) from raw_error
 
 
-def _default_method(inst, ica) -> tuple[str, str]:
-    """Pick ICLabel or MEGNet from the channels, and say why.
-
-    The ICA's channels decide when an ICA is given (MEG and EEG: both, MEG:
-    MEGNet, EEG: ICLabel); otherwise MEG channels select MEGNet, even next to
-    EEG ones (a MEG system's EEG is usually the secondary recording), and EEG
-    alone ICLabel.
-    """
-    if ica is not None:
-        types = set(ica.get_channel_types())
-        if types & {"mag", "grad"} and "eeg" in types:
-            return "both", (
-                "the ICA was fitted on MEG and EEG channels: MEGNet labels its "
-                "magnetometer maps, ICLabel its EEG maps"
-            )
-        if types & {"mag", "grad"}:
-            return "megnet", "the ICA was fitted on MEG channels"
-        if "eeg" in types:
-            return "iclabel", "the ICA was fitted on EEG channels"
-    if "meg" in inst:
-        extra = (
-            ", EEG ones too (--method both labels one ICA of both with both networks)"
-            if "eeg" in inst
-            else ""
-        )
-        return "megnet", f"MEG channels found{extra}"
-    return "iclabel", "no MEG channels"
-
-
 def _class_name(method: str, index: int) -> str:
     from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
 
@@ -149,6 +120,7 @@ def run(args) -> int:
     from ..annotation.policy import ExclusionPolicy
     from ..batch.ica import describe_ica
     from ..batch.recording import label_recording
+    from ..utils._picks import default_method
 
     policy = ExclusionPolicy(rule=args.policy, **policy_options(args))
     inst = read_recording(args.input)
@@ -161,7 +133,7 @@ def run(args) -> int:
         ica = mne.preprocessing.read_ica(args.ica, verbose=False)
     method = args.method
     if method is None:
-        method, reason = _default_method(inst, ica)
+        method, reason = default_method(inst, ica)
         print(f"Method: {method} ({reason}; --method chooses another).")
     out = args.out if args.out is not None else args.input.parent
     result = label_recording(

@@ -372,9 +372,9 @@ class ComponentView(QWidget):
         if self._ica is None:
             raise RuntimeError("No recording is shown: call set_recording first.")
         if method is None:
-            from ..commands.label import _default_method
+            from ..utils._picks import default_method
 
-            method, _ = _default_method(self._inst, self._ica)
+            method, _ = default_method(self._inst, self._ica)
         _check_option("method", method, ("iclabel", "megnet", "both"))
         inst, ica = self._inst, self._ica
         with warnings.catch_warnings(record=True) as caught:

@@ -83,3 +83,32 @@ def method_picks(ica: ICA, method: str) -> NDArray[np.intp]:
         "%s uses the maps of %d %s of the ICA.", name, picks.size, _MAP_NAME[method]
     )
     return picks
+
+
+def default_method(inst, ica) -> tuple[str, str]:
+    """Pick ICLabel or MEGNet from the channels, and say why.
+
+    The ICA's channels decide when an ICA is given (MEG and EEG: both, MEG:
+    MEGNet, EEG: ICLabel); otherwise MEG channels select MEGNet, even next to
+    EEG ones (a MEG system's EEG is usually the secondary recording), and EEG
+    alone ICLabel.
+    """
+    if ica is not None:
+        types = set(ica.get_channel_types())
+        if types & {"mag", "grad"} and "eeg" in types:
+            return "both", (
+                "the ICA was fitted on MEG and EEG channels: MEGNet labels its "
+                "magnetometer maps, ICLabel its EEG maps"
+            )
+        if types & {"mag", "grad"}:
+            return "megnet", "the ICA was fitted on MEG channels"
+        if "eeg" in types:
+            return "iclabel", "the ICA was fitted on EEG channels"
+    if "meg" in inst:
+        extra = (
+            ", EEG ones too (--method both labels one ICA of both with both networks)"
+            if "eeg" in inst
+            else ""
+        )
+        return "megnet", f"MEG channels found{extra}"
+    return "iclabel", "no MEG channels"

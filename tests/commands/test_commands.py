@@ -199,12 +199,12 @@ def test_montage_option(tmp_path, capsys):
     assert mne.io.read_raw(tmp_path / "m_raw.fif", verbose=False).get_montage() is None
 
 
-def test_default_method():
+def testdefault_method():
     """ICLabel or MEGNet from the ICA's channels, else from the recording's."""
     import mne
     from mne.preprocessing import ICA
 
-    from mne_icalabel.commands.label import _default_method
+    from mne_icalabel.utils._picks import default_method
 
     rng = np.random.default_rng(0)
     names = [f"MEG{i}" for i in range(4)] + [f"EEG{i}" for i in range(4)]
@@ -212,13 +212,13 @@ def test_default_method():
     both = mne.io.RawArray(rng.standard_normal((8, 2000)) * 1e-6, info, verbose=0)
     eeg = both.copy().pick("eeg")
     meg = both.copy().pick("meg")
-    assert _default_method(eeg, None)[0] == "iclabel"
-    assert _default_method(meg, None)[0] == "megnet"
-    method, reason = _default_method(both, None)
+    assert default_method(eeg, None)[0] == "iclabel"
+    assert default_method(meg, None)[0] == "megnet"
+    method, reason = default_method(both, None)
     assert method == "megnet" and "EEG ones too" in reason
     for picks, expected in (("eeg", "iclabel"), ("mag", "megnet")):
         ica = ICA(n_components=2, method="fastica", random_state=0, max_iter=50)
         ica.fit(both, picks=picks, verbose="error")
-        method, reason = _default_method(both, ica)
+        method, reason = default_method(both, ica)
         assert method == expected, reason
         assert "the ICA was fitted on" in reason

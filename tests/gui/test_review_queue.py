@@ -34,6 +34,14 @@ def _sidecar(path):
     return json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
 
 
+def _drop_policy(tsv):
+    """Remove the policy record, as in a TSV of another tool or an older bids."""
+    json_path = tsv.with_suffix(".json")
+    content = json.loads(json_path.read_text(encoding="utf-8"))
+    del content["ExclusionPolicy"]
+    json_path.write_text(json.dumps(content, indent=4), encoding="utf-8")
+
+
 def _write_policy(tsv, policy, methods=("iclabel",)):
     """Record a policy in the sidecar, as ``bids`` does (agreed format)."""
     json_path = tsv.with_suffix(".json")
@@ -55,7 +63,7 @@ def test_entries_counts_and_state(review_root):
         assert entry.n_excluded == content["status"].count("bad")
         assert entry.n_manual == 0
         assert entry.state == "not reviewed"
-        assert not entry.has_policy
+        assert entry.has_policy  # bids records its policy in the sidecar
     # a manual row (e.g. from mark_component) counts, and is not doubtful
     tsv = queue.entries[1].recording.tsv
     mark_component(0, tsv, "manual", "heart beat", "jdoe")
@@ -67,7 +75,10 @@ def test_entries_counts_and_state(review_root):
 
 
 def test_doubt_without_policy_record_is_top_probability(review_root):
+    for entry in ReviewQueue(review_root).entries:
+        _drop_policy(entry.recording.tsv)
     queue = ReviewQueue(review_root)
+    assert not any(entry.has_policy for entry in queue.entries)
     for entry in queue.entries:
         proba = read_components_tsv(entry.recording.tsv)["probabilities"]["iclabel"]
         top = proba.astype(np.float64).max(axis=1)
@@ -153,7 +164,8 @@ def test_load_prepares_as_labelled(review_root):
     assert loaded.inst.ch_names == expected.ch_names
     np.testing.assert_array_equal(loaded.inst.get_data(), expected.get_data())
     assert loaded.method == "iclabel"
-    assert loaded.policy == ExclusionPolicy()  # no record: the default
+    # the policy bids recorded, which is the default one
+    assert loaded.policy.to_dict(["iclabel"]) == ExclusionPolicy().to_dict(["iclabel"])
     content = read_components_tsv(rec.tsv)
     np.testing.assert_array_equal(
         loaded.ica.labels_scores_, content["probabilities"]["iclabel"]
@@ -165,7 +177,9 @@ def test_load_prepares_as_labelled(review_root):
     labelled = sorted(k for comps in loaded.ica.labels_.values() for k in comps)
     assert labelled == list(range(REVIEW_N_COMPONENTS))
     assert any("without locations" in w for w in loaded.warnings)
-    # a recorded policy is used
+    # without a record: the default; a recorded policy is used
+    _drop_policy(rec.tsv)
+    assert queue.load(1).policy == ExclusionPolicy()
     policy = ExclusionPolicy(include=["brain"], rule="argmax")
     _write_policy(rec.tsv, policy)
     assert queue.load(1).policy == ExclusionPolicy.from_dict(
