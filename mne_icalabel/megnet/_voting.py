@@ -110,9 +110,12 @@ def _chunk_predicting(
     """
     n_components, n_times = time_series.shape
     starts, votes = _vote_weights(n_times, chunk_len, overlap_len)
-    # All chunks of all components, component-major: (n_components * n_starts,)
-    offsets = starts[:, None] + np.arange(chunk_len)  # (n_starts, chunk_len)
-    chunks = time_series.astype(np.float32)[:, offsets].reshape(-1, chunk_len)
+    # All chunks of all components, component-major: (n_components * n_starts,),
+    # cast to float32 while copied (no float32 copy of the whole time series)
+    chunks = np.empty((n_components, starts.size, chunk_len), np.float32)
+    for k, start in enumerate(starts):
+        chunks[:, k] = time_series[:, start : start + chunk_len]
+    chunks = chunks.reshape(-1, chunk_len)
     component = np.repeat(np.arange(n_components), starts.size)
     spatial = topomaps.astype(np.float32)
     proba = runner.predict(spatial, chunks, component)

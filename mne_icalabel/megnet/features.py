@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 #: Length of one network input (60 s at 250 Hz).
 CHUNK_LEN = 15000
 SFREQ = 250.0
+#: The sources are computed from blocks of time of the ICA channels of at most
+#: this many bytes (1700 samples of 306 channels), instead of one copy of all
+#: of them (184 MB for 306 channels and 5 min at 250 Hz, as
+#: ``ica.get_sources`` makes).
+_BLOCK_BYTES = 4 * 1024**2
 
 
 @verbose
@@ -39,8 +44,10 @@ def get_megnet_features(
     Returns
     -------
     time_series : ndarray of shape (n_components, n_times)
-        Float64 time course of each component over the whole recording
-        (``ica.get_sources(raw).get_data()``), not rescaled.
+        Float64 time course of each component over the whole recording, not
+        rescaled: ``ica.get_sources(raw).get_data()`` up to the order of the
+        sums of its products (computed over blocks of time, without a copy of
+        all the ICA channels).
     topomaps : ndarray of shape (n_components, 120, 120, 3)
         uint8 RGB image of each component's map at the magnetometers, drawn as
         the images the network was trained on (black outside the head disc).
@@ -59,7 +66,7 @@ def get_megnet_features(
     magnetometer rows of the mixing matrix, the time series from all channels.
     """
     mags = _check_raw_and_ica(raw, ica)
-    time_series = ica.get_sources(raw).get_data()
+    time_series = _ica_sources(raw, ica)
     _check_finite(time_series, "ICA sources of the raw recording")
     values = ica.get_components()[mags]
     _check_finite(values, "ICA component maps (mixing matrix)")
@@ -69,6 +76,30 @@ def get_megnet_features(
     logger.info(f"Drawing the topomaps of {values.shape[1]} components.")
     topomaps = _get_topomaps(xyz, values)
     return time_series, topomaps
+
+
+def _ica_sources(raw: BaseRaw, ica: ICA) -> NDArray[np.float64]:
+    """Return ``ica.get_sources(raw).get_data()``, reading blocks of time.
+
+    ``get_sources`` copies every ICA channel of the whole recording before
+    unmixing it; here the same transform of MNE (projections, pre-whitening,
+    PCA mean, unmixing) is applied to blocks of at most ``_BLOCK_BYTES``, so
+    that the sources are the only full-length array. Each sample is computed
+    from its own column by the same operations, so the blocks change at most
+    the order in which BLAS sums the products (float64 rounding).
+    """
+    from mne.utils import use_log_level
+
+    n_channels = len(ica.ch_names)
+    sources = np.empty((ica.n_components_, raw.n_times))
+    step = max(1, _BLOCK_BYTES // (8 * n_channels))
+    # MNE would log "Applying projection operator" once per block
+    with use_log_level("WARNING"):
+        for start in range(0, raw.n_times, step):
+            stop = min(start + step, raw.n_times)
+            block = raw.get_data(ica.ch_names, start=start, stop=stop)
+            sources[:, start:stop] = ica._transform(block)
+    return sources
 
 
 def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:

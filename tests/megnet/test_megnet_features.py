@@ -11,13 +11,14 @@ import pytest
 from mne.preprocessing import ICA
 from numpy.testing import assert_allclose, assert_array_equal
 
+from mne_icalabel.megnet import features as megnet_features
 from mne_icalabel.megnet import get_megnet_features
 from mne_icalabel.megnet._topomaps import (
     _get_topomaps,
     _make_head_outlines,
     _project_sensors,
 )
-from mne_icalabel.megnet.features import _check_line_noise
+from mne_icalabel.megnet.features import _check_line_noise, _ica_sources
 
 
 def _reference_topomap(values, pos, outlines):
@@ -100,13 +101,56 @@ def test_topomaps_in_threads(meg_recording, meg_features):
     np.testing.assert_array_equal(np.concatenate(parts), meg_features[1][:6])
 
 
+def _assert_sources_close(got, raw, ica):
+    """``got`` is ``ica.get_sources(raw)`` up to the order of BLAS's sums.
+
+    Both unmix the same pre-whitened samples ``x`` with the same matrix ``W``
+    (MNE's ``unmixing_matrix_ @ pca_components_``); a dot product of K terms
+    summed in any order is within ``gamma_K |W| |x|`` of the exact one,
+    ``gamma_K = K u / (1 - K u)`` with ``u = 2**-53`` (Higham, Theorem 3.5),
+    so two of them differ by at most twice that.
+    """
+    want = ica.get_sources(raw).get_data()
+    n_comp = ica.n_components_
+    weights = ica.unmixing_matrix_ @ ica.pca_components_[:n_comp]
+    whitened = ica._pre_whiten(raw.get_data(ica.ch_names))
+    if ica.pca_mean_ is not None:
+        whitened -= ica.pca_mean_[:, None]
+    k, u = weights.shape[1], 2.0**-53
+    bound = 2 * (k * u / (1 - k * u)) * (np.abs(weights) @ np.abs(whitened))
+    assert got.shape == want.shape and got.dtype == np.float64
+    assert (np.abs(got - want) <= bound).all()
+
+
 def test_features(meg_recording, meg_features):
     raw, ica, _, _ = meg_recording
     time_series, topomaps = meg_features
     assert time_series.dtype == np.float64
     assert time_series.shape == (20, raw.n_times)
-    np.testing.assert_array_equal(time_series, ica.get_sources(raw).get_data())
+    _assert_sources_close(time_series, raw, ica)
     assert topomaps.shape == (20, 120, 120, 3) and topomaps.dtype == np.uint8
+
+
+def test_sources_read_in_blocks(meg_recording, monkeypatch):
+    """The sources never need a copy of all the ICA channels of the recording."""
+    raw, ica, _, _ = meg_recording
+    raw = raw.copy()
+    n_channels = len(ica.ch_names)
+    # 7 blocks of 3333 samples and a shorter last one
+    monkeypatch.setattr(megnet_features, "_BLOCK_BYTES", 8 * n_channels * 3333)
+    spans = []
+    get_data = raw.get_data
+
+    def spy(*args, **kwargs):
+        out = get_data(*args, **kwargs)
+        spans.append(out.shape[-1])
+        return out
+
+    monkeypatch.setattr(raw, "get_data", spy)
+    got = _ica_sources(raw, ica)
+    assert max(spans) == 3333 and sum(spans) == raw.n_times
+    monkeypatch.undo()
+    _assert_sources_close(got, raw, ica)
 
 
 def _state(raw, ica):

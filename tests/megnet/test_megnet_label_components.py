@@ -94,3 +94,51 @@ def test_errors_before_features(meg_recording):
 
         epochs = mne.make_fixed_length_epochs(raw, duration=10.0, verbose=False)
         label_components(epochs, ica, method="megnet")
+
+
+def test_onnx_backend_never_imports_torch(
+    meg_recording, onnx_proba, voted_interval, tmp_path
+):
+    """A fresh process labels with onnxruntime alone: torch is not even imported.
+
+    Importing torch costs about 1 s and a few hundred MB of shared libraries;
+    the default backend must not pull it in through a shared helper.
+    """
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    raw, ica, _, _ = meg_recording
+    raw.save(tmp_path / "meg_raw.fif", fmt="double")  # the same samples
+    ica.save(tmp_path / "meg-ica.fif")
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        import mne
+        from mne_icalabel.megnet import megnet_label_components
+
+        raw = mne.io.read_raw_fif({str(tmp_path / "meg_raw.fif")!r}, preload=True)
+        ica = mne.preprocessing.read_ica({str(tmp_path / "meg-ica.fif")!r})
+        proba = megnet_label_components(raw, ica, verbose="error")
+        print(json.dumps({{
+            "proba": proba.tolist(),
+            "modules": [m for m in ("torch", "onnxruntime") if m in sys.modules],
+        }}))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.splitlines()[-1])
+    assert out["modules"] == ["onnxruntime"]
+    proba = np.array(out["proba"])
+    _assert_in(proba, voted_interval, "onnx in a fresh process")
+    np.testing.assert_array_equal(proba.argmax(axis=1), onnx_proba.argmax(axis=1))

@@ -123,8 +123,13 @@ def test_split_graph_equals_whole(
     model.CopyFrom(logits_model)
     del model.graph.output[2:]  # keep proba and logits
     spatial_model, head_model, features = _split_graph(model)
+    assert head_model is model  # cut in place: the head's weights not copied
     n_nodes = len(spatial_model.graph.node) + len(head_model.graph.node)
     assert n_nodes == len(logits_model.graph.node)  # each node in one half
+    # each initializer in the half that reads it, none in both
+    halves = [{i.name for i in m.graph.initializer} for m in (spatial_model, model)]
+    assert not halves[0] & halves[1]
+    assert halves[0] | halves[1] == {i.name for i in logits_model.graph.initializer}
     assert [i.name for i in head_model.graph.input] == [features, "temporal_input"]
     spatial_session, head_session = (
         ort.InferenceSession(m.SerializeToString(), providers=["CPUExecutionProvider"])
@@ -166,6 +171,61 @@ def test_split_runner_equals_whole_runner(meg_recording, meg_features):
         assert runner.split
         # the same float32 computation grouped otherwise: within the same bound
         assert_proba_within(runner.predict(spatial, chunks, component), ref, "split")
+
+
+class _Recorder:
+    """An onnxruntime session that records the batch size of each call."""
+
+    def __init__(self, session):
+        self.session, self.sizes = session, []
+
+    def run(self, output_names, feeds):
+        self.sizes.append({name: len(value) for name, value in feeds.items()})
+        return self.session.run(output_names, feeds)
+
+
+def test_onnx_spatial_branch_one_topomap_per_call(meg_recording, meg_features):
+    """The spatial branch sees SPATIAL_BATCH_SIZE maps per call, the head batches.
+
+    Its convolutions unfold each map into ~20 MB of patches that
+    onnxruntime's arena keeps: batching the maps as the chunks made the
+    arena (and the process's peak memory) 140 MB larger.
+    """
+    from mne_icalabel.megnet.network._base import SPATIAL_BATCH_SIZE
+    from mne_icalabel.megnet.network.onnx import OnnxRunner
+
+    spatial, temporal = _real_inputs(meg_recording, meg_features)
+    component = np.array([0, 0, 3, 1, 5, 5, 2, 4, 3, 1])
+    runner = OnnxRunner(megnet_network._weights_fname(), batch_size=4)
+    sessions = runner.sessions
+    spy = sessions._replace(
+        spatial=_Recorder(sessions.spatial), head=_Recorder(sessions.head)
+    )
+    runner.sessions = spy
+    got = runner.predict(spatial, temporal[component], component)
+    assert SPATIAL_BATCH_SIZE == 1
+    assert [size[spy.spatial_input] for size in spy.spatial.sizes] == [1] * 6
+    assert [size[spy.temporal_input] for size in spy.head.sizes] == [4, 4, 2]
+    ref = reference(spatial, temporal[component], component)
+    assert_proba_within(got, ref, "onnx, one map per call")
+    whole = OnnxRunner(megnet_network._weights_fname(), batch_size=4, split=False)
+    whole.session = _Recorder(whole.session)
+    whole.predict(spatial, temporal[component], component)
+    assert [len(size) for size in whole.session.sizes] == [2] * 10
+    assert {size[whole.spatial_name] for size in whole.session.sizes} == {1}
+
+
+def test_sessions_do_not_keep_the_serialised_model():
+    """onnxruntime's Python session would keep the bytes it was built from."""
+    import sys
+
+    from mne_icalabel.utils._onnx import cpu_session
+
+    serialised = onnx.load(megnet_network._weights_fname()).SerializeToString()
+    before = sys.getrefcount(serialised)
+    session = cpu_session(serialised)
+    assert sys.getrefcount(serialised) == before
+    assert session.get_inputs()[0].name == "spatial_input"
 
 
 def test_onnx_runner_without_onnx_package(monkeypatch):

@@ -12,6 +12,12 @@ from numpy.typing import NDArray
 #: 5 min): batches of 8 are faster than 32 (onnx 0.51 vs 0.70 s, torch 0.37 vs
 #: 0.41 s) and peak about 300 MB (onnx) / 120 MB (torch) lower.
 BATCH_SIZE = 8
+#: Topomaps per call of onnxruntime's spatial branch. Its convolutions unfold
+#: each 120x120 map into patches (11 x 11 x 3 values per pixel for the first
+#: one: 21 MB), which onnxruntime's memory arena keeps for the process:
+#: 8 maps per call grew the arena by about 140 MB, 1 map by about 20 MB, for
+#: about 10% more CPU time in that branch (0.45 vs 0.40 s for 20 maps).
+SPATIAL_BATCH_SIZE = 1
 
 
 class MEGNetRunner(ABC):

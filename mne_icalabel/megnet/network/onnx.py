@@ -13,7 +13,6 @@ weights, unchanged. Without ``onnx`` the whole graph is run per chunk.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -22,7 +21,7 @@ from numpy.typing import NDArray
 
 from ...utils._imports import has_module, import_optional_dependency
 from ...utils._onnx import cpu_session
-from ._base import BATCH_SIZE, MEGNetRunner, _batches
+from ._base import BATCH_SIZE, SPATIAL_BATCH_SIZE, MEGNetRunner, _batches
 
 
 def _new_session(model: str | bytes):
@@ -56,59 +55,105 @@ def _split_graph(model) -> tuple[object, object, str]:
     The cut tensor is the first input of the only ``Concat`` node (the spatial
     flatten in ``concat([spatial 1372, temporal 44039])``, MEGNET.md §6). Graph
     inputs are taken by position as for the whole graph: 0 spatial, 1 temporal.
+    The spatial half is a new model holding the nodes the features depend on
+    and their initializers (6 MB); ``model`` itself becomes the other half,
+    by deleting those nodes, so that its weights (23 MB) are never copied.
 
     Parameters
     ----------
     model : onnx.ModelProto
-        The whole graph (its value_info may be extended).
+        The whole graph; modified in place into the temporal + head half.
 
     Returns
     -------
     spatial : onnx.ModelProto
         ``spatial_input`` -> spatial features ``(B, 1372)``.
     head : onnx.ModelProto
-        (spatial features, ``temporal_input``) -> the outputs of ``model``.
+        ``model``: (spatial features, ``temporal_input``) -> its outputs.
     features : str
         Name of the spatial features tensor, the first input of ``head``.
     """
     onnx = import_optional_dependency("onnx")
-    from onnx.utils import Extractor
+    from onnx import helper
 
     graph = model.graph
-    spatial_input, temporal_input = (inp.name for inp in graph.input[:2])
+    spatial_input = graph.input[0].name
     (concat,) = (node for node in graph.node if node.op_type == "Concat")
     features = concat.input[0]
-    # The extractor declares the cut tensor as an input from its value_info,
-    # which the published file does not carry for intermediate tensors.
-    if features not in {info.name for info in graph.value_info}:
-        graph.value_info.append(
-            onnx.helper.make_tensor_value_info(
-                features, onnx.TensorProto.FLOAT, [None, None]
-            )
+    producer = {name: k for k, node in enumerate(graph.node) for name in node.output}
+    # the spatial branch: the nodes the features depend on, walking back
+    branch, pending = set(), [features]
+    while pending:
+        k = producer.get(pending.pop())
+        if k is not None and k not in branch:
+            branch.add(k)
+            pending.extend(graph.node[k].input)
+    spatial_reads = {name for k in branch for name in graph.node[k].input}
+    spatial_values = {name for k in branch for name in graph.node[k].output}
+    head_reads = {
+        name
+        for k, node in enumerate(graph.node)
+        if k not in branch
+        for name in node.input
+    }
+    if spatial_input in head_reads or head_reads & spatial_values != {features}:
+        raise RuntimeError(
+            "The MEGNet graph does not have the expected structure (its spatial "
+            "branch should only reach the rest through the features of the "
+            "Concat node). Check the weights file or use backend='torch'."
         )
-    extractor = Extractor(model)
-    spatial = extractor.extract_model([spatial_input], [features])
-    head = extractor.extract_model(
-        [features, temporal_input], [out.name for out in graph.output]
+    features_info = helper.make_tensor_value_info(
+        features, onnx.TensorProto.FLOAT, [None, None]
     )
-    return spatial, head, features
+    spatial = helper.make_model(
+        helper.make_graph(
+            [graph.node[k] for k in sorted(branch)],
+            f"{graph.name}_spatial",
+            [graph.input[0]],
+            [features_info],
+            initializer=[i for i in graph.initializer if i.name in spatial_reads],
+        ),
+        ir_version=model.ir_version,
+        opset_imports=model.opset_import,
+    )
+    # the head: the same model without the spatial branch
+    for k in sorted(branch, reverse=True):
+        del graph.node[k]
+    for k in reversed(range(len(graph.initializer))):
+        name = graph.initializer[k].name
+        if name in spatial_reads and name not in head_reads:
+            del graph.initializer[k]
+    for k in reversed(range(len(graph.value_info))):
+        if graph.value_info[k].name in spatial_values:
+            del graph.value_info[k]
+    del graph.input[0]
+    graph.input.insert(0, features_info)
+    return spatial, model, features
 
 
 @lru_cache(maxsize=4)
 def _load_split_sessions(fname: str) -> _SplitSessions:
     """Create the sessions of the two halves of a weights file once per process.
 
-    The graph is cut in memory; no model file is written.
+    The graph is cut in memory; no model file is written. Each half is
+    serialised and its proto released before the next step, so that the
+    weights are held at most twice (proto and session) at any time.
     """
     onnx = import_optional_dependency("onnx")
 
-    model = onnx.load_from_string(Path(fname).read_bytes())
+    model = onnx.load(fname)
     spatial, head, features = _split_graph(model)
+    del model
+    spatial_input = spatial.graph.input[0].name
+    spatial = _new_session(spatial.SerializeToString())
+    temporal_input = head.graph.input[1].name
+    head_bytes = head.SerializeToString()
+    del head
     return _SplitSessions(
-        spatial=_new_session(spatial.SerializeToString()),
-        head=_new_session(head.SerializeToString()),
-        spatial_input=spatial.graph.input[0].name,
-        temporal_input=head.graph.input[1].name,
+        spatial=spatial,
+        head=_new_session(head_bytes),
+        spatial_input=spatial_input,
+        temporal_input=temporal_input,
         features=features,
     )
 
@@ -121,7 +166,8 @@ class OnnxRunner(MEGNetRunner):
     fname : str
         Path of ``megnet.onnx``.
     batch_size : int
-        Maximum number of topomaps or chunks per call of a session.
+        Maximum number of chunks (and topomaps, up to ``SPATIAL_BATCH_SIZE``)
+        per call of a session.
     split : bool
         Compute the spatial branch once per component by cutting the graph in
         two (needs the ``onnx`` package; without it the whole graph is run per
@@ -163,7 +209,9 @@ class OnnxRunner(MEGNetRunner):
         features = np.concatenate(
             [
                 sessions.spatial.run(None, {sessions.spatial_input: spatial[batch]})[0]
-                for batch in _batches(spatial.shape[0], self.batch_size)
+                for batch in _batches(
+                    spatial.shape[0], min(self.batch_size, SPATIAL_BATCH_SIZE)
+                )
             ]
         )
         out = np.empty((temporal.shape[0], 4), np.float32)
@@ -183,7 +231,9 @@ class OnnxRunner(MEGNetRunner):
     ) -> NDArray[np.float32]:
         """Run the whole graph on every chunk with its topomap."""
         out = np.empty((temporal.shape[0], 4), np.float32)
-        for batch in _batches(temporal.shape[0], self.batch_size):
+        # each chunk has its topomap: as many per call as the spatial branch
+        batch_size = min(self.batch_size, SPATIAL_BATCH_SIZE)
+        for batch in _batches(temporal.shape[0], batch_size):
             feeds = {
                 self.spatial_name: spatial[component[batch]],
                 self.temporal_name: temporal[batch, :, None],
