@@ -39,6 +39,7 @@ from mne.utils import (
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ..utils._io import write_text_atomic
+from .ica import _check_decim
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -155,6 +156,7 @@ def _label_one(
     report: bool,
     log_level: str,
     backend: str | dict[str, str] | None = None,
+    ica_decim: int | str | None = "auto",
 ) -> dict[str, Any]:
     """Label one recording; never raises, returns its summary row."""
     import mne
@@ -186,6 +188,7 @@ def _label_one(
                 n_components=n_components,
                 report=report,
                 backend=backend,
+                ica_decim=ica_decim,
             )
             counts: dict[str, int] = {}
             for label in result["labels"]:
@@ -260,6 +263,7 @@ def label_bids_dataset(
     datatype: str = "eeg",
     method: str | None = None,
     n_components: int | None = None,
+    ica_decim: int | str | None = "auto",
     n_jobs: int = 1,
     dask_scheduler=None,
     overwrite: bool = False,
@@ -293,6 +297,12 @@ def label_bids_dataset(
         ``datatype="meg"``, where BIDS keeps the EEG recorded with MEG.
     n_components : int | None
         Number of components of the ICAs fitted here (see :func:`fit_ica`).
+    ica_decim : ``"auto"`` | int | None
+        The samples the ICAs fitted here use: ``"auto"`` (default) every
+        ``n``-th sample, so that at least ``max(60 * n_components**2, 20000)``
+        remain; an int, every ``ica_decim``-th sample; ``None`` or 1, every
+        sample (see ``decim`` of :func:`fit_ica`). The labels, the TSV and the
+        report use the whole recording.
     n_jobs : int
         Number of recordings labelled at once by joblib's ``loky`` processes
         (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
@@ -363,6 +373,7 @@ def label_bids_dataset(
             "datatype='meg' (--datatype meg)."
         )
     n_jobs = _ensure_int(n_jobs, "n_jobs")
+    ica_decim = _check_decim(ica_decim, "ica_decim")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
     _validate_type(backend, (str, None), "backend")
@@ -423,6 +434,7 @@ def label_bids_dataset(
                 report,
                 worker_level,
                 settings.backends if method == "both" else settings.backends[method],
+                ica_decim,
             )
             for bids_path in todo
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import make_subparser
+from ._common import add_ica_decim, make_subparser
 
 _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
   mne-icalabel bids ~/data/ds004584 --subject 01 02 --task rest --n-jobs 4
@@ -52,6 +52,7 @@ def add_parser(subparsers, name: str):
     parser.add_argument(
         "--n-components", type=int, help="components of fitted ICAs (default: 20)"
     )
+    add_ica_decim(parser)
     parser.add_argument(
         "--n-jobs",
         type=int,
@@ -129,6 +130,7 @@ def run(args) -> int:
             datatype=args.datatype or ("meg" if args.method == "both" else "eeg"),
             method=args.method,
             n_components=args.n_components,
+            ica_decim=args.ica_decim,
             n_jobs=args.n_jobs,
             dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
             overwrite=args.overwrite,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ._common import format_files, format_table, make_subparser
+from ._common import add_ica_decim, format_files, format_table, make_subparser
 
 _EXAMPLES = """  mne-icalabel label sub-01_task-rest_eeg.vhdr
   mne-icalabel label sub-01_task-rest_eeg.vhdr --ica sub-01_task-rest_ica.fif
@@ -58,6 +58,7 @@ def add_parser(subparsers, name: str):
         metavar="NAME",
         help="set this standard montage first (e.g. standard_1020)",
     )
+    add_ica_decim(parser)
     parser.add_argument(
         "--no-report", action="store_true", help="do not write the HTML report"
     )
@@ -154,6 +155,7 @@ def run(args) -> int:
         out_dir=out,
         basename=_basename(args.input),
         n_components=args.n_components,
+        ica_decim=args.ica_decim,
         report=not args.no_report,
     )
     names = {"iclabel": "ICLabel", "megnet": "MEGNet", "both": "ICLabel and MEGNet"}
