@@ -10,7 +10,10 @@ one run of each, alternating, on the same machine:
   recording after the other in one process;
 - ``bids none``: ``mne-icalabel bids ROOT --n-jobs 2 --no-report --overwrite
   --ica-decim none`` (every sample, as before ``--ica-decim`` existed);
-- ``bids auto``: the same with ``--ica-decim auto`` (the default).
+- ``bids auto``: the same with ``--ica-decim auto`` (the default);
+- with ``--threads``, also ``bids auto`` with ``--n-jobs 1``: one process
+  whose BLAS/OpenMP use every core, against ``--n-jobs 2`` processes of half
+  the cores each.
 
 Each run is a fresh process from a temporary folder. The peak RSS of every
 process of a run (the CLI and its loky workers) is read from
@@ -21,7 +24,7 @@ on the simulated EEG, the true blink, heart and muscle sources are also
 looked up (the component whose map matches each, and its label).
 
     python benchmarks/bench_bids_dataset.py                 # every case
-    python benchmarks/bench_bids_dataset.py --cases eeg-4x64ch-5min
+    python benchmarks/bench_bids_dataset.py --cases eeg-4x64ch-5min --threads
 
 A markdown table is printed at the end (and written to
 ``benchmarks/results/bids_dataset.md``).
@@ -242,13 +245,19 @@ def run_case(name: str, tmp: Path, n_jobs: int, order: tuple[str, ...]) -> dict:
                 shutil.copytree(
                     source, roots[run], ignore=shutil.ignore_patterns("derivatives")
                 )
-            decim = run.split()[1]
-            print(f"[{name}] mne-icalabel bids --ica-decim {decim}", flush=True)
-            record["runs"][run] = run_bids(roots[run], decim, datatype, n_jobs)
+            decim, jobs = _run_options(run, n_jobs)
+            print(f"[{name}] bids --n-jobs {jobs} --ica-decim {decim}", flush=True)
+            record["runs"][run] = run_bids(roots[run], decim, datatype, jobs)
         print(f"  {record['runs'][run]['wall_s']:.1f} s", flush=True)
     for run, root in roots.items():
         record["agreement"][run] = compare(root, loop_out, datatype)
     return record
+
+
+def _run_options(run: str, n_jobs: int) -> tuple[str, int]:
+    """``"bids auto"`` -> ("auto", n_jobs); ``"bids auto j1"`` -> ("auto", 1)."""
+    parts = run.split()
+    return parts[1], int(parts[2][1:]) if len(parts) > 2 else n_jobs
 
 
 def _fmt_found(rows: list[dict], key: str) -> str:
@@ -276,15 +285,16 @@ def table(records: list[dict], n_jobs: int) -> str:
             else:
                 agreement = ", ".join(f"{r['agree']}/{r['n']}" for r in rows)
                 found = _fmt_found(rows, "found") if rows and "found" in rows[0] else ""
+            decim, jobs = ("", 0) if run == "loop" else _run_options(run, n_jobs)
             # the n_jobs largest: loky's workers (not its resource tracker)
-            workers = result["workers_mb"][:n_jobs]
+            workers = result["workers_mb"][:jobs] if jobs > 1 else []
             memory = f"{result['main_mb']:.0f}"
             if workers:
                 memory += " / " + ", ".join(f"{w:.0f}" for w in workers)
             label = (
                 "loop (mne-icalabel 0.10)"
                 if run == "loop"
-                else f"`bids --n-jobs {n_jobs} --ica-decim {run.split()[1]}`"
+                else f"`bids --n-jobs {jobs} --ica-decim {decim}`"
             )
             lines.append(
                 f"| {record['case']} | {label} | {result['wall_s']:.1f} s | "
@@ -299,6 +309,11 @@ def main() -> None:
         "--cases", nargs="+", choices=list(CASES), default=list(DEFAULT_CASES)
     )
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="also run --n-jobs 1 (one process, every core for BLAS/OpenMP)",
+    )
     args = parser.parse_args()
     if not UPSTREAM.exists():
         raise SystemExit(
@@ -310,9 +325,11 @@ def main() -> None:
         for k, name in enumerate(args.cases):
             # alternate the order from one case to the next
             order = ("loop", "bids none", "bids auto")
-            records.append(
-                run_case(name, Path(tmp), args.n_jobs, order[:: 1 - 2 * (k % 2)])
-            )
+            if args.threads and CASES[name][1] > 1:
+                # one process with every core for BLAS vs n_jobs processes
+                order += ("bids auto j1",)
+            order = order[:: 1 - 2 * (k % 2)]
+            records.append(run_case(name, Path(tmp), args.n_jobs, order))
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bids_dataset.json").write_text(
         json.dumps(records, indent=2, default=str)

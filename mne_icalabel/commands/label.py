@@ -75,7 +75,12 @@ def _basename(fname: Path) -> str:
 
 
 def read_recording(fname: Path):
-    """Read Raw or Epochs from any file MNE reads."""
+    """Read Raw or Epochs from any file MNE reads.
+
+    A Raw is not loaded here: :func:`~mne_icalabel.batch.prepare_recording`
+    loads the channels the method needs into its copy, so the data are read
+    from disk once, and only those channels.
+    """
     import mne
 
     if not fname.exists():
@@ -83,7 +88,7 @@ def read_recording(fname: Path):
     if fname.name.endswith(_EPOCHS_SUFFIXES):
         return mne.read_epochs(fname, preload=True, verbose=False)
     try:
-        return mne.io.read_raw(fname, preload=True, verbose=False)
+        return mne.io.read_raw(fname, preload=False, verbose=False)
     except Exception as raw_error:
         try:
             return mne.read_epochs(fname, preload=True, verbose=False)
