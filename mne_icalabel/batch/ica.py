@@ -178,14 +178,15 @@ def fit_ica(
         Number of components; ``None`` uses 20. It is capped by the rank of the
         data (the number of EEG channels minus one after an average reference).
     decim : ``"auto"`` | int | None
-        Fit the unmixing matrix on every ``decim``-th sample (see Notes).
-        ``"auto"`` (default) takes the largest step that leaves enough samples
-        for ``n_components`` (see Notes); ``None`` or 1 fits on every
-        sample. The decomposition is always applied to the whole recording.
+        Fit the unmixing matrix on every ``decim``-th sample. ``"auto"``
+        (default) takes the largest step that leaves
+        ``max(60 * n_components**2, 20000)`` samples (see Notes); ``None`` or
+        1 fits on every sample. The decomposition is always applied to the
+        whole recording.
     reject_by_annotation : bool
         Leave the segments annotated ``BAD`` out of the fit (Raw only), as
-        :meth:`mne.preprocessing.ICA.fit` does by default; ``"auto"`` counts
-        the samples that remain.
+        :meth:`mne.preprocessing.ICA.fit` does by default; ``decim="auto"``
+        counts the samples that remain.
     random_state : int
         Seed of the ICA, so that a recording always gives the same components.
     %(verbose)s

@@ -109,11 +109,12 @@ def test_cli_ica_decim(bids_root, capsys):
 def test_decimated_fit_finds_the_same_artifacts():
     """decim='auto' finds and labels the simulated artifacts as the full fit does.
 
-    32 channels x 240 s at 250 Hz (60,000 samples), 16 components (above the
-    13 simulated sources, so that each is a component): the rule fits on every
-    3rd sample (20,000). The components of the two fits are paired by their
-    maps; the true blink, heart and muscle sources are looked up by their maps
-    (``_agreement.true_artifacts``).
+    32 channels x 240 s at 250 Hz (60,000 samples), 13 components (the 13
+    simulated sources: with more, the extra components of Gaussian sensor
+    noise make picard's convergence depend on the BLAS threads): the rule fits
+    on every 3rd sample (the 20,000-sample floor). The components of the two
+    fits are paired by their maps; the true blink, heart and muscle sources
+    are looked up by their maps (``_agreement.true_artifacts``).
     """
     from mne_icalabel.iclabel import iclabel_label_components
     from mne_icalabel.iclabel._config import ICLABEL_NUMERICAL_TO_STRING
@@ -122,7 +123,7 @@ def test_decimated_fit_finds_the_same_artifacts():
     inst = prepare_recording(raw, verbose=False)
     fits = {}
     for decim in (None, "auto"):
-        ica = fit_ica(inst, n_components=16, decim=decim, verbose=False)
+        ica = fit_ica(inst, n_components=13, decim=decim, verbose=False)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             proba = iclabel_label_components(inst, ica)
@@ -137,6 +138,6 @@ def test_decimated_fit_finds_the_same_artifacts():
     # their labels, artifacts or not
     order, corr = match_components(full[0].get_components(), auto[0].get_components())
     both = corr >= STABLE
-    assert both.sum() >= 13  # the simulated sources
+    assert both.sum() == 13  # every simulated source, in both fits
     paired = np.asarray(auto[1])[order]
     np.testing.assert_array_equal(paired[both], np.asarray(full[1])[both])
