@@ -326,7 +326,8 @@ def label_bids_dataset(
     blas_threads : int | None
         BLAS (and torch) threads per Dask worker thread, so that a worker with
         ``--nthreads N`` uses N cores; ``None`` leaves the workers' defaults.
-        Local ``loky`` processes get joblib's limits.
+        Local ``loky`` processes (no more than the recordings) share this
+        machine's cores evenly instead.
     %(verbose)s
 
     Returns
