@@ -65,7 +65,9 @@ def setup_upstream(venv: Path) -> Path:
         print(f"Creating {venv}", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     pins = [f"mne-icalabel=={UPSTREAM_VERSION}", TORCH_PIN, "onnxruntime"]
-    pins += [f"{name}=={version(name)}" for name in ("mne", "numpy", "scipy")]
+    # mne-bids and picard: the users' loop of bench_bids_dataset.py
+    same = ("mne", "numpy", "scipy", "mne-bids", "python-picard")
+    pins += [f"{name}=={version(name)}" for name in same]
     print(f"Installing into {venv}: {' '.join(pins)}", flush=True)
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", *pins],

@@ -45,6 +45,7 @@ from ._layout import (
     write_description,
     write_summary,
 )
+from .ica import _check_decim
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,6 +80,7 @@ def _label_one(
     policy: ExclusionPolicy | None = None,
     discard_manual: bool = False,
     refit: bool = False,
+    ica_decim: int | str | None = "auto",
 ) -> dict[str, Any]:
     """Label one recording; never raises, returns its summary row."""
     import mne
@@ -116,6 +118,7 @@ def _label_one(
                 backend=backend,
                 policy=policy,
                 discard_manual=discard_manual,
+                ica_decim=ica_decim,
             )
             labelled = result["ica"]
             if ours and saved != (labelled.exclude, labelled.labels_):
@@ -276,6 +279,7 @@ def label_bids_dataset(
     datatype: str = "eeg",
     method: str | None = None,
     n_components: int | None = None,
+    ica_decim: int | str | None = "auto",
     n_jobs: int = 1,
     dask_scheduler=None,
     overwrite: bool = False,
@@ -315,6 +319,12 @@ def label_bids_dataset(
         ``datatype="meg"``, where BIDS keeps the EEG recorded with MEG.
     n_components : int | None
         Number of components of the ICAs fitted here (see :func:`fit_ica`).
+    ica_decim : ``"auto"`` | int | None
+        The samples the ICAs fitted here use: ``"auto"`` (default) every
+        ``n``-th sample, so that at least ``max(60 * n_components**2, 20000)``
+        remain; an int, every ``ica_decim``-th sample; ``None`` or 1, every
+        sample (see ``decim`` of :func:`fit_ica`). The labels, the TSV and the
+        report use the whole recording.
     n_jobs : int
         Number of recordings labelled at once by joblib's ``loky`` processes
         (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
@@ -340,7 +350,8 @@ def label_bids_dataset(
     blas_threads : int | None
         BLAS (and torch) threads per Dask worker thread, so that a worker with
         ``--nthreads N`` uses N cores; ``None`` leaves the workers' defaults.
-        Local ``loky`` processes get joblib's limits.
+        Local ``loky`` processes (no more than the recordings) share this
+        machine's cores evenly instead.
     include : list of str | None
         The classes to keep (mne-bids-pipeline's ``ica_icalabel_include``);
         ``None``: brain and other (ICLabel), brain/other (MEGNet). See
@@ -426,6 +437,7 @@ def label_bids_dataset(
             "datatype='meg' (--datatype meg)."
         )
     n_jobs = _ensure_int(n_jobs, "n_jobs")
+    ica_decim = _check_decim(ica_decim, "ica_decim")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
     _validate_type(backend, (str, None), "backend")
@@ -492,6 +504,7 @@ def label_bids_dataset(
                 exclusion,
                 discard_manual,
                 refit,
+                ica_decim,
             )
             for bids_path in todo
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from inspect import signature
 from typing import TYPE_CHECKING
 
-from mne.utils import _check_option, _validate_type, logger, verbose
+from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbose, warn
 
 from ..utils._docs import fill_doc
 from ..utils._imports import has_module
@@ -19,6 +19,59 @@ if TYPE_CHECKING:
 N_COMPONENTS = {"iclabel": 20, "megnet": 20, "both": 20}
 _METHODS = ("iclabel", "megnet", "both")
 RANDOM_STATE = 97
+#: ``decim="auto"`` keeps at least this many samples per squared component ...
+SAMPLES_PER_COMPONENT2 = 60
+#: ... and never fewer than this many samples in all
+MIN_FIT_SAMPLES = 20_000
+
+
+def _check_decim(decim, name: str = "decim") -> int | str | None:
+    """Validate a sample budget: ``"auto"``, ``None`` or a positive integer."""
+    _validate_type(decim, ("int-like", str, None), name, "'auto', None or an int")
+    if isinstance(decim, str):
+        _check_option(name, decim, ("auto",))
+        return decim
+    if decim is None:
+        return None
+    decim = _ensure_int(decim, name)
+    if decim < 1:
+        raise ValueError(
+            f"{name} must be 'auto', None or at least 1 (1 or None: every sample), "
+            f"got {decim}."
+        )
+    return decim
+
+
+def _auto_decim(n_samples: int, n_components: int) -> int:
+    """Return the decimation of the ICA fit that ``decim="auto"`` chooses.
+
+    Parameters
+    ----------
+    n_samples : int
+        Number of samples the fit may use (after the segments annotated
+        ``BAD`` are left out).
+    n_components : int
+        Number of components fitted.
+
+    Returns
+    -------
+    decim : int
+        The largest step that keeps at least
+        ``max(SAMPLES_PER_COMPONENT2 * n_components**2, MIN_FIT_SAMPLES)``
+        samples, i.e. ``n_samples // budget``, at least 1 (every sample).
+
+    Notes
+    -----
+    An ICA of ``n`` components estimates ``n**2`` unmixing weights; EEGLAB's
+    rule of thumb asks for 20 to 30 samples per weight, ``k * n**2`` samples
+    with ``k`` of 20-30. The budget doubles the upper end (``k = 60``) for a
+    margin, and keeps at least 20,000 samples for the PCA that precedes the
+    ICA (a covariance of up to 128 channels estimated from 150 times more
+    samples than channels). For 20 components that is 24,000 samples: every
+    3rd sample of 5 minutes at 250 Hz, every 6th of 10 minutes.
+    """
+    budget = max(SAMPLES_PER_COMPONENT2 * n_components**2, MIN_FIT_SAMPLES)
+    return max(1, int(n_samples) // budget)
 
 
 @verbose
@@ -123,6 +176,8 @@ def fit_ica(
     method: str = "iclabel",
     n_components: int | None = None,
     *,
+    decim: int | str | None = "auto",
+    reject_by_annotation: bool = True,
     random_state: int = RANDOM_STATE,
     verbose=None,
 ) -> ICA:
@@ -141,6 +196,16 @@ def fit_ica(
     n_components : int | None
         Number of components; ``None`` uses 20. It is capped by the rank of the
         data (the number of EEG channels minus one after an average reference).
+    decim : ``"auto"`` | int | None
+        Fit the unmixing matrix on every ``decim``-th sample. ``"auto"``
+        (default) takes the largest step that leaves
+        ``max(60 * n_components**2, 20000)`` samples (see Notes); ``None`` or
+        1 fits on every sample. The decomposition is always applied to the
+        whole recording.
+    reject_by_annotation : bool
+        Leave the segments annotated ``BAD`` out of the fit (Raw only), as
+        :meth:`mne.preprocessing.ICA.fit` does by default; ``decim="auto"``
+        counts the samples that remain.
     random_state : int
         Seed of the ICA, so that a recording always gives the same components.
     %(verbose)s
@@ -149,11 +214,27 @@ def fit_ica(
     -------
     ica : ICA
         The fitted decomposition.
+
+    Notes
+    -----
+    The cost of the fit grows with the number of samples, while the number of
+    samples an ICA needs grows with the number of weights it estimates,
+    ``n_components**2``: a 5-minute recording at 250 Hz has 75,000 samples,
+    three times what 20 components need. ``decim="auto"`` keeps
+    ``max(60 * n_components**2, 20000)`` samples (twice the upper end of
+    EEGLAB's 20-30 samples per weight). Taking every
+    ``decim``-th sample needs no anti-aliasing filter: the ICA model is
+    instantaneous, so the samples kept are a subset of the same mixture.
+    The components are ordered by the variance they explain in the whole
+    recording, and the labels are computed from the whole recording.
     """
+    from mne import BaseEpochs
     from mne.preprocessing import ICA
 
     _check_option("method", method, _METHODS)
     _validate_type(n_components, ("int-like", None), "n_components")
+    decim = _check_decim(decim)
+    _validate_type(reject_by_annotation, bool, "reject_by_annotation")
     picks = dict(iclabel=("eeg",), megnet=("mag", "grad"), both=("eeg", "mag", "grad"))
     picks = picks[method]
     present = set(inst.get_channel_types(picks=list(picks)))
@@ -181,9 +262,42 @@ def fit_ica(
         **kwargs,
         **{seed: random_state},
     )
-    ica.fit(inst, picks=sorted(present))
+    decim = _fit_decim(inst, int(n_components), decim, reject_by_annotation)
+    fit_kwargs = dict(picks=sorted(present), decim=None if decim == 1 else decim)
+    if not isinstance(inst, BaseEpochs):
+        fit_kwargs["reject_by_annotation"] = reject_by_annotation
+    ica.fit(inst, **fit_kwargs)
     logger.info(describe_ica(ica))
     return ica
+
+
+def _fit_decim(inst, n_components: int, decim, reject_by_annotation: bool) -> int:
+    """Return the decimation of the fit; warn when it leaves too few samples."""
+    from mne import BaseEpochs
+
+    if isinstance(inst, BaseEpochs):
+        n_samples = len(inst) * len(inst.times)
+    elif reject_by_annotation:  # the samples the fit sees: BAD segments omitted
+        n_samples = inst.get_data(picks=[0], reject_by_annotation="omit").shape[1]
+    else:
+        n_samples = inst.n_times
+    if decim == "auto":
+        decim = _auto_decim(n_samples, n_components)
+    decim = decim or 1
+    n_fit = -(-n_samples // decim)
+    budget = SAMPLES_PER_COMPONENT2 * n_components**2
+    logger.info(
+        f"Fitting the ICA on 1 sample in {decim} ({n_fit} of {n_samples} samples; "
+        f"{n_components} components need about {budget})"
+    )
+    if decim > 1 and n_fit < budget:
+        warn(
+            f"The ICA is fitted on {n_fit} samples (1 in {decim}), fewer than the "
+            f"{budget} ({SAMPLES_PER_COMPONENT2} x {n_components}^2) that "
+            f"{n_components} components need; the decomposition may be unreliable. "
+            "Use a smaller decim, or decim='auto'."
+        )
+    return decim
 
 
 def describe_ica(ica: ICA) -> str:

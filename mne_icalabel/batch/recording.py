@@ -85,6 +85,7 @@ def label_recording(
     out_dir: str | os.PathLike | None = None,
     basename: str = "recording",
     n_components: int | None = None,
+    ica_decim: int | str | None = "auto",
     prepare: bool = True,
     report: bool = True,
     save_ica: bool = True,
@@ -117,6 +118,10 @@ def label_recording(
         here, ``<basename>_ica.fif``.
     n_components : int | None
         Number of components of a fitted ICA (ignored when ``ica`` is given).
+    ica_decim : ``"auto"`` | int | None
+        The samples a fitted ICA uses: ``"auto"`` (default) every ``n``-th
+        sample, enough for ``n_components``; ``None`` or 1 every sample (see
+        ``decim`` of :func:`fit_ica`). The labels use the whole recording.
     prepare : bool
         If True (default), filter and re-reference a copy of ``inst`` as the
         method expects (:func:`prepare_recording`) before fitting and
@@ -167,9 +172,10 @@ def label_recording(
 
     from ..annotation.policy import ExclusionPolicy
     from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
-    from .ica import fit_ica, prepare_recording
+    from .ica import _check_decim, fit_ica, prepare_recording
 
     _check_option("method", method, ("iclabel", "megnet", "both"))
+    ica_decim = _check_decim(ica_decim, "ica_decim")
     _validate_type(ica, (ICA, None), "ica", "ICA or None")
     _validate_type(basename, str, "basename")
     _validate_type(policy, (ExclusionPolicy, None), "policy", "ExclusionPolicy")
@@ -199,7 +205,7 @@ def label_recording(
         inst = prepare_recording(inst, "both" if combined else method)
     fitted = ica is None
     if fitted:
-        ica = fit_ica(inst, method, n_components)
+        ica = fit_ica(inst, method, n_components, decim=ica_decim)
     else:
         ica = ica.copy()
     if method == "both":

@@ -117,3 +117,33 @@ def policy_options(args) -> dict:
         ),
         class_threshold=_thresholds(args.class_threshold, "--class-threshold"),
     )
+
+
+def _ica_decim(text: str) -> int | str | None:
+    """Parse ``--ica-decim``: ``auto``, ``none`` or a positive integer."""
+    value = text.strip().lower()
+    if value in ("auto", "none"):
+        return None if value == "none" else value
+    try:
+        decim = int(value)
+    except ValueError:
+        decim = 0
+    if decim < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected auto, none or a positive integer (1 = every sample), got "
+            f"{text!r}"
+        )
+    return decim
+
+
+def add_ica_decim(parser: argparse.ArgumentParser) -> None:
+    """Add ``--ica-decim auto|none|N``: the samples a fitted ICA uses."""
+    parser.add_argument(
+        "--ica-decim",
+        type=_ica_decim,
+        default="auto",
+        metavar="auto|none|N",
+        help="fit the ICA on every N-th sample; auto (default): the largest N "
+        "that keeps max(60 x n_components^2, 20000) samples; none or 1: every "
+        "sample. The labels always use the whole recording",
+    )

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import add_policy_arguments, make_subparser, policy_options
+from ._common import (
+    add_ica_decim,
+    add_policy_arguments,
+    make_subparser,
+    policy_options,
+)
 
 _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
   mne-icalabel bids ~/data/ds004584 --subject 01 02 --task rest --n-jobs 4
@@ -61,6 +66,7 @@ def add_parser(subparsers, name: str):
         help="components of fitted ICAs (default: 20; an ICA saved by a previous "
         "run is reused on --overwrite: add --refit to change it)",
     )
+    add_ica_decim(parser)
     parser.add_argument(
         "--n-jobs",
         type=int,
@@ -152,6 +158,7 @@ def run(args) -> int:
             datatype=args.datatype or ("meg" if args.method == "both" else "eeg"),
             method=args.method,
             n_components=args.n_components,
+            ica_decim=args.ica_decim,
             n_jobs=args.n_jobs,
             dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
             overwrite=args.overwrite,

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ._common import (
+    add_ica_decim,
     add_policy_arguments,
     format_files,
     format_table,
@@ -65,6 +66,7 @@ def add_parser(subparsers, name: str):
         metavar="NAME",
         help="set this standard montage first (e.g. standard_1020)",
     )
+    add_ica_decim(parser)
     parser.add_argument(
         "--no-report", action="store_true", help="do not write the HTML report"
     )
@@ -89,7 +91,12 @@ def _basename(fname: Path) -> str:
 
 
 def read_recording(fname: Path):
-    """Read Raw or Epochs from any file MNE reads."""
+    """Read Raw or Epochs from any file MNE reads.
+
+    A Raw is not loaded here: :func:`~mne_icalabel.batch.prepare_recording`
+    loads the channels the method needs into its copy, so the data are read
+    from disk once, and only those channels.
+    """
     import mne
 
     if not fname.exists():
@@ -97,7 +104,7 @@ def read_recording(fname: Path):
     if fname.name.endswith(_EPOCHS_SUFFIXES):
         return mne.read_epochs(fname, preload=True, verbose=False)
     try:
-        return mne.io.read_raw(fname, preload=True, verbose=False)
+        return mne.io.read_raw(fname, preload=False, verbose=False)
     except Exception as raw_error:
         try:
             return mne.read_epochs(fname, preload=True, verbose=False)
@@ -143,6 +150,7 @@ def run(args) -> int:
         out_dir=out,
         basename=_basename(args.input),
         n_components=args.n_components,
+        ica_decim=args.ica_decim,
         report=not args.no_report,
         policy=policy,
         discard_manual=args.discard_manual,

@@ -13,6 +13,7 @@ from ...datasets.weights import (
     read_verified_weights,
 )
 from ...utils._imports import import_optional_dependency
+from ...utils._threads import n_threads
 from ._worker import _prepare_worker, _run_job
 
 #: seconds to wait for a first worker when the cluster has none yet
@@ -204,6 +205,8 @@ class JobRunner:
         """
         rows: list[dict] = []
         try:
+            # one step per finished job (tqdm's rate gives the time left); not
+            # a context manager: ProgressBar's exit resets it from its memmap
             bar = ProgressBar(len(arguments), mesg=desc)
             if self.client is None:
                 self._run_loky(func, arguments, rows, bar)
@@ -225,11 +228,17 @@ class JobRunner:
 
     def _run_loky(self, func, arguments, rows, bar) -> None:
         joblib = import_optional_dependency("joblib")
+        n_workers, threads = _share_cores(self.n_jobs, len(arguments))
+        # one process: the jobs run here, with every core
+        limit = threads if n_workers > 1 else None
         jobs = [
-            joblib.delayed(_run_job)(func, self.settings, args, False)
+            joblib.delayed(_run_job)(func, self.settings, args, False, limit)
             for args in arguments
         ]
-        with joblib.parallel_config(backend="loky", n_jobs=self.n_jobs):
+        logger.debug(f"{n_workers} loky process(es) x {threads} BLAS thread(s)")
+        with joblib.parallel_config(
+            backend="loky", n_jobs=n_workers, inner_max_num_threads=threads
+        ):
             for row in joblib.Parallel(return_as="generator_unordered")(jobs):
                 rows.append(row)
                 bar.update_with_increment_value(1)
@@ -270,6 +279,20 @@ class JobRunner:
         finally:
             if pending:
                 client.cancel(list(pending))
+
+
+def _share_cores(n_jobs: int, n_tasks: int) -> tuple[int, int]:
+    """Return the local processes to start and the BLAS threads of each.
+
+    No more processes than jobs (``n_jobs=-1``: one per core), and the cores
+    this process may use (:func:`~mne_icalabel.utils._threads.n_threads`)
+    shared evenly between them: 4 jobs with ``n_jobs=2`` on 8 cores run in 2
+    processes of 4 threads, 1 job with ``n_jobs=2`` in 1 process of 8.
+    """
+    from joblib import effective_n_jobs
+
+    n_workers = max(1, min(effective_n_jobs(n_jobs), n_tasks))
+    return n_workers, max(1, n_threads() // n_workers)
 
 
 def _future_row(future, key: str) -> dict:

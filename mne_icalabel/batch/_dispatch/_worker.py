@@ -28,6 +28,8 @@ _PREPARED: dict[str, dict[str, Any]] = {}
 _JOBS_STARTED: dict[str, int] = {}
 # keeps the BLAS limits of this process in force
 _LIMITS: list = []
+# the limit set in this local (loky) worker process
+_LOKY_THREADS: dict[str, int] = {}
 
 
 def _usable(fname: str | os.PathLike, name: str) -> Path | None:
@@ -166,12 +168,24 @@ def _worker_state() -> dict[str, Any]:
     )
 
 
-def _run_job(func, settings: JobSettings, arguments: tuple, on_dask: bool):
+def _run_job(
+    func,
+    settings: JobSettings,
+    arguments: tuple,
+    on_dask: bool,
+    threads: int | None = None,
+):
     """Run one job on a worker, preparing the process first if needed.
 
     A Dask worker restarted by its nanny after the pre-flight prepares again
-    here (the weights installed in its cache are still there).
+    here (the weights installed in its cache are still there). ``threads``
+    limits the BLAS/OpenMP (and torch) threads of a local worker process: loky
+    started it with that limit in ``OMP_NUM_THREADS`` and the like, which
+    threadpoolctl enforces on the pools already loaded.
     """
+    if threads is not None and _LOKY_THREADS.get("limit") != threads:
+        _limit_threads(threads)
+        _LOKY_THREADS["limit"] = threads
     if on_dask and settings.token not in _PREPARED:
         from distributed import get_worker
 

@@ -164,30 +164,22 @@ def simulate_eeg_raw(
     extra_names, extra_types, extra_data = [], [], []
     if blinks:
         course = _blink_course(rng, n_times, sfreq)
-        left = _dipole_field(pos, center, radius, (-0.34, 0.8, -0.35), (0, 0.5, 0.87))
-        right = _dipole_field(pos, center, radius, (0.34, 0.8, -0.35), (0, 0.5, 0.87))
-        pattern = left + right
-        patterns.append(pattern[:, None] / np.abs(pattern).max() * _AMP_BLINK)
+        pattern = _artifact_maps(pos, center, radius)["eye blink"]
+        patterns.append(pattern / np.abs(pattern).max() * _AMP_BLINK)
         courses.append(course[None])
         extra_names.append("EOG")
         extra_types.append("eog")
         extra_data.append(course * 2 * _AMP_BLINK)
     if heartbeat:
         course = _heart_course(rng, n_times, sfreq)
-        pattern = _dipole_field(pos, center, radius, (-0.6, 0.2, -3.0), (0.8, 0, -0.6))
-        patterns.append(pattern[:, None] / np.abs(pattern).max() * _AMP_HEART)
+        pattern = _artifact_maps(pos, center, radius)["heart beat"]
+        patterns.append(pattern / np.abs(pattern).max() * _AMP_HEART)
         courses.append(course[None])
         extra_names.append("ECG")
         extra_types.append("ecg")
         extra_data.append(course * 1e-3)
     if muscle:
-        pattern = np.stack(
-            [
-                _dipole_field(pos, center, radius, (side * 0.9, 0.15, -0.15), (0, 0, 1))
-                for side in (-1, 1)
-            ],
-            axis=1,
-        )
+        pattern = _artifact_maps(pos, center, radius)["muscle artifact"]
         patterns.append(pattern / np.abs(pattern).max(0) * _AMP_MUSCLE)
         courses.append(_muscle_courses(rng, n_times, sfreq, 2))
     if line_noise:
@@ -309,6 +301,40 @@ def _dipole_field(
     moment /= np.linalg.norm(moment)
     diff = pos - r0
     return diff @ moment / (4 * np.pi * _SIGMA * np.linalg.norm(diff, axis=1) ** 3)
+
+
+# the dipoles of each artifact, as (location, orientation) in head radii from the
+# sphere centre: two behind the eyes with the same blink time course (one map),
+# a distant one below the head for the heart, one per temporal muscle
+_ARTIFACT_DIPOLES = {
+    "eye blink": (
+        ((-0.34, 0.8, -0.35), (0, 0.5, 0.87)),
+        ((0.34, 0.8, -0.35), (0, 0.5, 0.87)),
+    ),
+    "heart beat": (((-0.6, 0.2, -3.0), (0.8, 0, -0.6)),),
+    "muscle artifact": (
+        ((-0.9, 0.15, -0.15), (0, 0, 1)),
+        ((0.9, 0.15, -0.15), (0, 0, 1)),
+    ),
+}
+
+
+def _artifact_maps(pos: np.ndarray, center=None, radius=None) -> dict[str, np.ndarray]:
+    """Return the electrode maps (n_channels, n_sources) of each artifact class.
+
+    The blink has one source (both eyes share its time course), the heart one,
+    the muscles two (left, right). Up to scale, these are the true mixing maps of
+    the artifacts of :func:`simulate_eeg_raw` for electrodes at ``pos``
+    (the sphere is fitted to ``pos`` unless given).
+    """
+    if center is None:
+        center, radius = _fit_sphere(pos)
+    maps = {}
+    for name, dipoles in _ARTIFACT_DIPOLES.items():
+        fields = [_dipole_field(pos, center, radius, *dipole) for dipole in dipoles]
+        maps[name] = np.stack(fields, axis=1)
+    maps["eye blink"] = maps["eye blink"].sum(axis=1, keepdims=True)
+    return maps
 
 
 def _spectral_noise(
