@@ -37,6 +37,91 @@ def format_files(files: dict[str, Path]) -> str:
     )
 
 
+def add_dataset_arguments(
+    parser: argparse.ArgumentParser,
+    datatype_help: str = "the data type (default: eeg)",
+    datatype_default: str | None = "eeg",
+) -> None:
+    """Add the dataset root and the selection of its recordings (as mne-bids)."""
+    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
+    for entity in ("subject", "session", "task", "run"):
+        parser.add_argument(
+            f"--{entity}",
+            nargs="+",
+            metavar=entity.upper(),
+            help=f"only these {entity} labels (default: all)",
+        )
+    parser.add_argument(
+        "--datatype",
+        choices=("eeg", "meg"),
+        default=datatype_default,
+        help=datatype_help,
+    )
+
+
+def selection(args) -> dict:
+    """Return the selection keyword arguments of the dataset functions."""
+    if not args.bids_root.is_dir():
+        raise FileNotFoundError(f"No such folder: {args.bids_root}")
+    return dict(
+        subjects=args.subject, sessions=args.session, tasks=args.task, runs=args.run
+    )
+
+
+def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
+    """Add ``--n-jobs`` and the Dask options; ``done``: e.g. "labelled"."""
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"recordings {done} at once on this machine (default: 1; -1: all cores)",
+    )
+    dask = parser.add_mutually_exclusive_group()
+    dask.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run on this Dask distributed scheduler (e.g. tcp://host:8786)",
+    )
+    dask.add_argument(
+        "--dask-scheduler-file",
+        metavar="PATH",
+        type=Path,
+        help="run on the Dask scheduler described by this file (as written by "
+        "'dask scheduler --scheduler-file PATH')",
+    )
+
+
+def print_run(summary, elapsed: float, done: str, skipped: str) -> int:
+    """Print the counts of a dataset run and its failures; return the failures.
+
+    ``done`` is the status of the recordings processed (e.g. ``"labelled"``),
+    ``skipped`` why the others were skipped.
+    """
+    counts = summary["status"].value_counts()
+    n_done, n_failed = counts.get(done, 0), counts.get("failed", 0)
+    print(
+        f"{len(summary)} recording(s): {n_done} {done}, "
+        f"{counts.get('skipped', 0)} skipped ({skipped}), {n_failed} failed "
+        f"in {elapsed:.1f} s"
+        + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
+    )
+    for _, row in summary[summary["status"] == "failed"].iterrows():
+        print(f"  failed: {row['recording']}: {row['error']}")
+    return n_failed
+
+
+def finish_run(summary, n_failed: int, deriv: Path) -> int:
+    """Say where the outputs are; raise if recordings failed."""
+    print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
+    if n_failed:
+        raise RuntimeError(
+            f"{n_failed} of {len(summary)} recording(s) failed; see "
+            f"{deriv / 'summary.tsv'}"
+        )
+    return 0
+
+
 def _threshold(text: str) -> tuple[str | None, float]:
     """Parse ``CLASS=P`` or a bare ``P`` (argparse type)."""
     name, sep, value = text.rpartition("=")

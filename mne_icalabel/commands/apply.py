@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ._common import make_subparser
+from ._common import (
+    add_dataset_arguments,
+    add_parallel_arguments,
+    finish_run,
+    make_subparser,
+    print_run,
+    selection,
+)
 
 _EXAMPLES = """  mne-icalabel apply ~/data/ds004584
   mne-icalabel apply ~/data/ds004584 --subject 01 02 --n-jobs 4
@@ -32,17 +37,7 @@ def add_parser(subparsers, name: str):
         "is given.",
         _EXAMPLES,
     )
-    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
-    for entity in ("subject", "session", "task", "run"):
-        parser.add_argument(
-            f"--{entity}",
-            nargs="+",
-            metavar=entity.upper(),
-            help=f"only these {entity} labels (default: all)",
-        )
-    parser.add_argument(
-        "--datatype", choices=("eeg", "meg"), default="eeg", help="(default: eeg)"
-    )
+    add_dataset_arguments(parser)
     parser.add_argument(
         "--l-freq",
         type=float,
@@ -62,26 +57,7 @@ def add_parser(subparsers, name: str):
         "fitted with; needed only for an ICA of another pipeline that does not "
         "record it)",
     )
-    parser.add_argument(
-        "--n-jobs",
-        type=int,
-        default=1,
-        metavar="N",
-        help="recordings cleaned at once on this machine (default: 1; -1: all cores)",
-    )
-    dask = parser.add_mutually_exclusive_group()
-    dask.add_argument(
-        "--dask-scheduler",
-        metavar="ADDRESS",
-        help="run on this Dask distributed scheduler (e.g. tcp://host:8786)",
-    )
-    dask.add_argument(
-        "--dask-scheduler-file",
-        metavar="PATH",
-        type=Path,
-        help="run on the Dask scheduler described by this file (as written by "
-        "'dask scheduler --scheduler-file PATH')",
-    )
+    add_parallel_arguments(parser, "cleaned")
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -104,16 +80,12 @@ def run(args) -> int:
     from ..batch._layout import derivatives_root
     from ..batch.apply import apply_bids_dataset
 
-    if not args.bids_root.is_dir():
-        raise FileNotFoundError(f"No such folder: {args.bids_root}")
+    chosen = selection(args)
     start = time.perf_counter()
     with mne.utils.use_log_level("DEBUG" if args.verbose else "INFO"):
         summary = apply_bids_dataset(
             args.bids_root,
-            subjects=args.subject,
-            sessions=args.session,
-            tasks=args.task,
-            runs=args.run,
+            **chosen,
             datatype=args.datatype,
             l_freq=args.l_freq,
             h_freq=args.h_freq,
@@ -123,25 +95,8 @@ def run(args) -> int:
             overwrite=args.overwrite,
             report=not args.no_report,
         )
-    elapsed = time.perf_counter() - start
-    counts = summary["status"].value_counts()
-    n_done, n_failed = counts.get("applied", 0), counts.get("failed", 0)
-    deriv = derivatives_root(args.bids_root)
-    print(
-        f"{len(summary)} recording(s): {n_done} cleaned, "
-        f"{counts.get('skipped', 0)} skipped (up to date), {n_failed} failed "
-        f"in {elapsed:.1f} s"
-        + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
-    )
+    n_failed = print_run(summary, time.perf_counter() - start, "applied", "up to date")
     for _, row in summary[summary["status"] != "failed"].iterrows():
         removed = row["excluded"] if row["n_excluded"] else "nothing"
         print(f"  {row['recording']}: removed {removed}")
-    for _, row in summary[summary["status"] == "failed"].iterrows():
-        print(f"  failed: {row['recording']}: {row['error']}")
-    print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
-    if n_failed:
-        raise RuntimeError(
-            f"{n_failed} of {len(summary)} recording(s) failed; see "
-            f"{deriv / 'summary.tsv'}"
-        )
-    return 0
+    return finish_run(summary, n_failed, derivatives_root(args.bids_root))

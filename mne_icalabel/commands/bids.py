@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from ._common import (
+    add_dataset_arguments,
     add_ica_decim,
+    add_parallel_arguments,
     add_policy_arguments,
+    finish_run,
     make_subparser,
     policy_options,
+    print_run,
+    selection,
 )
 
 _EXAMPLES = """  mne-icalabel bids ~/data/ds004584
@@ -40,19 +43,11 @@ def add_parser(subparsers, name: str):
         "unless --discard-manual is given.",
         _EXAMPLES,
     )
-    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
-    for entity in ("subject", "session", "task", "run"):
-        parser.add_argument(
-            f"--{entity}",
-            nargs="+",
-            metavar=entity.upper(),
-            help=f"only these {entity} labels (default: all)",
-        )
-    parser.add_argument(
-        "--datatype",
-        choices=("eeg", "meg"),
-        help="(default: meg with --method both, which BIDS keeps in meg "
-        "recordings, else eeg)",
+    add_dataset_arguments(
+        parser,
+        "the data type (default: meg with --method both, which BIDS keeps in "
+        "meg recordings, else eeg)",
+        None,
     )
     parser.add_argument(
         "--method",
@@ -67,31 +62,12 @@ def add_parser(subparsers, name: str):
         "run is reused on --overwrite: add --refit to change it)",
     )
     add_ica_decim(parser)
-    parser.add_argument(
-        "--n-jobs",
-        type=int,
-        default=1,
-        metavar="N",
-        help="recordings labelled at once on this machine (default: 1; -1: all cores)",
-    )
+    add_parallel_arguments(parser, "labelled")
     parser.add_argument(
         "--backend",
         choices=("torch", "onnx", "numpy"),
         help="network backend (default: the first installed of torch, onnx, "
         "numpy for iclabel; onnx, torch for megnet); Dask workers use the same",
-    )
-    dask = parser.add_mutually_exclusive_group()
-    dask.add_argument(
-        "--dask-scheduler",
-        metavar="ADDRESS",
-        help="run on this Dask distributed scheduler (e.g. tcp://host:8786)",
-    )
-    dask.add_argument(
-        "--dask-scheduler-file",
-        metavar="PATH",
-        type=Path,
-        help="run on the Dask scheduler described by this file (as written by "
-        "'dask scheduler --scheduler-file PATH')",
     )
     parser.add_argument(
         "--blas-threads",
@@ -143,18 +119,14 @@ def run(args) -> int:
 
     from ..batch.bids import PIPELINE, label_bids_dataset
 
-    if not args.bids_root.is_dir():
-        raise FileNotFoundError(f"No such folder: {args.bids_root}")
+    chosen = selection(args)
     start = time.perf_counter()
     # the progress bar and the counts are shown at MNE's INFO level; the
     # recordings themselves are labelled quietly unless --verbose is given
     with mne.utils.use_log_level("DEBUG" if args.verbose else "INFO"):
         summary = label_bids_dataset(
             args.bids_root,
-            subjects=args.subject,
-            sessions=args.session,
-            tasks=args.task,
-            runs=args.run,
+            **chosen,
             datatype=args.datatype or ("meg" if args.method == "both" else "eeg"),
             method=args.method,
             n_components=args.n_components,
@@ -170,18 +142,10 @@ def run(args) -> int:
             refit=args.refit,
             **policy_options(args),
         )
-    elapsed = time.perf_counter() - start
-    counts = summary["status"].value_counts()
-    n_done, n_failed = counts.get("labelled", 0), counts.get("failed", 0)
-    deriv = args.bids_root / "derivatives" / PIPELINE
-    print(
-        f"{len(summary)} recording(s): {n_done} labelled, "
-        f"{counts.get('skipped', 0)} skipped (already labelled), {n_failed} failed "
-        f"in {elapsed:.1f} s"
-        + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
+    n_failed = print_run(
+        summary, time.perf_counter() - start, "labelled", "already labelled"
     )
-    for _, row in summary[summary["status"] == "failed"].iterrows():
-        print(f"  failed: {row['recording']}: {row['error']}")
+    deriv = args.bids_root / "derivatives" / PIPELINE
     labelled = summary[summary["status"] == "labelled"]
     if len(labelled):
         print(f"Exclusion policy: {labelled['policy'].iloc[0]}")
@@ -190,10 +154,4 @@ def run(args) -> int:
             f"{int(labelled['n_manual'].sum())} decided by hand (kept from the "
             "previous run)."
         )
-    print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
-    if n_failed:
-        raise RuntimeError(
-            f"{n_failed} of {len(summary)} recording(s) failed; see "
-            f"{deriv / 'summary.tsv'}"
-        )
-    return 0
+    return finish_run(summary, n_failed, deriv)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from ._common import make_subparser
+from ._common import add_dataset_arguments, make_subparser, selection
 
 _EXAMPLES = """  mne-icalabel review ~/data/ds004584
   mne-icalabel review ~/data/ds004584 --subject 01 02 --task rest
@@ -27,20 +25,7 @@ def add_parser(subparsers, name: str):
         "changed on disk since it was shown is not overwritten without asking.",
         _EXAMPLES,
     )
-    parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
-    for entity in ("subject", "session", "task", "run"):
-        parser.add_argument(
-            f"--{entity}",
-            nargs="+",
-            metavar=entity.upper(),
-            help=f"only these {entity} labels (default: all)",
-        )
-    parser.add_argument(
-        "--datatype",
-        choices=("eeg", "meg"),
-        default="eeg",
-        help="the data type labelled (default: eeg)",
-    )
+    add_dataset_arguments(parser, "the data type labelled (default: eeg)")
     parser.add_argument(
         "--author",
         help="reviewer name written in the TSV and sidecar (default: "
@@ -54,14 +39,9 @@ def open_window(args):
     """Open the review window for the parsed arguments; return it (shown)."""
     from ..gui import review_bids_dataset
 
-    if not args.bids_root.is_dir():
-        raise FileNotFoundError(f"No such folder: {args.bids_root}")
     window = review_bids_dataset(
         args.bids_root,
-        subjects=args.subject,
-        sessions=args.session,
-        tasks=args.task,
-        runs=args.run,
+        **selection(args),
         datatype=args.datatype,
         show=True,
         block=False,

@@ -310,7 +310,7 @@ def test_command_and_report(labelled_root, capsys):
     root = labelled_root
     assert main(["apply", str(root), "--subject", "02"]) == 0
     out = capsys.readouterr().out
-    assert "1 recording(s): 1 cleaned, 0 skipped (up to date), 0 failed" in out
+    assert "1 recording(s): 1 applied, 0 skipped (up to date), 0 failed" in out
     assert _clean(root, 1).is_file() and not _clean(root, 0).exists()
     bad = [
         c
@@ -336,7 +336,7 @@ def test_command_and_report(labelled_root, capsys):
     assert len(parser.images) >= 4
 
     assert main(["apply", str(root), "--subject", "02"]) == 0
-    assert "0 cleaned, 1 skipped" in capsys.readouterr().out
+    assert "0 applied, 1 skipped" in capsys.readouterr().out
     assert main(["apply", str(root), "--subject", "03"]) == 1
     assert "No labelled eeg recording matches" in capsys.readouterr().err
     assert main(["apply", str(root), "--l-freq", "40", "--h-freq", "1"]) == 1
