@@ -12,10 +12,7 @@ dataset with ``mne-icalabel review``), and ``apply`` writes the cleaned
 recordings. A manual decision survives relabelling, and ``apply`` redoes only
 the recordings whose decisions changed.
 
-It runs offline on a simulated two-subject dataset (it needs mne-bids). The
-step "relabel and keep the manual row" shows the behaviour of ``bids
---overwrite`` once manual rows are protected (issue 11, section 2); a version
-without that protection relabels the row.
+It runs offline on a simulated two-subject dataset (it needs mne-bids).
 """
 
 # %%

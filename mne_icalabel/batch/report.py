@@ -237,7 +237,7 @@ def make_report(
         excluded = np.flatnonzero(mask)
     excluded = {int(k) for k in excluded}
     titles = [
-        t + (" [excluded]" if k in excluded else "") for k, t in enumerate(titles)
+        t + ("\n[excluded]" if k in excluded else "") for k, t in enumerate(titles)
     ]
     counts = ", ".join(
         f"{name}: {int(np.sum(labels == name))}" for name in dict.fromkeys(labels)
