@@ -37,7 +37,7 @@ from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ..utils._io import atomic_path
 from ._layout import (
-    PIPELINE,
+    derivatives_root,
     find_existing_ica,
     find_recordings,
     output_stem,
@@ -448,7 +448,7 @@ def label_bids_dataset(
         policy, include, exclusion_threshold, class_threshold, method
     )
     bids_root = Path(bids_root).expanduser()
-    deriv_root = bids_root / "derivatives" / PIPELINE
+    deriv_root = derivatives_root(bids_root)
 
     recordings = find_recordings(
         bids_root,

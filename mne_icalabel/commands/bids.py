@@ -117,7 +117,8 @@ def run(args) -> int:
 
     import mne
 
-    from ..batch.bids import PIPELINE, label_bids_dataset
+    from ..batch._layout import derivatives_root
+    from ..batch.bids import label_bids_dataset
 
     chosen = selection(args)
     start = time.perf_counter()
@@ -145,7 +146,7 @@ def run(args) -> int:
     n_failed = print_run(
         summary, time.perf_counter() - start, "labelled", "already labelled"
     )
-    deriv = args.bids_root / "derivatives" / PIPELINE
+    deriv = derivatives_root(args.bids_root)
     labelled = summary[summary["status"] == "labelled"]
     if len(labelled):
         print(f"Exclusion policy: {labelled['policy'].iloc[0]}")

@@ -451,6 +451,26 @@ class ComponentView(QWidget):
         """
         self._side_extra.addWidget(widget)
 
+    def add_save_button(self, slot) -> QPushButton:
+        """Add the window's "Save (Ctrl+S)" button below the class buttons.
+
+        Parameters
+        ----------
+        slot : callable
+            Called when the button is clicked.
+
+        Returns
+        -------
+        button : QPushButton
+            The button (it takes no keyboard focus, so keys stay on the list).
+        """
+        button = QPushButton("Save (Ctrl+S)", self)
+        button.setObjectName("pushButton_save")
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.clicked.connect(slot)
+        self.add_side_widget(button)
+        return button
+
     @property
     def panels(self) -> list:
         """The plot panels."""

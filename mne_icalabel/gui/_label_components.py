@@ -17,7 +17,6 @@ from qtpy.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,11 +108,7 @@ class ICAComponentLabeler(QMainWindow):
         self.view = ComponentView(central, time_window=time_window)
         layout.addWidget(self.view)
         self.setCentralWidget(central)
-        self.button_save = QPushButton("Save (Ctrl+S)", self.view)
-        self.button_save.setObjectName("pushButton_save")
-        self.button_save.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.button_save.clicked.connect(self._on_save_requested)
-        self.view.add_side_widget(self.button_save)
+        self.button_save = self.view.add_save_button(self._on_save_requested)
         # the view's fixed widgets, reachable from the window
         self.button_reset = self.view.button_reset
         self.button_prev = self.view.button_prev

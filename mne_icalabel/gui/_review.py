@@ -19,7 +19,6 @@ from qtpy.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -298,11 +297,7 @@ class ReviewWindow(QMainWindow):
         layout.addLayout(right, 1)
         self.setCentralWidget(central)
 
-        self.button_save = QPushButton("Save (Ctrl+S)", self.view)
-        self.button_save.setObjectName("pushButton_save")
-        self.button_save.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.button_save.clicked.connect(self._on_save_requested)
-        self.view.add_side_widget(self.button_save)
+        self.button_save = self.view.add_save_button(self._on_save_requested)
         help_label = QLabel(_HELP, self.view)
         help_label.setWordWrap(True)
         self.view.add_side_widget(help_label)
