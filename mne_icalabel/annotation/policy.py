@@ -1,18 +1,20 @@
 """The exclusion policy of a dataset: which components are removed, and why.
 
-A policy turns one method's class probabilities into a decision per component
-(excluded or kept) with a sentence saying why. It is what ``bids`` writes in
-the ``status`` column, what ``review`` marks and sorts by doubt, and what is
-recorded in the sidecar JSON and ``summary.tsv`` so that a later step knows
-how the decisions were made.
+A policy turns one method's class probabilities into one :class:`Decision`
+per recording (:meth:`ExclusionPolicy.decide`): excluded or kept, the class
+that decided and a sentence saying why, for every component. ``bids`` writes
+it in the ``status`` column and ``ica.exclude``, the report shows it,
+``review`` sorts by its margins; the policy itself is recorded in the sidecar
+JSON and ``summary.tsv`` so that a later step knows how the decisions were
+made.
 
 Two rules:
 
 - ``"threshold"`` (default), mne-bids-pipeline's: the classes of ``include``
   are kept; a component is excluded when a class that is not kept reaches its
   exclusion threshold (default 0.8) and no kept class reaches its class
-  threshold (default 0.3). It is :func:`~.thresholds.flag_non_included` with
-  one threshold per class.
+  threshold (default 0.3): the rule of :func:`~.thresholds.flag_non_included`
+  with one threshold per class.
 - ``"argmax"``: excluded when the most probable class is not kept.
 """
 
@@ -21,13 +23,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from numbers import Real
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 import numpy as np
 from mne.utils import _check_option, _validate_type
 
-from ._classes import CLASSES, check_proba, resolve_class
-from .thresholds import _check_probability, flag_non_included
+from ._classes import CLASSES, check_proba, infer_method, resolve_class
+from .thresholds import _check_probability, _non_included
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
@@ -70,6 +73,107 @@ def _as_thresholds(value, what: str) -> dict[str, float] | float | None:
     raise TypeError(
         f"{what} must be a probability or a dict of class name to probability, "
         f"got {value!r}."
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Decision:
+    """The decision of an exclusion policy on the components of one recording.
+
+    Made once by :meth:`ExclusionPolicy.decide`, then read by everything that
+    shows or writes it, so that they cannot disagree.
+
+    Attributes
+    ----------
+    method : str
+        ``"iclabel"``, ``"megnet"`` or ``"both"``.
+    excluded : ndarray of bool, shape (n_components,)
+        Whether each component is excluded.
+    labels : tuple of str
+        The class that decided each component: for an excluded one, the most
+        probable of the classes that excluded it (with a threshold lowered for
+        eye blink, a component with eye blink p=0.35 and muscle artifact p=0.4
+        is excluded for its eye blink); for a kept one, its most probable
+        class. With ``"both"``, the class of the network that excluded it
+        (ICLabel's when both do: its classes are finer), else ICLabel's.
+    probability : ndarray of float, shape (n_components,)
+        The probability of that class.
+    descriptions : tuple of str
+        Why, e.g. ``"Auto-detected eye blink (p=0.97) by iclabel"``, ``"Kept:
+        brain (p=0.91) by iclabel"`` (the ``status_description`` of the TSV).
+    margin : ndarray of float, shape (n_components,)
+        How far each decision is from flipping (0: on the boundary): the
+        smallest change of one probability that changes it. For the threshold
+        rule, the distance of the deciding probability to its threshold; for
+        the argmax rule, the gap between the best kept and the best other
+        class. With ``"both"``: the smaller margin for a component both
+        networks keep, that of the excluding network for one excluded by one
+        network, and the larger for one excluded by both (one probability
+        belongs to one network). A reviewer looks first at the smallest.
+    per_method : mapping of str to Decision
+        With ``"both"``, each network's own decision; else empty.
+    """
+
+    method: str
+    excluded: NDArray[np.bool_]
+    labels: tuple[str, ...]
+    probability: NDArray[np.float64]
+    descriptions: tuple[str, ...]
+    margin: NDArray[np.float64]
+    per_method: Mapping[str, Decision] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def __post_init__(self) -> None:
+        for name in ("excluded", "probability", "margin"):
+            getattr(self, name).flags.writeable = False
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def exclude(self) -> list[int]:
+        """The excluded components, as ``ica.exclude`` takes them."""
+        return [int(k) for k in np.flatnonzero(self.excluded)]
+
+
+def _combine(decisions: Mapping[str, Decision]) -> Decision:
+    """Combine the decisions of ICLabel and MEGNet on one ICA (``"both"``)."""
+    first, second = (decisions[m] for m in CLASSES)
+    excluded = first.excluded | second.excluded
+    # ICLabel's class when it excludes, or keeps and MEGNet does not exclude
+    use_first = first.excluded | ~second.excluded
+    both = first.excluded & second.excluded
+    margin = np.where(
+        both,
+        np.maximum(first.margin, second.margin),
+        np.where(
+            excluded,
+            np.where(first.excluded, first.margin, second.margin),
+            np.minimum(first.margin, second.margin),
+        ),
+    )
+    descriptions = tuple(
+        (a if e1 else b if e2 else f"{a}; {b}")
+        for a, b, e1, e2 in zip(
+            first.descriptions,
+            second.descriptions,
+            first.excluded,
+            second.excluded,
+            strict=True,
+        )
+    )
+    return Decision(
+        method="both",
+        excluded=excluded,
+        labels=tuple(
+            a if u else b
+            for a, b, u in zip(first.labels, second.labels, use_first, strict=True)
+        ),
+        probability=np.where(use_first, first.probability, second.probability),
+        descriptions=descriptions,
+        margin=margin,
+        per_method=MappingProxyType(dict(decisions)),
     )
 
 
@@ -212,106 +316,86 @@ class ExclusionPolicy:
             out[cls] = prob
         return out
 
-    def excluded(self, proba: ArrayLike, method: str) -> NDArray[np.bool_]:
-        """Return whether each component is excluded (one bool per row)."""
-        proba = check_proba(proba)
-        include, exclusion, keep = self._resolved(method)
-        if self.rule == "argmax":
-            flagged = flag_non_included(proba, include, method=method, verbose=False)
-        else:
-            flagged = flag_non_included(
-                proba,
-                include,
-                method=method,
-                exclusion_threshold=exclusion,
-                keep_threshold=keep,
-                verbose=False,
-            )
-        out = np.zeros(proba.shape[0], bool)
-        out[flagged] = True
-        return out
+    def decide(
+        self, proba: ArrayLike | Mapping[str, ArrayLike], method: str
+    ) -> Decision:
+        """Decide on every component of one recording, once.
 
-    def excluding_class(self, proba: ArrayLike, method: str) -> NDArray[np.int64]:
-        """Return the class that excludes each component (-1 for a kept one).
+        Parameters
+        ----------
+        proba : array of shape (n_components, n_classes) | dict
+            The probabilities of ``method``; for ``method="both"``, a dict of
+            ICLabel's and MEGNet's (``{"iclabel": ..., "megnet": ...}``).
+        method : ``"iclabel"`` | ``"megnet"`` | ``"both"``
+            The method that produced them. With ``"both"``, a component is
+            excluded when the policy excludes it for either network.
 
-        The column index of the most probable class that is not kept and, for
-        the threshold rule, reaches its exclusion threshold: with a threshold
-        lowered for one class (``{"eye blink": 0.3}``), a component with eye
-        blink p=0.35 and muscle artifact p=0.4 is excluded for its eye blink.
+        Returns
+        -------
+        decision : Decision
+            The excluded components, the class that decided each one, why,
+            and how far each decision is from flipping. The TSV writer, the
+            report, ``ica.exclude`` and the review queue all read it.
         """
+        if method == "both":
+            _validate_type(proba, Mapping, "proba", "dict for method='both'")
+            missing = [m for m in CLASSES if m not in proba]
+            if missing:
+                raise ValueError(
+                    f"proba misses the probabilities of {missing} for method='both'."
+                )
+            return _combine({m: self.decide(proba[m], m) for m in CLASSES})
+        _check_option("method", method, tuple(CLASSES))
         proba = check_proba(proba)
-        include, exclusion, _ = self._resolved(method)
+        infer_method(proba.shape[1], method)
+        include, exclusion, keep = self._resolved(method)
         classes = CLASSES[method]
-        if self.rule == "argmax":
-            limits = np.zeros(len(classes))
-        else:
-            limits = np.array([exclusion.get(c, np.inf) for c in classes])
         kept = np.array([c in include for c in classes])
-        # compared in the precision of the probabilities, as flag_non_included
-        reached = (proba >= limits.astype(proba.dtype)) & ~kept
-        candidate = np.where(reached, proba, -np.inf)
-        best = np.argmax(candidate, axis=1)
-        return np.where(self.excluded(proba, method), best, -1)
-
-    def margin(self, proba: ArrayLike, method: str) -> NDArray[np.float64]:
-        """How far each decision is from flipping (0: on the boundary).
-
-        For the threshold rule, the smallest change of one probability that
-        would change the decision: for an excluded component, the distance of
-        the excluding class above its threshold or of the best kept class
-        below its own; for a kept one, how far it is from being excluded. For
-        the argmax rule, the gap between the best kept and the best other
-        class. A reviewer looks first at the components with the smallest
-        margins.
-        """
-        proba = check_proba(proba)
-        include, exclusion, keep = self._resolved(method)
-        classes = CLASSES[method]
-        excluded = self.excluded(proba, method)
+        t_excl = np.array([exclusion.get(c, np.inf) for c in classes])
+        t_keep = np.array([keep.get(c, np.inf) for c in classes])
+        if self.rule == "argmax":
+            reached, excluded = _non_included(proba, kept, None, None)
+        else:
+            reached, excluded = _non_included(proba, kept, t_excl, t_keep)
+        # the deciding class: the most probable of those that exclude the
+        # component, else the most probable class
+        top = np.argmax(proba, axis=1)
+        cause = np.where(excluded, np.argmax(np.where(reached, proba, -np.inf), 1), top)
+        rows = np.arange(proba.shape[0])
+        p_cause = proba[rows, cause].astype(np.float64)
         proba = proba.astype(np.float64)
-        kept = np.array([c in include for c in classes])
         if self.rule == "argmax":
             best_kept = proba[:, kept].max(axis=1)
             best_other = proba[:, ~kept].max(axis=1, initial=0.0)
-            return np.abs(best_kept - best_other)
-        t_excl = np.array([exclusion.get(c, np.inf) for c in classes])
-        t_keep = np.array([keep.get(c, np.inf) for c in classes])
-        # a >= 0: a non-kept class reaches its threshold; b >= 0: a kept one does
-        a = (proba - t_excl)[:, ~kept].max(axis=1, initial=-np.inf)
-        b = (proba - t_keep)[:, kept].max(axis=1)
-        return np.where(excluded, np.minimum(a, -b), np.maximum(-a, b))
-
-    def describe(self, proba: ArrayLike, method: str) -> list[str]:
-        """Return the ``status_description`` of each component.
-
-        E.g. ``"Auto-detected eye blink (p=0.97) by iclabel"`` for an excluded
-        component, ``"Kept: brain (p=0.91) by iclabel"`` for a kept one (with
-        the reason when its most probable class is not kept).
-        """
-        proba = check_proba(proba)
-        include, exclusion, keep = self._resolved(method)
-        classes = CLASSES[method]
-        out = []
-        for row, k in zip(proba, self.excluding_class(proba, method), strict=True):
-            top = int(np.argmax(row))
-            if k >= 0:
-                out.append(f"Auto-detected {classes[k]} (p={row[k]:.2f}) by {method}")
-            elif classes[top] in include or self.rule == "argmax":
-                out.append(f"Kept: {classes[top]} (p={row[top]:.2f}) by {method}")
+            margin = np.abs(best_kept - best_other)
+        else:
+            # a >= 0: a non-kept class reaches its threshold; b >= 0: a kept one
+            a = (proba - t_excl)[:, ~kept].max(axis=1, initial=-np.inf)
+            b = (proba - t_keep)[:, kept].max(axis=1)
+            margin = np.where(excluded, np.minimum(a, -b), np.maximum(-a, b))
+        descriptions = []
+        for k in rows:
+            cls, p = classes[cause[k]], p_cause[k]
+            if excluded[k]:
+                descriptions.append(f"Auto-detected {cls} (p={p:.2f}) by {method}")
+            elif cls in include or self.rule == "argmax":
+                descriptions.append(f"Kept: {cls} (p={p:.2f}) by {method}")
             else:
-                best = max(
-                    (k for k, c in enumerate(classes) if c in include),
-                    key=lambda j: row[j],
-                )
+                best = max(np.flatnonzero(kept), key=lambda j: proba[k, j])
                 why = (
-                    f"{classes[best]} p={row[best]:.2f} >= {keep[classes[best]]:g}"
-                    if row[best] >= keep[classes[best]]
-                    else f"below the exclusion threshold {exclusion[classes[top]]:g}"
+                    f"{classes[best]} p={proba[k, best]:.2f} >= {keep[classes[best]]:g}"
+                    if proba[k, best] >= keep[classes[best]]
+                    else f"below the exclusion threshold {exclusion[cls]:g}"
                 )
-                out.append(
-                    f"Kept: {classes[top]} (p={row[top]:.2f}) by {method}, {why}"
-                )
-        return out
+                descriptions.append(f"Kept: {cls} (p={p:.2f}) by {method}, {why}")
+        return Decision(
+            method=method,
+            excluded=excluded,
+            labels=tuple(classes[c] for c in cause),
+            probability=p_cause,
+            descriptions=tuple(descriptions),
+            margin=margin,
+        )
 
     def to_dict(self, methods: Iterable[str]) -> dict:
         """Return the policy as resolved for ``methods``, for a sidecar JSON."""

@@ -162,19 +162,48 @@ def flag_non_included(
     included = set(_resolve_keys(dict.fromkeys(include), method, "include").values())
     others = [k for k in range(len(CLASSES[method])) if k not in included]
 
-    if exclusion_threshold is None:
-        candidate = np.isin(np.argmax(proba, axis=1), others)
+    kept = np.isin(np.arange(len(CLASSES[method])), list(included))
+    exclusion = (
+        None
+        if exclusion_threshold is None
+        else _per_class(exclusion_threshold, "exclusion_threshold", method, others)
+    )
+    keep = (
+        None
+        if keep_threshold is None
+        else _per_class(keep_threshold, "keep_threshold", method, included)
+    )
+    _, excluded = _non_included(proba, kept, exclusion, keep)
+    return _finish(np.flatnonzero(excluded), ica, add_to_exclude)
+
+
+def _non_included(
+    proba: NDArray,
+    kept: NDArray[np.bool_],
+    exclusion: NDArray[np.float64] | None,
+    keep: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Apply the rule of :func:`flag_non_included` to checked arrays.
+
+    ``kept`` marks the classes to keep; ``exclusion`` and ``keep`` are one
+    threshold per class (+inf where a class is not concerned), or None: no
+    exclusion threshold means the most probable class decides, no keep
+    threshold means no kept class overrides. Returns ``reached`` (n_components,
+    n_classes), the classes not kept that reach their threshold (the most
+    probable class, if not kept, without thresholds), and ``excluded``
+    (n_components,). Thresholds are compared in the precision of the
+    probabilities (see :func:`flag_components`).
+    """
+    if exclusion is None:
+        top = np.argmax(proba, axis=1)
+        reached = np.zeros(proba.shape, bool)
+        reached[np.arange(proba.shape[0]), top] = ~kept[top]
     else:
-        limits = _per_class(exclusion_threshold, "exclusion_threshold", method, others)
-        limits = limits.astype(proba.dtype)  # see flag_components
-        candidate = (proba >= limits).any(axis=1)
-    if keep_threshold is None:
-        kept = np.zeros(proba.shape[0], bool)
-    else:
-        limits = _per_class(keep_threshold, "keep_threshold", method, included)
-        limits = limits.astype(proba.dtype)
-        kept = (proba >= limits).any(axis=1)
-    return _finish(np.flatnonzero(candidate & ~kept), ica, add_to_exclude)
+        reached = (proba >= exclusion.astype(proba.dtype)) & ~kept
+    excluded = reached.any(axis=1)
+    if keep is not None:
+        excluded &= ~((proba >= keep.astype(proba.dtype)) & kept).any(axis=1)
+    return reached, excluded
 
 
 def _get_proba(

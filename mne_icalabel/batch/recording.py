@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
-    from ..annotation.policy import ExclusionPolicy
+    from ..annotation.policy import Decision, ExclusionPolicy
 
 
 def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarray:
@@ -37,41 +37,27 @@ def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarra
     return proba
 
 
-def _decisions(
-    proba: np.ndarray | dict[str, np.ndarray], method: str, policy: ExclusionPolicy
-) -> tuple[np.ndarray, dict[str, list[str]]]:
+def _annotation_columns(decision: Decision) -> dict[str, list[str]]:
     """Return the policy's decision on each component as TSV annotation columns.
 
-    Returns the excluded components' mask and, per annotation column, one
-    value per component: ``status`` (``bad`` exactly for the excluded ones),
-    ``status_description`` (:meth:`ExclusionPolicy.describe`),
-    ``annotate_method`` (the method, ``iclabel+megnet`` for both),
-    ``annotate_author`` (this package and its version) and ``ic_type`` (MNE's
-    key of the class that excluded the component, else of the most probable
-    class).
+    Per annotation column, one value per component: ``status`` (``bad``
+    exactly for the excluded ones), ``status_description``, ``annotate_method``
+    (the method, ``iclabel+megnet`` for both), ``annotate_author`` (this
+    package and its version) and ``ic_type`` (MNE's key of the class that
+    decided the component).
     """
     from .._version import __version__
-    from ..annotation._classes import CLASSES, to_mne_key
+    from ..annotation._classes import to_mne_key
+    from ._both import METHODS
 
-    if method == "both":
-        from ._both import METHODS, combine_decisions
-
-        excluded, labels, descriptions = combine_decisions(proba, policy)
-        name = "+".join(METHODS)
-    else:
-        excluded = policy.excluded(proba, method)
-        descriptions = policy.describe(proba, method)
-        cause = policy.excluding_class(proba, method)
-        best = np.where(cause >= 0, cause, np.argmax(proba, axis=1))
-        labels = [CLASSES[method][k] for k in best]
-        name = method
-    n = len(labels)
-    return excluded, dict(
-        status=["bad" if e else "good" for e in excluded],
-        status_description=descriptions,
+    name = "+".join(METHODS) if decision.method == "both" else decision.method
+    n = len(decision)
+    return dict(
+        status=["bad" if e else "good" for e in decision.excluded],
+        status_description=list(decision.descriptions),
         annotate_method=[name] * n,
         annotate_author=[f"mne-icalabel {__version__}"] * n,
-        ic_type=[to_mne_key(label) for label in labels],
+        ic_type=[to_mne_key(label) for label in decision.labels],
     )
 
 
@@ -153,7 +139,9 @@ def label_recording(
         policy excludes; ``"manual"``: list of the components whose manual
         decision was kept; ``"fitted"``: whether the ICA was fitted here;
         ``"files"``: dict of the written paths (keys ``"tsv"``, ``"json"``,
-        ``"report"``, ``"ica"``).
+        ``"report"``, ``"ica"``); ``"policy"``: the policy; ``"decision"``:
+        its :class:`~mne_icalabel.annotation.policy.Decision` (before manual
+        rows).
 
     Notes
     -----
@@ -209,17 +197,19 @@ def label_recording(
     else:
         ica = ica.copy()
     if method == "both":
-        from ._both import label_both
+        from ._both import both_probabilities, store_both
 
-        proba, labels = label_both(inst, ica, backend, policy)
-        probabilities = proba
+        proba = probabilities = both_probabilities(inst, ica, backend)
+        decision = policy.decide(proba, method)
+        store_both(ica, proba, decision)
+        labels = list(decision.labels)
     else:
         proba = _label(inst, ica, method, backend)
         names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
         labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
         probabilities = {method: proba}
-    excluded, decisions = _decisions(proba, method, policy)
-    ica.exclude = [int(k) for k in np.flatnonzero(excluded)]
+        decision = policy.decide(proba, method)
+    ica.exclude = decision.exclude
 
     files: dict[str, Path] = {}
     manual: list[int] = []
@@ -231,7 +221,7 @@ def label_recording(
             ica,
             tsv,
             probabilities,
-            decisions,
+            _annotation_columns(decision),
             # a new ICA has other components: nothing of the old file applies
             manual="discard" if discard_manual or fitted else "keep",
             sidecar={"ExclusionPolicy": policy.to_dict(methods)},
@@ -256,15 +246,17 @@ def label_recording(
                 title=basename,
                 policy=policy,
                 excluded=ica.exclude,
+                decision=decision,
             )
         logger.info(f"Wrote {', '.join(str(f) for f in files.values())}")
     return dict(
         ica=ica,
         proba=proba,
         labels=labels,
-        excluded=[int(k) for k in np.flatnonzero(excluded)],
+        excluded=decision.exclude,
         manual=manual,
         fitted=fitted,
         files=files,
         policy=policy,
+        decision=decision,
     )

@@ -157,6 +157,7 @@ def make_report(
     title: str | None = None,
     policy=None,
     excluded=None,
+    decision=None,
     verbose=None,
 ) -> Report:
     """Build an HTML report of labelled ICA components.
@@ -185,6 +186,11 @@ def make_report(
         The components to show as excluded (e.g. the ``bad`` rows of the
         components TSV, manual decisions included); ``None``: those the
         policy excludes.
+    decision : Decision | None
+        The policy's decision on these probabilities, when the caller has it
+        (:meth:`ExclusionPolicy.decide
+        <mne_icalabel.annotation.policy.ExclusionPolicy.decide>`); ``None``
+        asks the policy.
     %(verbose)s
 
     Returns
@@ -198,7 +204,7 @@ def make_report(
     import mne
 
     from ..annotation.policy import ExclusionPolicy
-    from ._both import METHODS, combine_decisions
+    from ._both import METHODS
 
     _check_option("method", method, ("iclabel", "megnet", "both"))
     if method == "both":
@@ -223,18 +229,20 @@ def make_report(
         filenames = getattr(inst, "filenames", None) or [None]
         title = Path(filenames[0]).name if filenames[0] else "ICA labels"
     report = mne.Report(title=title, verbose=False)
+    if decision is None:
+        decision = policy.decide(
+            probabilities if method == "both" else probabilities[method], method
+        )
     if method == "both":
-        mask, labels, _ = combine_decisions(probabilities, policy)
-        labels = np.array(labels)
+        labels = np.array(decision.labels)
         titles = list(labels)
     else:
         proba = probabilities[method]
-        mask = policy.excluded(proba, method)
         labels = np.array(_class_names(method))[np.argmax(proba, axis=1)]
         best = proba.max(axis=1)
         titles = [f"{lab} ({p:.2f})" for lab, p in zip(labels, best, strict=True)]
     if excluded is None:
-        excluded = np.flatnonzero(mask)
+        excluded = decision.exclude
     excluded = {int(k) for k in excluded}
     titles = [
         t + ("\n[excluded]" if k in excluded else "") for k, t in enumerate(titles)

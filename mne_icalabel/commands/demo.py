@@ -70,9 +70,7 @@ def _policy_effect(proba) -> list[str]:
     from ..annotation.policy import ExclusionPolicy
 
     def listed(policy) -> str:
-        excluded = [
-            f"ICA{k:03d}" for k in policy.excluded(proba, "iclabel").nonzero()[0]
-        ]
+        excluded = [f"ICA{k:03d}" for k in policy.decide(proba, "iclabel").exclude]
         return f"{len(excluded)} ({', '.join(excluded) or 'none'})"
 
     rule = ExclusionPolicy()

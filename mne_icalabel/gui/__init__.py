@@ -169,12 +169,12 @@ def review_bids_dataset(
     first, ordered by their most doubtful component, and the components of a
     recording are listed most doubtful first. A decision's doubt is how
     little one probability would have to change to flip it under the
-    exclusion policy recorded in the sidecar (:meth:`ExclusionPolicy.margin
-    <mne_icalabel.annotation.policy.ExclusionPolicy.margin>`, the smallest
-    over the networks of the TSV); when no policy is recorded, its lowest top
-    probability. Components labelled by hand come last. A component is
-    *doubtful* below a margin of 0.1 (a top probability of 0.6); the status
-    line counts the doubtful components of the recordings not reviewed yet.
+    exclusion policy recorded in the sidecar (the ``margin`` of its
+    :meth:`~mne_icalabel.annotation.policy.ExclusionPolicy.decide` record,
+    of both networks' combined decision when the TSV has both); when no
+    policy is recorded, its lowest top probability. Components labelled by
+    hand come last. A component is *doubtful* below a margin of 0.1 (a top
+    probability of 0.6); the status line counts the doubtful components of the recordings not reviewed yet.
     The order is computed from the TSVs alone, so the window opens at once;
     a recording is read when shown, and the next one is read in the
     background meanwhile.

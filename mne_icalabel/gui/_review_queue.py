@@ -125,9 +125,10 @@ def component_doubt(
 ) -> NDArray[np.float64]:
     """How doubtful each component's automatic decision is (small: doubtful).
 
-    With a policy record, the smallest :meth:`ExclusionPolicy.margin
-    <mne_icalabel.annotation.policy.ExclusionPolicy.margin>` over the methods
-    present: the change of one probability that would flip the decision.
+    With a policy record, the margin of its decision (:meth:`ExclusionPolicy.decide
+    <mne_icalabel.annotation.policy.ExclusionPolicy.decide>`, of both networks'
+    combined decision when both are present): the smallest change of one
+    probability that would flip the decision.
     Without one, the decision was the most probable class, and the doubt is
     the lowest (over the methods) top probability minus 0.5, so that both
     share the threshold :data:`DOUBTFUL`. Without probabilities: infinite
@@ -147,13 +148,13 @@ def component_doubt(
     """
     if not probabilities:
         return np.zeros(0)
-    per_method = [
-        policy.margin(proba, method)
-        if policy is not None
-        else np.max(proba, axis=1).astype(np.float64) - _TOP_OFFSET
-        for method, proba in probabilities.items()
-    ]
-    return np.min(per_method, axis=0)
+    if policy is not None:
+        if len(probabilities) > 1:
+            return policy.decide(probabilities, "both").margin
+        ((method, proba),) = probabilities.items()
+        return policy.decide(proba, method).margin
+    top = [np.max(proba, axis=1) for proba in probabilities.values()]
+    return np.min(top, axis=0).astype(np.float64) - _TOP_OFFSET
 
 
 def kept_labels(policy: ExclusionPolicy, methods) -> tuple[str, ...]:

@@ -8,6 +8,8 @@ import pytest
 from mne_icalabel.annotation._classes import CLASSES
 from mne_icalabel.annotation.policy import ExclusionPolicy
 
+_OTHERS = [c for c in CLASSES["iclabel"] if c not in ("brain", "other")]
+
 
 def _rows(*rows, method="iclabel"):
     """Probability rows from {class: p} dicts, the rest spread evenly."""
@@ -31,15 +33,15 @@ def test_default_rule_is_the_pipelines():
         {"other": 0.6, "heart beat": 0.3},
     )
     policy = ExclusionPolicy()
-    excluded = policy.excluded(proba, "iclabel")
+    excluded = policy.decide(proba, "iclabel").excluded
     assert excluded.tolist() == [True, False, True, False, False, False]
     # the argmax rule excludes every component whose top class is not kept:
     # by default brain only, as write_components_tsv's status
     argmax = ExclusionPolicy(rule="argmax", include=["brain", "other"])
-    assert argmax.excluded(proba, "iclabel").tolist() == [1, 1, 1, 1, 0, 0]
-    argmax = ExclusionPolicy(rule="argmax").excluded(proba, "iclabel")
+    assert argmax.decide(proba, "iclabel").excluded.tolist() == [1, 1, 1, 1, 0, 0]
+    argmax = ExclusionPolicy(rule="argmax").decide(proba, "iclabel").excluded
     assert argmax.tolist() == [True, True, True, True, False, True]
-    desc = policy.describe(proba, "iclabel")
+    desc = policy.decide(proba, "iclabel").descriptions
     assert desc[0] == "Auto-detected eye blink (p=0.85) by iclabel"
     assert desc[4] == "Kept: brain (p=0.90) by iclabel"
     assert "below the exclusion threshold 0.8" in desc[1]
@@ -47,27 +49,27 @@ def test_default_rule_is_the_pipelines():
 
 def test_class_threshold_keeps():
     proba = _rows({"eye blink": 0.85, "brain": 0.12}, {"eye blink": 0.6, "brain": 0.4})
-    assert ExclusionPolicy().excluded(proba, "iclabel").tolist() == [True, False]
+    assert ExclusionPolicy().decide(proba, "iclabel").excluded.tolist() == [True, False]
     # a kept class at 0.1 keeps the first one
     policy = ExclusionPolicy(class_threshold={"brain": 0.1})
-    assert policy.excluded(proba, "iclabel").tolist() == [False, False]
-    assert "brain p=0.12 >= 0.1" in policy.describe(proba, "iclabel")[0]
+    assert policy.decide(proba, "iclabel").excluded.tolist() == [False, False]
+    assert "brain p=0.12 >= 0.1" in policy.decide(proba, "iclabel").descriptions[0]
     # a lower exclusion threshold for eye blink excludes the second
     policy = ExclusionPolicy(exclusion_threshold={"Eye": 0.5}, class_threshold=0.5)
-    assert policy.excluded(proba, "iclabel").tolist() == [True, True]
+    assert policy.decide(proba, "iclabel").excluded.tolist() == [True, True]
 
 
 def test_include_and_megnet():
     proba = _rows({"muscle artifact": 0.9}, method="iclabel")
     policy = ExclusionPolicy(include=["brain", "other", "muscle artifact"])
-    assert not policy.excluded(proba, "iclabel")[0]
+    assert not policy.decide(proba, "iclabel").excluded[0]
     # for MEGNet, brain and other name its brain/other class
     meg = _rows(
         {"brain/other": 0.1, "eye blink": 0.85}, {"brain/other": 0.9}, method="megnet"
     )
     assert policy.check(["iclabel", "megnet"]) is policy
-    assert policy.excluded(meg, "megnet").tolist() == [True, False]
-    assert ExclusionPolicy().excluded(meg, "megnet").tolist() == [True, False]
+    assert policy.decide(meg, "megnet").excluded.tolist() == [True, False]
+    assert ExclusionPolicy().decide(meg, "megnet").excluded.tolist() == [True, False]
 
 
 @pytest.mark.parametrize(
@@ -96,7 +98,7 @@ def test_margin_orders_by_doubt():
         {"brain": 0.95},  # sure keep
         {"eye blink": 0.78, "brain": 0.1},  # just kept: margin 0.02
     )
-    margin = ExclusionPolicy().margin(proba, "iclabel")
+    margin = ExclusionPolicy().decide(proba, "iclabel").margin
     np.testing.assert_allclose(margin[[1, 3]], [0.01, 0.02], atol=1e-12)
     assert np.argsort(margin).tolist()[:2] == [1, 3]
     assert (margin >= 0).all()
@@ -104,13 +106,13 @@ def test_margin_orders_by_doubt():
     policy = ExclusionPolicy()
     rng = np.random.default_rng(0)
     p = rng.dirichlet(np.full(7, 0.3), size=500)
-    m = policy.margin(p, "iclabel")
-    before = policy.excluded(p, "iclabel")
+    m = policy.decide(p, "iclabel").margin
+    before = policy.decide(p, "iclabel").excluded
     for col in range(7):
         for sign in (-1, 1):
             q = p.copy()
             q[:, col] = np.clip(q[:, col] + sign * 0.999 * m, 0, 1)
-            assert (policy.excluded(q, "iclabel") == before).all()
+            assert (policy.decide(q, "iclabel").excluded == before).all()
 
 
 def test_record_round_trip():
@@ -122,7 +124,9 @@ def test_record_round_trip():
     assert content["iclabel"]["ClassThresholds"]["brain"] == 0.3
     again = ExclusionPolicy.from_dict(content)
     p = np.random.default_rng(1).dirichlet(np.full(7, 0.3), size=200)
-    assert (again.excluded(p, "iclabel") == policy.excluded(p, "iclabel")).all()
+    assert (
+        again.decide(p, "iclabel").excluded == policy.decide(p, "iclabel").excluded
+    ).all()
     assert "iclabel keeps brain, other" in policy.summary(["iclabel"])
     argmax = ExclusionPolicy.from_dict(
         ExclusionPolicy(rule="argmax").to_dict(["megnet"])
@@ -130,23 +134,75 @@ def test_record_round_trip():
     assert argmax.rule == "argmax"
 
 
-def test_excluding_class_is_the_one_that_reached_its_threshold():
+def test_deciding_class_is_the_one_that_reached_its_threshold():
     """A lowered threshold excludes for its class, not for the top other one."""
     proba = _rows(
         {"eye blink": 0.35, "muscle artifact": 0.4, "brain": 0.1},
         {"brain": 0.9},
     )
     policy = ExclusionPolicy(exclusion_threshold={"eye blink": 0.3})
-    assert policy.excluded(proba, "iclabel").tolist() == [True, False]
-    eye = CLASSES["iclabel"].index("eye blink")
-    assert policy.excluding_class(proba, "iclabel").tolist() == [eye, -1]
-    assert policy.describe(proba, "iclabel")[0] == (
-        "Auto-detected eye blink (p=0.35) by iclabel"
-    )
+    decision = policy.decide(proba, "iclabel")
+    assert decision.excluded.tolist() == [True, False]
+    assert decision.exclude == [0]
+    assert decision.labels == ("eye blink", "brain")
+    np.testing.assert_allclose(decision.probability, [0.35, 0.9])
+    assert decision.descriptions[0] == "Auto-detected eye blink (p=0.35) by iclabel"
     # the argmax rule: the top class
-    muscle = CLASSES["iclabel"].index("muscle artifact")
-    argmax = ExclusionPolicy(rule="argmax")
-    assert argmax.excluding_class(proba, "iclabel").tolist() == [muscle, -1]
+    argmax = ExclusionPolicy(rule="argmax").decide(proba, "iclabel")
+    assert argmax.labels == ("muscle artifact", "brain")
+    assert argmax.descriptions[0] == "Auto-detected muscle artifact (p=0.40) by iclabel"
+
+
+def test_decision_is_one_consistent_record():
+    """decide() agrees with flag_non_included and is read-only."""
+    from mne_icalabel.annotation import flag_non_included
+
+    p = np.random.default_rng(3).dirichlet(np.full(7, 0.3), size=300)
+    policy = ExclusionPolicy(exclusion_threshold={"eye blink": 0.6})
+    decision = policy.decide(p, "iclabel")
+    flagged = flag_non_included(
+        p,
+        ["brain", "other"],
+        exclusion_threshold={c: 0.6 if c == "eye blink" else 0.8 for c in _OTHERS},
+        keep_threshold=0.3,
+        verbose=False,
+    )
+    assert decision.exclude == flagged.tolist()
+    assert len(decision) == 300
+    excluded = decision.excluded
+    assert all(
+        d.startswith("Auto-detected" if e else "Kept")
+        for d, e in zip(decision.descriptions, excluded, strict=True)
+    )
+    with pytest.raises(ValueError, match="read-only"):
+        decision.excluded[0] = not decision.excluded[0]
+    with pytest.raises(ValueError, match="4 columns but method .iclabel. has 7"):
+        policy.decide(p[:, :4], "iclabel")
+    with pytest.raises(ValueError, match="misses the probabilities of"):
+        policy.decide({"iclabel": p}, "both")
+
+
+@pytest.mark.parametrize("rule", ["threshold", "argmax"])
+def test_both_margin_never_flips(rule):
+    """No change of one probability smaller than the combined margin flips it."""
+    policy = ExclusionPolicy(rule=rule)
+    rng = np.random.default_rng(4)
+    proba = {
+        "iclabel": rng.dirichlet(np.full(7, 0.3), size=400),
+        "megnet": rng.dirichlet(np.full(4, 0.3), size=400),
+    }
+    decision = policy.decide(proba, "both")
+    assert np.isfinite(decision.margin).all() and (decision.margin >= 0).all()
+    for method, values in proba.items():
+        for col in range(values.shape[1]):
+            for sign in (-1, 1):
+                moved = dict(proba)
+                moved[method] = values.copy()
+                moved[method][:, col] = np.clip(
+                    values[:, col] + sign * 0.999 * decision.margin, 0, 1
+                )
+                again = policy.decide(moved, "both")
+                assert (again.excluded == decision.excluded).all()
 
 
 def test_pickles():
@@ -162,5 +218,6 @@ def test_pickles():
         again = module.loads(module.dumps(policy))
         assert again == policy
         assert (
-            again.excluded(proba, "iclabel") == policy.excluded(proba, "iclabel")
+            again.decide(proba, "iclabel").excluded
+            == policy.decide(proba, "iclabel").excluded
         ).all()

@@ -11,7 +11,6 @@ import pytest
 from mne_icalabel.annotation import read_components_tsv
 from mne_icalabel.annotation._classes import CLASSES, to_mne_key
 from mne_icalabel.annotation.policy import ExclusionPolicy
-from mne_icalabel.batch._both import combine_decisions, combine_labels
 from mne_icalabel.commands.main import main
 
 
@@ -28,10 +27,17 @@ def test_combine_labels_rule():
     proba = dict(
         iclabel=_onehot(7, [0, 0, 2, 1, 6]), megnet=_onehot(4, [0, 2, 0, 1, 0])
     )
-    excluded, labels, descriptions = combine_decisions(proba)
+    decision = ExclusionPolicy().decide(proba, "both")
+    excluded, labels, descriptions = (
+        decision.excluded,
+        list(decision.labels),
+        decision.descriptions,
+    )
     assert labels == ["brain", "heart beat", "eye blink", "muscle artifact", "other"]
     assert excluded.tolist() == [False, True, True, True, False]
-    assert combine_labels(proba) == labels
+    assert decision.exclude == [1, 2, 3]
+    assert list(decision.per_method) == ["iclabel", "megnet"]
+    assert decision.per_method["megnet"].exclude == [1, 3]
     assert descriptions[1] == "Auto-detected heart beat (p=0.97) by megnet"
     assert descriptions[3] == "Auto-detected muscle artifact (p=0.94) by iclabel"
     assert descriptions[4] == (
@@ -39,11 +45,11 @@ def test_combine_labels_rule():
     )
     # a policy that keeps muscle: the third is excluded by MEGNet's eye blink
     policy = ExclusionPolicy(include=["brain", "other", "muscle artifact"])
-    excluded, labels, _ = combine_decisions(proba, policy)
-    assert labels[3] == "eye blink" and excluded[3]
+    decision = policy.decide(proba, "both")
+    assert decision.labels[3] == "eye blink" and decision.excluded[3]
     # argmax keeping brain only: ICLabel's "other" is excluded, as before 0.11
     argmax = ExclusionPolicy(rule="argmax", include=["brain"])
-    assert combine_decisions(proba, argmax)[0].tolist() == [
+    assert argmax.decide(proba, "both").excluded.tolist() == [
         False,
         True,
         True,
@@ -55,9 +61,9 @@ def test_combine_labels_rule():
 def _excluded(proba):
     """The default policy on each network: excluded by ICLabel, by MEGNet."""
     policy = ExclusionPolicy()
-    return policy.excluded(proba["iclabel"], "iclabel"), policy.excluded(
+    return policy.decide(proba["iclabel"], "iclabel").excluded, policy.decide(
         proba["megnet"], "megnet"
-    )
+    ).excluded
 
 
 def _read(fname):
@@ -217,7 +223,7 @@ def test_bids_both(meg_eeg_bids, capsys):
     assert len(only_megnet), "the simulation no longer gives a MEGNet-only exclusion"
     assert all(described[k].endswith("by megnet") for k in only_megnet)
     assert (by_iclabel & by_megnet).any()
-    labels = combine_labels(proba)
+    labels = list(ExclusionPolicy().decide(proba, "both").labels)
     counts = "; ".join(f"{k}: {labels.count(k)}" for k in dict.fromkeys(labels))
     assert row["labels"] == counts
     # the blink, seen by EEG and MEG, is excluded as an eye artifact

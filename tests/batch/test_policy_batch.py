@@ -63,10 +63,10 @@ def test_default_rule_statuses(labelled_root):
     for stem in STEMS:
         rows = _read(deriv / f"{stem}_components.tsv")
         proba = _proba(rows)
-        excluded = policy.excluded(proba, "iclabel")
+        excluded = policy.decide(proba, "iclabel").excluded
         assert [r["status"] for r in rows] == ["bad" if e else "good" for e in excluded]
-        assert [r["status_description"] for r in rows] == policy.describe(
-            proba, "iclabel"
+        assert [r["status_description"] for r in rows] == list(
+            policy.decide(proba, "iclabel").descriptions
         )
         assert {r["annotate_method"] for r in rows} == {"iclabel"}
         assert {r["annotate_author"] for r in rows} == {f"mne-icalabel {__version__}"}
@@ -74,7 +74,7 @@ def test_default_rule_statuses(labelled_root):
         assert [r["ic_type"] for r in rows] == [keys[k] for k in proba.argmax(1)]
         # the argmax rule would exclude others: the data tell the two apart
         argmax = ExclusionPolicy(rule="argmax", include=["brain"])
-        differs |= bool((argmax.excluded(proba, "iclabel") != excluded).any())
+        differs |= bool((argmax.decide(proba, "iclabel").excluded != excluded).any())
         sidecar = json.loads((deriv / f"{stem}_components.json").read_text())
         assert sidecar["ExclusionPolicy"] == policy.to_dict(["iclabel"])
         assert "annotate_method" in sidecar  # the column descriptions are kept
@@ -195,7 +195,7 @@ def test_manual_rows_survive_overwrite(labelled_root, tmp_path, capsys):
     assert {r["annotate_method"] for r in after} == {"iclabel"}
     assert "notes" not in after[0]
     proba = _proba(after)
-    excluded = ExclusionPolicy().excluded(proba, "iclabel")
+    excluded = ExclusionPolicy().decide(proba, "iclabel").excluded
     assert [r["status"] for r in after] == ["bad" if e else "good" for e in excluded]
     assert "Review" not in json.loads(sidecar.read_text())
     assert _read(deriv / "summary.tsv")[0]["n_manual"] == "0"
@@ -249,7 +249,7 @@ def test_options_from_the_command_line(labelled_root, tmp_path, capsys):
         "channel noise": 0.8,
     }
     rows = _read(stem.with_name(stem.name + "_components.tsv"))
-    excluded = expected.excluded(_proba(rows), "iclabel")
+    excluded = expected.decide(_proba(rows), "iclabel").excluded
     assert [r["status"] for r in rows] == ["bad" if e else "good" for e in excluded]
     assert expected.summary(["iclabel"]) in capsys.readouterr().out
 

@@ -108,7 +108,7 @@ def test_make_report(labelled, tmp_path):
     # and the decision of the (default) exclusion policy
     from mne_icalabel.annotation.policy import ExclusionPolicy
 
-    excluded = ExclusionPolicy().excluded(proba, "iclabel")
+    excluded = ExclusionPolicy().decide(proba, "iclabel").excluded
     for k, best in enumerate(np.argmax(proba, axis=1)):
         status = "excluded" if excluded[k] else "kept"
         assert f"<td>ICA{k:03d}</td><td>{status}</td><td style='color:" in html

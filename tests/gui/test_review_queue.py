@@ -100,15 +100,22 @@ def test_doubt_with_policy_record_is_margin(review_root):
     entry = queue.refresh(0)
     assert entry.has_policy
     proba = read_components_tsv(tsv)["probabilities"]["iclabel"]
-    np.testing.assert_array_equal(entry.doubt, policy.margin(proba, "iclabel"))
+    np.testing.assert_array_equal(entry.doubt, policy.decide(proba, "iclabel").margin)
     assert not np.array_equal(entry.doubt, proba.max(axis=1) - 0.5)
-    # component_doubt: the smallest margin over the methods present
+    # component_doubt of both networks: the margin of the combined decision,
+    # the smaller one where both keep a component, the excluding network's
+    # where one excludes it
     megnet = np.random.default_rng(0).dirichlet(np.ones(4), REVIEW_N_COMPONENTS)
     both = component_doubt({"iclabel": proba, "megnet": megnet}, policy)
-    np.testing.assert_array_equal(
-        both,
-        np.minimum(policy.margin(proba, "iclabel"), policy.margin(megnet, "megnet")),
-    )
+    first, second = policy.decide(proba, "iclabel"), policy.decide(megnet, "megnet")
+    for k in range(REVIEW_N_COMPONENTS):
+        if first.excluded[k] and second.excluded[k]:
+            expected = max(first.margin[k], second.margin[k])
+        elif first.excluded[k] or second.excluded[k]:
+            expected = (first if first.excluded[k] else second).margin[k]
+        else:
+            expected = min(first.margin[k], second.margin[k])
+        assert both[k] == expected
     top = component_doubt({"iclabel": proba, "megnet": megnet}, None)
     np.testing.assert_array_equal(
         top, np.minimum(proba.max(1).astype(np.float64), megnet.max(1)) - 0.5
