@@ -63,7 +63,7 @@ def test_save_keeps_both_probability_sets(qtbot, combined_recording, tmp_path):
 
     from mne_icalabel.annotation._classes import to_mne_key
     from mne_icalabel.annotation.bids import _write_components
-    from mne_icalabel.batch._both import combine_labels
+    from mne_icalabel.annotation.policy import ExclusionPolicy
     from mne_icalabel.commands.gui import open_window
 
     raw, ica = combined_recording["raw"], combined_recording["ica_both"].copy()
@@ -74,7 +74,7 @@ def test_save_keeps_both_probability_sets(qtbot, combined_recording, tmp_path):
     )
     # the ICA and TSV as `label --method both` leaves them
     ica.labels_ = {}
-    for k, label in enumerate(combine_labels(proba)):
+    for k, label in enumerate(ExclusionPolicy().decide(proba, "both").labels):
         ica.labels_.setdefault(to_mne_key(label), []).append(k)
     tsv = tmp_path / "rec_components.tsv"
     _write_components(ica, tsv, proba)
