@@ -4,8 +4,13 @@ Each panel draws one component of an :class:`~mne_icalabel.gui._data.ICAPlotData
 :meth:`set_data` takes the arrays of a recording and creates the artists only
 when the recording's layout differs from the previous one (other channel
 positions, Raw instead of Epochs, ...); :meth:`show` puts one component into
-the existing artists. Neither draws: the view asks the canvases for a deferred
-redraw (:meth:`_Canvas.draw_idle`) after a change.
+the existing artists. Neither draws: :meth:`set_data` asks the canvas for a
+deferred redraw of the whole figure (:meth:`_Canvas.draw_idle`), and after
+:meth:`show` the view asks for one of the *dynamic* artists only
+(:meth:`_Canvas.update_idle`): those :meth:`_Panel._dynamic_artists` names,
+whatever a component changes (data, colour limits, texts, the axis whose
+ticks follow the component's range, and what lies above them), drawn over the
+kept picture of the rest (frames, fixed ticks, labels, the head outline).
 """
 
 from __future__ import annotations
@@ -54,6 +59,8 @@ class _Panel:
             self.canvas._relayout = True
         else:
             self._reuse(data)
+        # the static parts may have changed (titles, extents): a full draw
+        self.canvas.set_dynamic_artists(self._dynamic_artists())
 
     def _key(self, data: ICAPlotData):
         """Return what must stay equal for the artists to suit another recording."""
@@ -67,6 +74,10 @@ class _Panel:
 
     def show(self, k: int) -> None:
         raise NotImplementedError
+
+    def _dynamic_artists(self) -> list:
+        """Return the artists :meth:`show` changes and those drawn above them."""
+        return []
 
 
 class TopomapPanel(_Panel):
@@ -136,13 +147,19 @@ class TopomapPanel(_Panel):
             data.topomaps, self.images, self.titles, strict=False
         ):
             if artist is not None:
-                image = topo.images[k]
-                vmax = float(np.nanmax(np.abs(image))) or 1.0
-                artist.set_data(image)
+                vmax = float(topo.vmax[k])
+                artist.set_data(topo.images[k])
                 artist.set_clim(-vmax, vmax)
             title.set_text(f"ICA{k:03d} ({topo.ch_type})")
         if not data.topomaps:
             self.titles[0].set_text(f"ICA{k:03d} ({data.topo_type})")
+
+    def _dynamic_artists(self):
+        out = list(self.titles)
+        for ax, image in zip(self.axes, self.images, strict=True):
+            if image is not None:  # the head outline and sensors lie above it
+                out += [image, *ax.lines]
+        return out
 
 
 class SpectrumPanel(_Panel):
@@ -168,6 +185,9 @@ class SpectrumPanel(_Panel):
         self.line.set_ydata(psd)
         span = float(psd.max() - psd.min()) or 1.0
         self.ax.set_ylim(psd.min() - 0.05 * span, psd.max() + 0.05 * span)
+
+    def _dynamic_artists(self):
+        return [self.line, self.ax.yaxis, *self.ax.spines.values()]
 
 
 class SourcePanel(_Panel):
@@ -234,7 +254,12 @@ class SourcePanel(_Panel):
     def _on_scrolled(self, _value: int) -> None:
         if self._current is not None and self.data.kind == "raw":
             self._update_time_course()
+            # the time axis is static for a component switch, not here
             self.canvas.draw_idle()
+
+    def _dynamic_artists(self):
+        ax = self.ax
+        return [self.time_line, ax.yaxis, *ax.spines.values()]
 
 
 class ERPImagePanel(_Panel):
@@ -287,9 +312,18 @@ class ERPImagePanel(_Panel):
         clim = data.segment_clim[k]
         self.image.set_data(rows)
         self.image.set_clim(-clim, clim)
-        erp = rows.mean(axis=0)
+        erp = data.segment_mean[k]
         self.erp_line.set_ydata(erp)
         _symmetric_ylim(self.erp_ax, erp)
+
+    def _dynamic_artists(self):
+        return [
+            self.image,
+            *self.ax.spines.values(),  # above the image
+            self.erp_line,
+            self.erp_ax.yaxis,
+            *self.erp_ax.spines.values(),
+        ]
 
 
 class VariancePanel(_Panel):
@@ -328,6 +362,10 @@ class VariancePanel(_Panel):
         top = float(var.max()) if var.size else 1.0
         self.ax.set_ylim(0, 1.05 * top or 1.0)
 
+    def _dynamic_artists(self):
+        ax = self.ax
+        return [self.kept, self.dropped, ax.yaxis, *ax.spines.values()]
+
 
 class ProbabilityPanel(_Panel):
     """The class probabilities of the component, one bar chart per network.
@@ -361,6 +399,7 @@ class ProbabilityPanel(_Panel):
             self._build()
             self._layout_key = key
             self.canvas._relayout = True
+            self.canvas.set_dynamic_artists(self._dynamic_artists())
 
     def _build(self) -> None:
         self.bars, self.values, self.axes = [], [], []
@@ -405,3 +444,10 @@ class ProbabilityPanel(_Panel):
                 bar.set_color("#b22222" if idx == best else "#2a6fba")
                 text.set_x(p + 0.02)
                 text.set_text(f"{p:.2f}")
+
+    def _dynamic_artists(self):
+        out = [artist for bars in self.bars for artist in bars]
+        out += [text for texts in self.values for text in texts]
+        if self.bars:  # the bars start on the left spine
+            out += [spine for ax in self.axes for spine in ax.spines.values()]
+        return out
