@@ -36,9 +36,14 @@ class _Canvas(FigureCanvasQTAgg):
       component): the background is restored and they alone are drawn, in
       the order of their ``zorder``, as in a full draw.
 
+    An axis label beside tick labels that change would have to be redrawn
+    with them, at a place that follows their width; the panel fixes it instead
+    (``place_labels``, before each full draw) where the tick labels of every
+    component leave room, and it is drawn once, in the background.
+
     Constrained layout measures every tick label, about half of a full draw;
-    the margins it finds for one component suit the others, so it runs on the
-    first draw after a resize only.
+    the margins it finds for one component suit the others (the fixed labels
+    included), so it runs on the first draw after a resize only.
     """
 
     def __init__(self, figure: Figure) -> None:
@@ -47,6 +52,8 @@ class _Canvas(FigureCanvasQTAgg):
         self._stale = True  # the figure changed since the last draw
         self._background = None  # (renderer, region) without the dynamic artists
         self._dynamic: list = []
+        self._place_labels = None
+        self._fixed_labels: list = []
         # matplotlib's draw_idle posts QTimer.singleShot(0, self._draw_idle),
         # which nothing can cancel; this child timer is stopped on hide and
         # dies with the canvas
@@ -55,7 +62,7 @@ class _Canvas(FigureCanvasQTAgg):
         self._idle_timer.setInterval(0)
         self._idle_timer.timeout.connect(self._draw_if_visible)
 
-    def set_dynamic_artists(self, artists) -> None:
+    def set_dynamic_artists(self, artists, place_labels=None) -> None:
         """Set the artists redrawn by :meth:`update_idle`; the next draw is full.
 
         Parameters
@@ -63,7 +70,11 @@ class _Canvas(FigureCanvasQTAgg):
         artists : list of Artist
             Artists of this canvas' figure (lines, images, texts, an axis
             whose ticks change, and whatever lies above them in their axes).
+        place_labels : callable | None
+            Called with the renderer before each full draw: fixes the labels
+            of the dynamic axes and returns them (drawn in the background).
         """
+        self._place_labels = place_labels
         self._dynamic = sorted(artists, key=lambda a: a.get_zorder())  # stable
         for artist in self._dynamic:
             artist.set_animated(True)
@@ -107,11 +118,17 @@ class _Canvas(FigureCanvasQTAgg):
     def draw(self) -> None:
         """Draw the whole figure now; keep it without the dynamic artists."""
         fig = self.figure
+        place = self._place_labels or (lambda _renderer: [])
+        labels = place(self.get_renderer())
+        if any(label.get_window_extent().x0 < 0 for label in labels):
+            self._relayout = True  # wider tick labels than at the layout (scroll)
         if self._relayout:
             # the layout must see every artist (tick labels included)
             fig.set_layout_engine("constrained")
             fig.get_layout_engine().execute(fig)
+            labels = place(self.get_renderer())  # for the axes' new sizes
         fig.set_layout_engine("none")
+        self._fixed_labels = labels
         hidden = [
             a for a in self._dynamic if isinstance(a, AxesImage) and a.get_visible()
         ]
@@ -119,6 +136,8 @@ class _Canvas(FigureCanvasQTAgg):
             artist.set_visible(False)
         try:
             FigureCanvasAgg.draw(self)
+            for label in labels:  # their axes are dynamic: not drawn
+                fig.draw_artist(label)
             renderer = self.get_renderer()
             self._background = (renderer, renderer.copy_from_bbox(fig.bbox))
         finally:
@@ -141,6 +160,13 @@ class _Canvas(FigureCanvasQTAgg):
         self.update()
 
     def _draw_dynamic(self) -> None:
-        for artist in self._dynamic:
-            if artist.get_visible() and artist.figure is self.figure:
-                self.figure.draw_artist(artist)
+        labels = [label for label in self._fixed_labels if label.get_visible()]
+        for label in labels:  # in the background already
+            label.set_visible(False)
+        try:
+            for artist in self._dynamic:
+                if artist.get_visible() and artist.figure is self.figure:
+                    self.figure.draw_artist(artist)
+        finally:
+            for label in labels:
+                label.set_visible(True)

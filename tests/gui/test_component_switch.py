@@ -182,3 +182,29 @@ def test_keys_switch_the_panels(qtbot, view, eeg_raw, eeg_ica):
     qtbot.keyClick(view.list_components, Qt.Key.Key_Right)
     _wait_drawn(qtbot, view)
     _assert_shows(view, eeg_raw, eeg_ica, 2)
+
+
+def test_fixed_axis_labels_clear_every_components_ticks(qtbot, view):
+    """The y labels drawn once in the background never overlap a tick label."""
+    axes = [
+        view.psd_panel.ax,
+        view.source_panel.ax,
+        view.erp_panel.erp_ax,
+        view.variance_panel.ax,
+    ]
+    places = set()
+    for k in range(view.n_components):
+        view.select_component(k)
+        _wait_drawn(qtbot, view)
+        for ax in axes:
+            renderer = ax.figure.canvas.get_renderer()
+            label = ax.yaxis.label.get_window_extent(renderer)
+            ticks = [
+                t.get_window_extent(renderer)
+                for t in ax.yaxis.get_majorticklabels()
+                if t.get_visible() and t.get_text()
+            ]
+            assert ticks and label.x1 < min(t.x0 for t in ticks)
+            assert label.x0 >= 0  # inside the figure
+            places.add((id(ax), round(label.x0, 6)))
+    assert len(places) == len(axes)  # each label stays where it was drawn
