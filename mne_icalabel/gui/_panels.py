@@ -46,23 +46,23 @@ def _place_ylabel(ax, limits, renderer):
     current = [t for t in axis.get_majorticklabels() if t.get_visible()]
     if not current:
         return axis.label
-    right = current[0].get_window_extent(renderer).x1
-    prop = current[0].get_fontproperties()
+    probe = current[0]  # measures texts as a tick label (font, math, TeX)
+    right, shown = probe.get_window_extent(renderer).x1, probe.get_text()
     locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
     widths: dict[str, float] = {}
     widest = 0.0
     view = ax.get_ylim()
     for lo, hi in limits:
-        ax.set_ylim(lo, hi)
+        ax.set_ylim(lo, hi)  # the formatter reads the view limits
         tol = 1e-9 * abs(hi - lo)
         locs = [v for v in locator() if lo - tol <= v <= hi + tol]
         for text in formatter.format_ticks(locs):
             if text not in widths:
-                widths[text] = renderer.get_text_width_height_descent(
-                    text, prop, ismath=False
-                )[0]
+                probe.set_text(text)
+                widths[text] = probe.get_window_extent(renderer).width
             widest = max(widest, widths[text])
     ax.set_ylim(view)
+    probe.set_text(shown)
     left = min(right - widest, ax.spines["left"].get_window_extent(renderer).x0)
     pad = axis.labelpad * ax.figure.dpi / 72
     offset = ax.get_window_extent(renderer).x0 - (left - pad)
