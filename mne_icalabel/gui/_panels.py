@@ -34,18 +34,20 @@ def _symmetric_limits(y: np.ndarray) -> np.ndarray:
     return np.stack([-1.1 * span, 1.1 * span], axis=-1)
 
 
-def _place_ylabel(ax, limits, renderer):
+def _place_ylabel(ax, limits, renderer) -> list:
     """Fix the y label of ``ax`` left of the widest tick labels of any limits.
 
     Matplotlib puts a y label beside the tick labels of the limits it draws,
     so it moves with their width; fixed, it is drawn once, in the kept
     background of the canvas, where the tick labels of every component (each
-    pair of ``limits``) leave room. Returns the label.
+    pair of ``limits``) leave room. Returns ``[label]``, or ``[]`` when the
+    axis shows no tick label to measure (the label then stays matplotlib's,
+    drawn with the axis).
     """
     axis = ax.yaxis
     current = [t for t in axis.get_majorticklabels() if t.get_visible()]
     if not current:
-        return axis.label
+        return []
     probe = current[0]  # measures texts as a tick label (font, math, TeX)
     right, shown = probe.get_window_extent(renderer).x1, probe.get_text()
     locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
@@ -68,7 +70,7 @@ def _place_ylabel(ax, limits, renderer):
     offset = ax.get_window_extent(renderer).x0 - (left - pad)
     transform = offset_copy(ax.transAxes, ax.figure, x=-offset, units="dots")
     axis.set_label_coords(0.0, 0.5, transform=transform)
-    return axis.label
+    return [axis.label]
 
 
 class _Panel:
@@ -231,7 +233,7 @@ class SpectrumPanel(_Panel):
         self.ax.set_ylim(*self._ylims[k])
 
     def _place_labels(self, renderer):
-        return [_place_ylabel(self.ax, self._ylims, renderer)]
+        return _place_ylabel(self.ax, self._ylims, renderer)
 
     def _dynamic_artists(self):
         return [self.line, self.ax.yaxis, *self.ax.spines.values()]
@@ -306,7 +308,7 @@ class SourcePanel(_Panel):
         start = self.scroll.value()
         step = max(1, self.n_win // 4000)
         window = data.sources[:, start : start + self.n_win : step]
-        return [_place_ylabel(self.ax, _symmetric_limits(window), renderer)]
+        return _place_ylabel(self.ax, _symmetric_limits(window), renderer)
 
     def _on_scrolled(self, _value: int) -> None:
         if self._current is not None and self.data.kind == "raw":
@@ -374,7 +376,7 @@ class ERPImagePanel(_Panel):
         self.erp_ax.set_ylim(*self._ylims[k])
 
     def _place_labels(self, renderer):
-        return [_place_ylabel(self.erp_ax, self._ylims, renderer)]
+        return _place_ylabel(self.erp_ax, self._ylims, renderer)
 
     def _dynamic_artists(self):
         return [
@@ -425,7 +427,7 @@ class VariancePanel(_Panel):
         self.ax.set_ylim(*self._ylims[k])
 
     def _place_labels(self, renderer):
-        return [_place_ylabel(self.ax, self._ylims, renderer)]
+        return _place_ylabel(self.ax, self._ylims, renderer)
 
     def _dynamic_artists(self):
         ax = self.ax
