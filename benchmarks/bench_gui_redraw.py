@@ -5,7 +5,8 @@ window 1280x800, offscreen. Measures the opening of the window (precomputation
 of all components and first draw); per component switch, the wall time from
 ``select_component`` (what the ``N`` key calls) to the end of the paint of
 every panel's canvas (the event loop is run until each visible canvas has
-drawn and Qt has painted it, so a deferred draw hides nothing); a scroll of
+drawn and Qt has painted it, so a deferred draw hides nothing), and then
+from the press of the ``N`` key (``QTest.keyClick``); a scroll of
 the time course; and the loading of another recording of the same layout
 (``ComponentView.set_recording``, what the review window does on PageDown).
 
@@ -33,7 +34,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from mne.preprocessing import ICA
-from qtpy.QtCore import QEvent, QObject
+from qtpy.QtCore import QEvent, QObject, Qt
+from qtpy.QtTest import QTest
 from qtpy.QtWidgets import QApplication
 
 from mne_icalabel.datasets.simulation.eeg import simulate_eeg_raw
@@ -145,6 +147,22 @@ def main(n_components: int, repeats: int) -> None:
         + ", ".join(f"{v:.2f}" for v in load_after)
         + f" ({os.cpu_count()} cores)"
     )
+
+    # the N key itself (a shortcut of the active window), from the first one
+    view.select_component(0)
+    flush(shown)
+    window.activateWindow()
+    t = time.perf_counter()
+    while not window.isActiveWindow() and time.perf_counter() - t < 2:
+        app.processEvents()
+    presses = []
+    for k in range(1, n_ic):
+        counter.painted.clear()
+        t = time.perf_counter()
+        QTest.keyClick(view.list_components, Qt.Key.Key_N)
+        presses.append(1e3 * (flush(shown) - t))
+        assert view.selected_component == k, "the N key did not switch"
+    print(f"N key ({len(presses)} presses): {_stats(presses)}")
 
     def scroll() -> float:
         counter.painted.clear()
