@@ -749,7 +749,7 @@ class ComponentView(QWidget):
             panel.show(k)
         self._header_text(k)
         for canvas in self.canvases:
-            canvas.draw_idle()
+            canvas.update_idle()  # the data artists only, over the kept rest
         self.componentSelected.emit(k)
 
     def _on_class_clicked(self, idx: int) -> None:

@@ -1,9 +1,11 @@
 """Everything the labelling window shows, computed once for all components.
 
 Switching component in the window must only swap arrays in existing plots, so
-the sources, their power spectra, the topographic images and the explained
-variances of all components are computed here in one vectorised pass. No Qt
-and no matplotlib in this file.
+the sources, their power spectra, the topographic images (one interpolation
+set up for all maps), the ERP images' means, the colour limits and the
+explained variances of all components are computed here in one vectorised
+pass. No Qt and no matplotlib in this file: :func:`compute_plot_data` may run
+in a worker thread.
 """
 
 from __future__ import annotations
@@ -32,6 +34,16 @@ class TopoMap:
     extent: tuple[float, ...]  # (xmin, xmax, ymin, ymax), head radius 1
     clip: float  # radius of the disc the images are clipped to
     sensor_pos: NDArray | None  # (n_sensors, 2), head radius 1
+    # (n_comp,) colour limit of each image (its largest absolute value);
+    # None computes it from the images
+    vmax: NDArray | None = None
+
+    def __post_init__(self) -> None:
+        if self.vmax is None and self.images is not None:
+            flat = np.abs(self.images.reshape(len(self.images), -1))
+            finite = np.isfinite(flat)
+            vmax = np.where(finite, flat, 0.0).max(axis=1, initial=0.0)
+            self.vmax = np.where(vmax > 0, vmax, 1.0)
 
 
 @dataclass
@@ -61,6 +73,7 @@ class ICAPlotData:
     segment_var: NDArray | None = None  # (n_comp, n_seg), variance of each one
     segment_dropped: NDArray | None = None  # (n_seg,) bool, overlaps a BAD span
     segment_clim: NDArray | None = None  # (n_comp,), colour limit of the image
+    segment_mean: NDArray | None = None  # (n_comp, n_segment_times), image's mean
 
     @property
     def n_segments(self) -> int:
@@ -210,6 +223,7 @@ def _segments(inst, sources: NDArray, segment_length: float) -> dict:
             marked = marked[: n_seg * n_seg_times].reshape(n_seg, -1)
             dropped = np.isnan(marked).any(axis=1)
     variance = segs.var(axis=-1)
+    mean = segs.mean(axis=1)  # the curve below the ERP image
     # a colour limit needs no exact percentile: that of evenly spaced samples
     # (at most ~20000 per component, a 99th percentile to about 0.1 point)
     flat = segs.reshape(len(segs), -1)
@@ -221,6 +235,7 @@ def _segments(inst, sources: NDArray, segment_length: float) -> dict:
         segment_var=variance,
         segment_dropped=dropped,
         segment_clim=clim,
+        segment_mean=mean,
     )
 
 

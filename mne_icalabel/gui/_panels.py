@@ -4,8 +4,13 @@ Each panel draws one component of an :class:`~mne_icalabel.gui._data.ICAPlotData
 :meth:`set_data` takes the arrays of a recording and creates the artists only
 when the recording's layout differs from the previous one (other channel
 positions, Raw instead of Epochs, ...); :meth:`show` puts one component into
-the existing artists. Neither draws: the view asks the canvases for a deferred
-redraw (:meth:`_Canvas.draw_idle`) after a change.
+the existing artists. Neither draws: :meth:`set_data` asks the canvas for a
+deferred redraw of the whole figure (:meth:`_Canvas.draw_idle`), and after
+:meth:`show` the view asks for one of the *dynamic* artists only
+(:meth:`_Canvas.update_idle`): those :meth:`_Panel._dynamic_artists` names,
+whatever a component changes (data, colour limits, texts, the axis whose
+ticks follow the component's range, and what lies above them), drawn over the
+kept picture of the rest (frames, fixed ticks, labels, the head outline).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import offset_copy
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QScrollBar, QSizePolicy, QWidget
 
@@ -21,10 +27,50 @@ from ._canvas import _Canvas
 from ._data import ICAPlotData
 
 
-def _symmetric_ylim(ax, y) -> None:
-    span = float(np.abs(y).max()) if len(y) else 0.0
-    span = span or 1.0
-    ax.set_ylim(-1.1 * span, 1.1 * span)
+def _symmetric_limits(y: np.ndarray) -> np.ndarray:
+    """Return the y limits of each row of ``y``, (n_rows, 2): +-1.1 max |y|."""
+    span = np.abs(y).max(axis=-1, initial=0.0)
+    span = np.where(span > 0, span, 1.0)
+    return np.stack([-1.1 * span, 1.1 * span], axis=-1)
+
+
+def _place_ylabel(ax, limits, renderer) -> list:
+    """Fix the y label of ``ax`` left of the widest tick labels of any limits.
+
+    Matplotlib puts a y label beside the tick labels of the limits it draws,
+    so it moves with their width; fixed, it is drawn once, in the kept
+    background of the canvas, where the tick labels of every component (each
+    pair of ``limits``) leave room. Returns ``[label]``, or ``[]`` when the
+    axis shows no tick label to measure (the label then stays matplotlib's,
+    drawn with the axis).
+    """
+    axis = ax.yaxis
+    current = [t for t in axis.get_majorticklabels() if t.get_visible()]
+    if not current:
+        return []
+    probe = current[0]  # measures texts as a tick label (font, math, TeX)
+    right, shown = probe.get_window_extent(renderer).x1, probe.get_text()
+    locator, formatter = axis.get_major_locator(), axis.get_major_formatter()
+    widths: dict[str, float] = {}
+    widest = 0.0
+    view = ax.get_ylim()
+    for lo, hi in limits:
+        ax.set_ylim(lo, hi)  # the formatter reads the view limits
+        tol = 1e-9 * abs(hi - lo)
+        locs = [v for v in locator() if lo - tol <= v <= hi + tol]
+        for text in formatter.format_ticks(locs):
+            if text not in widths:
+                probe.set_text(text)
+                widths[text] = probe.get_window_extent(renderer).width
+            widest = max(widest, widths[text])
+    ax.set_ylim(view)
+    probe.set_text(shown)
+    left = min(right - widest, ax.spines["left"].get_window_extent(renderer).x0)
+    pad = axis.labelpad * ax.figure.dpi / 72
+    offset = ax.get_window_extent(renderer).x0 - (left - pad)
+    transform = offset_copy(ax.transAxes, ax.figure, x=-offset, units="dots")
+    axis.set_label_coords(0.0, 0.5, transform=transform)
+    return [axis.label]
 
 
 class _Panel:
@@ -54,6 +100,8 @@ class _Panel:
             self.canvas._relayout = True
         else:
             self._reuse(data)
+        # the static parts may have changed (titles, extents): a full draw
+        self.canvas.set_dynamic_artists(self._dynamic_artists(), self._place_labels)
 
     def _key(self, data: ICAPlotData):
         """Return what must stay equal for the artists to suit another recording."""
@@ -67,6 +115,14 @@ class _Panel:
 
     def show(self, k: int) -> None:
         raise NotImplementedError
+
+    def _dynamic_artists(self) -> list:
+        """Return the artists :meth:`show` changes and those drawn above them."""
+        return []
+
+    def _place_labels(self, renderer) -> list:
+        """Fix the labels of the dynamic axes; return them (drawn in the background)."""
+        return []
 
 
 class TopomapPanel(_Panel):
@@ -136,13 +192,19 @@ class TopomapPanel(_Panel):
             data.topomaps, self.images, self.titles, strict=False
         ):
             if artist is not None:
-                image = topo.images[k]
-                vmax = float(np.nanmax(np.abs(image))) or 1.0
-                artist.set_data(image)
+                vmax = float(topo.vmax[k])
+                artist.set_data(topo.images[k])
                 artist.set_clim(-vmax, vmax)
             title.set_text(f"ICA{k:03d} ({topo.ch_type})")
         if not data.topomaps:
             self.titles[0].set_text(f"ICA{k:03d} ({data.topo_type})")
+
+    def _dynamic_artists(self):
+        out = list(self.titles)
+        for ax, image in zip(self.axes, self.images, strict=True):
+            if image is not None:  # the head outline and sensors lie above it
+                out += [image, *ax.lines]
+        return out
 
 
 class SpectrumPanel(_Panel):
@@ -162,12 +224,19 @@ class SpectrumPanel(_Panel):
     def _reuse(self, data):
         self.line.set_xdata(data.freqs)
         self.ax.set_xlim(data.freqs[0], data.freqs[-1])
+        lo, hi = data.psd_db.min(axis=1), data.psd_db.max(axis=1)
+        span = np.where(hi > lo, hi - lo, 1.0)
+        self._ylims = np.stack([lo - 0.05 * span, hi + 0.05 * span], axis=1)
 
     def show(self, k):
-        psd = self.data.psd_db[k]
-        self.line.set_ydata(psd)
-        span = float(psd.max() - psd.min()) or 1.0
-        self.ax.set_ylim(psd.min() - 0.05 * span, psd.max() + 0.05 * span)
+        self.line.set_ydata(self.data.psd_db[k])
+        self.ax.set_ylim(*self._ylims[k])
+
+    def _place_labels(self, renderer):
+        return _place_ylabel(self.ax, self._ylims, renderer)
+
+    def _dynamic_artists(self):
+        return [self.line, self.ax.yaxis, *self.ax.spines.values()]
 
 
 class SourcePanel(_Panel):
@@ -229,12 +298,27 @@ class SourcePanel(_Panel):
         y = data.sources[k, start:stop:step]
         self.time_line.set_data(data.times[start:stop:step], y)
         self.ax.set_xlim(data.times[start], data.times[stop - 1])
-        _symmetric_ylim(self.ax, y)
+        self.ax.set_ylim(*_symmetric_limits(y))
+
+    def _place_labels(self, renderer):
+        data = self.data
+        if data is None or data.kind != "raw":
+            return []
+        # the window shown, for every component (a scroll draws in full)
+        start = self.scroll.value()
+        step = max(1, self.n_win // 4000)
+        window = data.sources[:, start : start + self.n_win : step]
+        return _place_ylabel(self.ax, _symmetric_limits(window), renderer)
 
     def _on_scrolled(self, _value: int) -> None:
         if self._current is not None and self.data.kind == "raw":
             self._update_time_course()
+            # the time axis is static for a component switch, not here
             self.canvas.draw_idle()
+
+    def _dynamic_artists(self):
+        ax = self.ax
+        return [self.time_line, ax.yaxis, *ax.spines.values()]
 
 
 class ERPImagePanel(_Panel):
@@ -280,6 +364,7 @@ class ERPImagePanel(_Panel):
         self.ax.set_ylim(-0.5, n_seg - 0.5)
         self.erp_line.set_xdata(t)
         self.erp_ax.set_xlim(t[0], t[-1])
+        self._ylims = _symmetric_limits(data.segment_mean)
 
     def show(self, k):
         data = self.data
@@ -287,9 +372,20 @@ class ERPImagePanel(_Panel):
         clim = data.segment_clim[k]
         self.image.set_data(rows)
         self.image.set_clim(-clim, clim)
-        erp = rows.mean(axis=0)
-        self.erp_line.set_ydata(erp)
-        _symmetric_ylim(self.erp_ax, erp)
+        self.erp_line.set_ydata(data.segment_mean[k])
+        self.erp_ax.set_ylim(*self._ylims[k])
+
+    def _place_labels(self, renderer):
+        return _place_ylabel(self.erp_ax, self._ylims, renderer)
+
+    def _dynamic_artists(self):
+        return [
+            self.image,
+            *self.ax.spines.values(),  # above the image
+            self.erp_line,
+            self.erp_ax.yaxis,
+            *self.erp_ax.spines.values(),
+        ]
 
 
 class VariancePanel(_Panel):
@@ -320,13 +416,22 @@ class VariancePanel(_Panel):
         dropped = data.segment_dropped
         self._x_kept = np.flatnonzero(~dropped)
         self._x_dropped = np.flatnonzero(dropped)
+        top = 1.05 * data.segment_var.max(axis=1, initial=0.0)
+        top = np.where(top > 0, top, 1.0)
+        self._ylims = np.stack([np.zeros_like(top), top], axis=1)
 
     def show(self, k):
         var = self.data.segment_var[k]
         self.kept.set_data(self._x_kept, var[self._x_kept])
         self.dropped.set_data(self._x_dropped, var[self._x_dropped])
-        top = float(var.max()) if var.size else 1.0
-        self.ax.set_ylim(0, 1.05 * top or 1.0)
+        self.ax.set_ylim(*self._ylims[k])
+
+    def _place_labels(self, renderer):
+        return _place_ylabel(self.ax, self._ylims, renderer)
+
+    def _dynamic_artists(self):
+        ax = self.ax
+        return [self.kept, self.dropped, ax.yaxis, *ax.spines.values()]
 
 
 class ProbabilityPanel(_Panel):
@@ -361,6 +466,7 @@ class ProbabilityPanel(_Panel):
             self._build()
             self._layout_key = key
             self.canvas._relayout = True
+            self.canvas.set_dynamic_artists(self._dynamic_artists())
 
     def _build(self) -> None:
         self.bars, self.values, self.axes = [], [], []
@@ -405,3 +511,10 @@ class ProbabilityPanel(_Panel):
                 bar.set_color("#b22222" if idx == best else "#2a6fba")
                 text.set_x(p + 0.02)
                 text.set_text(f"{p:.2f}")
+
+    def _dynamic_artists(self):
+        out = [artist for bars in self.bars for artist in bars]
+        out += [text for texts in self.values for text in texts]
+        if self.bars:  # the bars start on the left spine
+            out += [spine for ax in self.axes for spine in ax.spines.values()]
+        return out
