@@ -174,7 +174,8 @@ def review_bids_dataset(
     of both networks' combined decision when the TSV has both); when no
     policy is recorded, its lowest top probability. Components labelled by
     hand come last. A component is *doubtful* below a margin of 0.1 (a top
-    probability of 0.6); the status line counts the doubtful components of the recordings not reviewed yet.
+    probability of 0.6); the status line counts the doubtful components of
+    the recordings not reviewed yet.
     The order is computed from the TSVs alone, so the window opens at once;
     a recording is read when shown, and the next one is read in the
     background meanwhile.

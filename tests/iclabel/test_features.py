@@ -241,6 +241,33 @@ def test_filter_warning(raw_unprocessed, band):
     with pytest.warns(RuntimeWarning, match=FILTER_WARNING) as record:
         get_iclabel_features(inst, ica)
     assert len(record) == 1
+    # at 200 Hz or more a 100 Hz low-pass is possible: the advice is the band
+    message = str(record[0].message)
+    assert inst.info["sfreq"] >= 200
+    assert "use inst.filter(1.0, 100.0)" in message
+    assert "impossible" not in message
+
+
+@pytest.mark.parametrize("sfreq, advice", [(128.0, True), (200.0, False)])
+def test_filter_advice_names_the_nyquist_limit(sfreq, advice):
+    """Below 200 Hz, the advice is the high-pass alone, and says why."""
+    from mne import create_info
+
+    from mne_icalabel.iclabel.features._checks import _filter_advice
+
+    info = create_info(2, sfreq, "eeg")
+    with info._unlock():
+        info["highpass"], info["lowpass"] = 0.0, sfreq / 2
+    message = _filter_advice(info)
+    assert message.startswith("The provided data are not filtered between 1 and 100")
+    if advice:
+        assert "a 100 Hz low-pass is impossible" in message
+        assert "Nyquist frequency is 64 Hz" in message
+        assert "use inst.filter(1.0, None)" in message
+        assert "covers 1 to 64 Hz only" in message
+        assert "filter(1.0, 100.0)" not in message
+    else:
+        assert message.endswith("use inst.filter(1.0, 100.0) before fitting the ICA.")
 
 
 @pytest.mark.parametrize(

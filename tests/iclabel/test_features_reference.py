@@ -247,4 +247,8 @@ def test_features_warnings(eeglab_sets, kind):
     assert len(messages) == 3
     assert "common average reference" in messages[0]
     assert "not filtered between 1 and 100 Hz" in messages[1]
+    # the EEGLAB sample is sampled at 128 Hz: a 100 Hz low-pass is impossible
+    assert inst.info["sfreq"] == 128
+    assert "use inst.filter(1.0, None)" in messages[1]
+    assert "filter(1.0, 100.0)" not in messages[1]
     assert "designed with extended infomax" in messages[2]

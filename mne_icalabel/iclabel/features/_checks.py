@@ -87,12 +87,7 @@ def _warn_preprocessing(inst: BaseRaw | BaseEpochs, ica: ICA) -> None:
             "projector if you add it as one) before labelling."
         )
     if info["highpass"] != 1 or info["lowpass"] != 100:
-        warn(
-            "The provided data are not filtered between 1 and 100 Hz (highpass "
-            f"{info['highpass']:g} Hz, lowpass {info['lowpass']:g} Hz). ICLabel was "
-            "trained on EEG band-pass filtered between 1 and 100 Hz: use "
-            "inst.filter(1.0, 100.0) before fitting the ICA."
-        )
+        warn(_filter_advice(info))
     fit_params = ica.fit_params
     if (
         ica.method not in ("infomax", "picard")
@@ -106,3 +101,30 @@ def _warn_preprocessing(inst: BaseRaw | BaseEpochs, ica: ICA) -> None:
             "fit_params=dict(extended=True)) or ICA(method='picard', "
             "fit_params=dict(ortho=False, extended=True))."
         )
+
+
+def _filter_advice(info) -> str:
+    """Say how the data differ from ICLabel's 1-100 Hz band, and what to do.
+
+    Below 200 Hz a 100 Hz low-pass is impossible (it is not below the Nyquist
+    frequency), so the advice is the 1 Hz high-pass alone. The PSD feature then
+    has ``floor(sfreq / 2)`` bins, the last one repeated up to 100, as EEGLAB
+    does (``eeg_rpsd``).
+    """
+    sfreq = info["sfreq"]
+    start = (
+        "The provided data are not filtered between 1 and 100 Hz (highpass "
+        f"{info['highpass']:g} Hz, lowpass {info['lowpass']:g} Hz). ICLabel was "
+        "trained on EEG band-pass filtered between 1 and 100 Hz"
+    )
+    if sfreq >= 2 * 100:
+        return f"{start}: use inst.filter(1.0, 100.0) before fitting the ICA."
+    nyquist = int(sfreq // 2)
+    return (
+        f"{start}, but at a sampling rate of {sfreq:g} Hz a 100 Hz low-pass is "
+        f"impossible (the Nyquist frequency is {sfreq / 2:g} Hz): use "
+        "inst.filter(1.0, None) before fitting the ICA. ICLabel's spectrum "
+        f"feature then covers 1 to {nyquist} Hz only, its last value repeated up "
+        f"to 100 Hz as in EEGLAB: the network sees no power above {nyquist} Hz "
+        "(where muscle activity is told from brain activity on 200 Hz data)."
+    )
