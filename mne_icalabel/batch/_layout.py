@@ -67,11 +67,7 @@ def find_recordings(
     from mne_bids.config import reader
 
     _check_option("datatype", datatype, ("eeg", "meg"))
-    bids_root = Path(bids_root)
-    if not (bids_root / "dataset_description.json").is_file():
-        raise FileNotFoundError(
-            f"{bids_root} is not a BIDS dataset: it has no dataset_description.json."
-        )
+    bids_root = check_bids_root(bids_root)
     extensions = sorted({ext.lower() for ext in reader} - _EXCLUDED_EXTENSIONS)
     paths = mne_bids.find_matching_paths(
         bids_root,
@@ -94,6 +90,16 @@ def find_recordings(
     ]
     unique = {str(p.fpath): p for p in paths}
     return [unique[key] for key in sorted(unique)]
+
+
+def check_bids_root(bids_root: str | os.PathLike) -> Path:
+    """Return ``bids_root`` as a Path; raise if it is not a BIDS dataset."""
+    bids_root = Path(bids_root)
+    if not (bids_root / "dataset_description.json").is_file():
+        raise FileNotFoundError(
+            f"{bids_root} is not a BIDS dataset: it has no dataset_description.json."
+        )
+    return bids_root
 
 
 def recording_key(bids_path: BIDSPath) -> str:

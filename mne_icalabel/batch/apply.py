@@ -36,11 +36,13 @@ from ..utils._io import atomic_path, write_text_atomic
 from ._layout import (
     PIPELINE,
     LabelledRecording,
+    check_bids_root,
     derivatives_root,
     find_labelled_recordings,
     output_stem,
     write_summary,
 )
+from ._lock import DerivativesLock
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -507,62 +509,72 @@ def apply_bids_dataset(
     n_jobs = _ensure_int(n_jobs, "n_jobs")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
-    bids_root = Path(bids_root).expanduser()
+    bids_root = check_bids_root(Path(bids_root).expanduser())
     deriv_root = derivatives_root(bids_root)
-    recordings = find_labelled_recordings(
-        bids_root,
-        subjects=subjects,
-        sessions=sessions,
-        tasks=tasks,
-        runs=runs,
-        datatype=datatype,
-    )
-    if not recordings:
-        raise RuntimeError(
-            f"No labelled {datatype} recording matches the selection in "
-            f"{bids_root}; label them first with 'mne-icalabel bids', or check "
-            "--subject/--session/--task/--run and --datatype."
+    # before anything is read or written: a second run stops here
+    with DerivativesLock(deriv_root, "apply") as lock:
+        recordings = find_labelled_recordings(
+            bids_root,
+            subjects=subjects,
+            sessions=sessions,
+            tasks=tasks,
+            runs=runs,
+            datatype=datatype,
         )
-    settings = _settings(l_freq, h_freq, reference)
-    rows: dict[str, dict] = {}
-    todo = []
-    for labelled in recordings:
-        if not overwrite and _up_to_date(labelled, deriv_root, settings, report):
-            fname = clean_path(labelled, deriv_root)
-            sidecar = _read_sidecar(_sidecar_path(fname))
-            excluded = sidecar.get("ExcludedComponents", [])
-            rows[labelled.key] = dict(
-                recording=labelled.key,
-                status="skipped",
-                reference=sidecar.get("Reference"),
-                n_excluded=len(excluded),
-                excluded=", ".join(f"ICA{k:03d}" for k in excluded),
-                outputs=str(fname.relative_to(deriv_root)),
+        if not recordings:
+            raise RuntimeError(
+                f"No labelled {datatype} recording matches the selection in "
+                f"{bids_root}; label them first with 'mne-icalabel bids', or check "
+                "--subject/--session/--task/--run and --datatype."
             )
-        else:
-            todo.append(labelled)
-    logger.info(
-        f"{len(recordings)} labelled recording(s), {len(todo)} to clean, "
-        f"{len(recordings) - len(todo)} up to date"
-    )
-    if todo:
-        from ._dispatch import JobRunner, preflight_client
+        settings = _settings(l_freq, h_freq, reference)
+        rows: dict[str, dict] = {}
+        todo = []
+        for labelled in recordings:
+            if not overwrite and _up_to_date(labelled, deriv_root, settings, report):
+                fname = clean_path(labelled, deriv_root)
+                sidecar = _read_sidecar(_sidecar_path(fname))
+                excluded = sidecar.get("ExcludedComponents", [])
+                rows[labelled.key] = dict(
+                    recording=labelled.key,
+                    status="skipped",
+                    reference=sidecar.get("Reference"),
+                    n_excluded=len(excluded),
+                    excluded=", ".join(f"ICA{k:03d}" for k in excluded),
+                    outputs=str(fname.relative_to(deriv_root)),
+                )
+            else:
+                todo.append(labelled)
+        logger.info(
+            f"{len(recordings)} labelled recording(s), {len(todo)} to clean, "
+            f"{len(recordings) - len(todo)} up to date"
+        )
+        pending = {labelled.key for labelled in todo}
+        lock.set_pending(pending)
+        if todo:
+            from ._dispatch import JobRunner, preflight_client
 
-        job_settings = preflight_client((), packages=("mne_bids",))
-        worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
-        arguments = [
-            (labelled, deriv_root, l_freq, h_freq, reference, report, worker_level)
-            for labelled in todo
-        ]
-        keys = [labelled.key for labelled in todo]
-        with JobRunner(
-            job_settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
-        ) as runner:
-            for row in runner.run(_apply_one, arguments, keys, "Applying the ICAs"):
-                rows[row["recording"]] = row
-    ordered = [rows[key] for key in sorted(rows)]
-    write_summary(ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="apply")
-    n_failed = sum(row["status"] == "failed" for row in ordered)
-    if n_failed:
-        logger.info(f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}")
-    return pd.DataFrame(ordered, columns=list(SUMMARY_COLUMNS))
+            job_settings = preflight_client((), packages=("mne_bids",))
+            worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
+            arguments = [
+                (labelled, deriv_root, l_freq, h_freq, reference, report, worker_level)
+                for labelled in todo
+            ]
+            keys = [labelled.key for labelled in todo]
+            with JobRunner(
+                job_settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
+            ) as runner:
+                for row in runner.run(_apply_one, arguments, keys, "Applying the ICAs"):
+                    rows[row["recording"]] = row
+                    pending.discard(row["recording"])
+                    lock.set_pending(pending)
+        ordered = [rows[key] for key in sorted(rows)]
+        write_summary(
+            ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="apply"
+        )
+        n_failed = sum(row["status"] == "failed" for row in ordered)
+        if n_failed:
+            logger.info(
+                f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}"
+            )
+        return pd.DataFrame(ordered, columns=list(SUMMARY_COLUMNS))

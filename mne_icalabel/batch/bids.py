@@ -37,6 +37,7 @@ from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ..utils._io import atomic_path
 from ._layout import (
+    check_bids_root,
     derivatives_root,
     find_existing_ica,
     find_recordings,
@@ -45,6 +46,7 @@ from ._layout import (
     write_description,
     write_summary,
 )
+from ._lock import DerivativesLock
 from .ica import _check_decim
 
 if TYPE_CHECKING:
@@ -447,78 +449,91 @@ def label_bids_dataset(
     exclusion = _build_policy(
         policy, include, exclusion_threshold, class_threshold, method
     )
-    bids_root = Path(bids_root).expanduser()
+    bids_root = check_bids_root(Path(bids_root).expanduser())
     deriv_root = derivatives_root(bids_root)
-
-    recordings = find_recordings(
-        bids_root,
-        subjects=subjects,
-        sessions=sessions,
-        tasks=tasks,
-        runs=runs,
-        datatype=datatype,
-    )
-    if not recordings:
-        raise RuntimeError(
-            f"No {datatype} recording matches the selection in {bids_root}; check "
-            "--subject/--session/--task/--run and --datatype."
+    # before anything is read or written: a second run stops here
+    with DerivativesLock(deriv_root, "bids") as lock:
+        recordings = find_recordings(
+            bids_root,
+            subjects=subjects,
+            sessions=sessions,
+            tasks=tasks,
+            runs=runs,
+            datatype=datatype,
         )
-    rows: dict[str, dict] = {}
-    todo = []
-    for bids_path in recordings:
-        folder, stem = output_stem(bids_path, deriv_root)
-        key = recording_key(bids_path)
-        tsv = folder / f"{stem}_components.tsv"
-        if tsv.is_file() and not overwrite:
-            rows[key] = _skipped_row(key, tsv, deriv_root)
-        else:
-            todo.append(bids_path)
-    logger.info(
-        f"{len(recordings)} recording(s) found, {len(todo)} to label, "
-        f"{len(recordings) - len(todo)} already labelled"
-    )
-    if not discard_manual:
-        _check_manual(todo, deriv_root, refit)
-    if not todo:
-        write_description(deriv_root, bids_root)
-    else:
-        from ._dispatch import JobRunner, preflight_client
-        from .ica import _ica_packages
-
-        settings = preflight_client(
-            _methods(method),
-            backend=backend,
-            packages=("mne_bids", *_ica_packages(method)),
-            blas_threads=blas_threads,
-        )
-        worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
-        arguments = [
-            (
-                bids_path,
-                deriv_root,
-                method,
-                n_components,
-                report,
-                worker_level,
-                settings.backends if method == "both" else settings.backends[method],
-                exclusion,
-                discard_manual,
-                refit,
-                ica_decim,
+        if not recordings:
+            raise RuntimeError(
+                f"No {datatype} recording matches the selection in {bids_root}; check "
+                "--subject/--session/--task/--run and --datatype."
             )
-            for bids_path in todo
-        ]
-        keys = [recording_key(bids_path) for bids_path in todo]
-        with JobRunner(
-            settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
-        ) as runner:
+        rows: dict[str, dict] = {}
+        todo = []
+        for bids_path in recordings:
+            folder, stem = output_stem(bids_path, deriv_root)
+            key = recording_key(bids_path)
+            tsv = folder / f"{stem}_components.tsv"
+            if tsv.is_file() and not overwrite:
+                rows[key] = _skipped_row(key, tsv, deriv_root)
+            else:
+                todo.append(bids_path)
+        logger.info(
+            f"{len(recordings)} recording(s) found, {len(todo)} to label, "
+            f"{len(recordings) - len(todo)} already labelled"
+        )
+        pending = {recording_key(bids_path) for bids_path in todo}
+        lock.set_pending(pending)
+        if not discard_manual:
+            _check_manual(todo, deriv_root, refit)
+        if not todo:
             write_description(deriv_root, bids_root)
-            for row in runner.run(_label_one, arguments, keys, f"Labelling ({method})"):
-                rows[row["recording"]] = row
-    ordered = [rows[key] for key in sorted(rows)]
-    write_summary(ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="label")
-    n_failed = sum(row["status"] == "failed" for row in ordered)
-    if n_failed:
-        logger.info(f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}")
-    summary = pd.DataFrame(ordered, columns=list(SUMMARY_COLUMNS))
-    return summary
+        else:
+            from ._dispatch import JobRunner, preflight_client
+            from .ica import _ica_packages
+
+            settings = preflight_client(
+                _methods(method),
+                backend=backend,
+                packages=("mne_bids", *_ica_packages(method)),
+                blas_threads=blas_threads,
+            )
+            worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
+            arguments = [
+                (
+                    bids_path,
+                    deriv_root,
+                    method,
+                    n_components,
+                    report,
+                    worker_level,
+                    settings.backends
+                    if method == "both"
+                    else settings.backends[method],
+                    exclusion,
+                    discard_manual,
+                    refit,
+                    ica_decim,
+                )
+                for bids_path in todo
+            ]
+            keys = [recording_key(bids_path) for bids_path in todo]
+            with JobRunner(
+                settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
+            ) as runner:
+                write_description(deriv_root, bids_root)
+                for row in runner.run(
+                    _label_one, arguments, keys, f"Labelling ({method})"
+                ):
+                    rows[row["recording"]] = row
+                    pending.discard(row["recording"])
+                    lock.set_pending(pending)
+        ordered = [rows[key] for key in sorted(rows)]
+        write_summary(
+            ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="label"
+        )
+        n_failed = sum(row["status"] == "failed" for row in ordered)
+        if n_failed:
+            logger.info(
+                f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}"
+            )
+        summary = pd.DataFrame(ordered, columns=list(SUMMARY_COLUMNS))
+        return summary

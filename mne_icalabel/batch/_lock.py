@@ -1,0 +1,314 @@
+"""One writer at a time on a derivatives folder: a lock file that names its owner.
+
+``bids`` and ``apply`` hold ``<derivatives>/mne-icalabel/.mne-icalabel.lock``
+while they run. The file holds its owner as JSON (pid, host, start time,
+command, the process' creation time and a random token); beside it, the run's
+state file (``.mne-icalabel.run.json``) lists the recordings not yet done, so
+that ``review`` can show them as being rewritten.
+
+The lock is created NFS-safely: the content is written to a file of a unique
+name, which is then hard-linked to the lock's name (``link`` is atomic on NFS,
+where ``O_EXCL`` was not before NFSv3); the link succeeded if the unique file
+then has two links, and the lock's content is read back to confirm the token.
+
+A lock is stale, and taken over with a warning, when its owner is gone: on
+this host, its pid is not running, or runs another process (a creation time
+other than the recorded one); on another host, whose processes cannot be
+seen, when its heartbeat is old: the owner touches the lock every
+``HEARTBEAT`` seconds (30 s) and a lock untouched for ``STALE_AFTER`` seconds
+(10 min) is stale. Taking over renames the stale file to a unique name first,
+so that of two runs that see it stale only one can take it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from mne.utils import logger, warn
+
+from ..utils._io import write_text_atomic
+
+LOCK_NAME = ".mne-icalabel.lock"
+STATE_NAME = ".mne-icalabel.run.json"
+#: seconds between two touches of a held lock
+HEARTBEAT = 30.0
+#: seconds without a touch after which a lock of another host is stale
+STALE_AFTER = 600.0
+#: two creation times of one process read twice differ by rounding only
+_CREATE_TIME_TOLERANCE = 1.0
+
+
+class LockHeldError(RuntimeError):
+    """Another run holds the lock of the derivatives folder."""
+
+
+@dataclass(frozen=True)
+class LockOwner:
+    """Who holds a lock: the content of the lock file."""
+
+    pid: int
+    host: str
+    started: str
+    command: str
+    create_time: float | None
+    token: str
+
+    @classmethod
+    def here(cls, command: str) -> LockOwner:
+        """Return the owner record of this process."""
+        return cls(
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started=datetime.datetime.now(datetime.timezone.utc).isoformat(
+                timespec="seconds"
+            ),
+            command=command,
+            create_time=_create_time(os.getpid()),
+            token=secrets.token_hex(16),
+        )
+
+    def describe(self) -> str:
+        """Return e.g. ``'mne-icalabel bids' (pid 123 on host x, started ...)``."""
+        return (
+            f"'mne-icalabel {self.command}' (pid {self.pid} on host {self.host}, "
+            f"started {self.started})"
+        )
+
+
+def _create_time(pid: int) -> float | None:
+    """Return when process ``pid`` was created (seconds since the epoch)."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except (psutil.Error, OSError):
+        return None
+
+
+def read_owner(path: Path) -> LockOwner | None:
+    """Return the owner recorded in a lock file, None if it is gone or unreadable."""
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+        return LockOwner(**content)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def stale_reason(owner: LockOwner | None, path: Path) -> str | None:
+    """Return why the lock ``path`` of ``owner`` is stale, None if it is held."""
+    if owner is None:
+        return "its content is not a lock's"
+    if owner.host == socket.gethostname():
+        try:
+            os.kill(owner.pid, 0)
+        except ProcessLookupError:
+            return f"pid {owner.pid} is not running"
+        except PermissionError:
+            pass  # alive, another user's
+        now = _create_time(owner.pid)
+        if (
+            owner.create_time is not None
+            and now is not None
+            and abs(now - owner.create_time) > _CREATE_TIME_TOLERANCE
+        ):
+            return f"pid {owner.pid} is now another process"
+        return None
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return "it was removed"
+    if age > STALE_AFTER:
+        return f"its heartbeat stopped {age / 60:.0f} min ago (host {owner.host})"
+    return None
+
+
+def _link_new(path: Path, text: str) -> bool:
+    """Create ``path`` with ``text`` unless it exists; return whether created.
+
+    The content is complete before the lock's name appears: it is written to a
+    unique file, then hard-linked to ``path``. On NFS a ``link`` whose reply
+    was lost can fail although it succeeded, hence the link count check.
+    """
+    unique = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}")
+    unique = unique.with_name(f"{unique.name}.{secrets.token_hex(4)}")
+    fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fid:
+            fid.write(text)
+            fid.flush()
+            os.fsync(fid.fileno())
+        try:
+            os.link(unique, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            if os.stat(unique).st_nlink != 2:
+                raise
+        return True
+    finally:
+        unique.unlink(missing_ok=True)
+
+
+class DerivativesLock:
+    """The lock of a derivatives folder, held by one run of ``bids`` or ``apply``.
+
+    Parameters
+    ----------
+    folder : Path
+        The derivatives folder (``<bids_root>/derivatives/mne-icalabel``);
+        created if needed, removed again at release if it was created here and
+        stayed empty.
+    command : str
+        What holds it (``"bids"``, ``"apply"``), shown to a refused run.
+    """
+
+    def __init__(self, folder: Path, command: str) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK_NAME
+        self.state_path = self.folder / STATE_NAME
+        self.owner = LockOwner.here(command)
+        self._created: list[Path] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def acquire(self) -> DerivativesLock:
+        """Take the lock, or raise `LockHeldError` naming its owner."""
+        missing = []
+        for parent in (self.folder, *self.folder.parents):
+            if parent.exists():
+                break
+            missing.append(parent)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._created = missing  # innermost first
+        text = json.dumps(asdict(self.owner), indent=4) + "\n"
+        try:
+            for _ in range(5):  # each retry follows a lock that went away
+                if _link_new(self.path, text):
+                    if read_owner(self.path) == self.owner:
+                        break
+                    continue  # pragma: no cover (another took it meanwhile)
+                other = read_owner(self.path)
+                reason = stale_reason(other, self.path)
+                if reason is None:
+                    raise LockHeldError(self._refusal(other))
+                self._take_over(other, reason)
+            else:
+                raise LockHeldError(
+                    f"Could not take the lock {self.path}: other runs keep taking "
+                    "it. Wait for them to finish."
+                )
+        except BaseException:
+            self._remove_created()
+            raise
+        self._thread = threading.Thread(
+            target=self._beat, name="mne-icalabel-lock-heartbeat", daemon=True
+        )
+        self._thread.start()
+        logger.debug(f"Took the lock {self.path}")
+        return self
+
+    def _refusal(self, other: LockOwner) -> str:
+        return (
+            f"Another run, {other.describe()}, is writing "
+            f"{self.folder}. Wait until it ends; if that process is gone "
+            f"(killed, or its machine was switched off), remove {self.path}."
+        )
+
+    def _take_over(self, other: LockOwner | None, reason: str) -> None:
+        """Remove a stale lock, unless another run replaced it meanwhile."""
+        aside = self.path.with_name(f"{self.path.name}.stale-{self.owner.token}")
+        try:
+            os.rename(self.path, aside)  # of two runs, one gets the file
+        except FileNotFoundError:
+            return  # another run took it over first
+        moved = read_owner(aside)
+        if moved is not None and moved != other and stale_reason(moved, aside) is None:
+            # a live lock created after we read the stale one: put it back
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, self.path)
+        else:
+            who = other.describe() if other is not None else "an unknown run"
+            warn(
+                f"Took over the stale lock {self.path} of {who}: {reason}. The "
+                "recordings it had not finished are redone by this run."
+            )
+        aside.unlink(missing_ok=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            self.touch()
+
+    def touch(self) -> None:
+        """Refresh the lock's modification time (its heartbeat), if still ours."""
+        if read_owner(self.path) == self.owner:
+            with contextlib.suppress(OSError):
+                os.utime(self.path)
+
+    def set_pending(self, keys) -> None:
+        """Record the recordings this run has not finished, for ``review``."""
+        state = dict(token=self.owner.token, pending=sorted(keys))
+        write_text_atomic(self.state_path, json.dumps(state, indent=4) + "\n")
+        self.touch()
+
+    def release(self) -> None:
+        """Release the lock (if it is still ours) and remove the state file."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.state_path.unlink(missing_ok=True)
+        if read_owner(self.path) == self.owner:
+            self.path.unlink(missing_ok=True)
+        self._remove_created()
+        logger.debug(f"Released the lock {self.path}")
+
+    def _remove_created(self) -> None:
+        """Remove the folders created by `acquire` that stayed empty."""
+        for folder in self._created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+
+    def __enter__(self) -> DerivativesLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def running_recordings(folder: Path) -> tuple[LockOwner, set[str]] | None:
+    """Return the live run writing ``folder`` and its unfinished recordings.
+
+    Parameters
+    ----------
+    folder : Path
+        The derivatives folder.
+
+    Returns
+    -------
+    run : tuple | None
+        The owner of the lock and the keys of the recordings it has not
+        finished (empty until it has listed them); None when no live run
+        holds the lock.
+    """
+    path = Path(folder) / LOCK_NAME
+    owner = read_owner(path)
+    if owner is None or stale_reason(owner, path) is not None:
+        return None
+    try:
+        state = json.loads((Path(folder) / STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    pending = (
+        set(state.get("pending", ())) if state.get("token") == owner.token else set()
+    )
+    return owner, pending

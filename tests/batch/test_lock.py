@@ -1,0 +1,131 @@
+"""The lock of a derivatives folder: ownership, refusal, stale locks (issue 18)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from mne_icalabel.batch import _lock
+from mne_icalabel.batch._lock import (
+    DerivativesLock,
+    LockHeldError,
+    LockOwner,
+    read_owner,
+    running_recordings,
+)
+
+
+def _plant(folder, owner: LockOwner, age: float = 0.0):
+    """Write a lock file of ``owner`` whose heartbeat is ``age`` seconds old."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / _lock.LOCK_NAME
+    path.write_text(json.dumps(dataclasses.asdict(owner)), encoding="utf-8")
+    stamp = time.time() - age
+    os.utime(path, (stamp, stamp))
+    return path
+
+
+def test_lock_names_owner_and_refuses(tmp_path):
+    """The lock holds its owner; a second lock is refused naming it; release."""
+    folder = tmp_path / "derivatives" / "mne-icalabel"
+    with DerivativesLock(folder, "bids") as first:
+        owner = read_owner(folder / _lock.LOCK_NAME)
+        assert owner == first.owner and owner.pid == os.getpid()
+        assert owner.create_time is not None and len(owner.token) == 32
+        with pytest.raises(LockHeldError, match=f"pid {os.getpid()} on host"):
+            DerivativesLock(folder, "apply").acquire()
+        first.set_pending({"sub-01/eeg/a.vhdr"})
+        run = running_recordings(folder)
+        assert run is not None and run[0] == owner
+        assert run[1] == {"sub-01/eeg/a.vhdr"}
+    assert not (folder / _lock.LOCK_NAME).exists()
+    assert running_recordings(folder) is None
+    # the folders created for the lock stayed empty: removed again
+    assert not (tmp_path / "derivatives").exists()
+
+
+def test_lock_released_on_exception(tmp_path):
+    """An exception (also KeyboardInterrupt) in the block releases the lock."""
+    folder = tmp_path / "deriv"
+    folder.mkdir()
+    with pytest.raises(KeyboardInterrupt), DerivativesLock(folder, "bids"):
+        raise KeyboardInterrupt
+    assert not (folder / _lock.LOCK_NAME).exists()
+    assert folder.is_dir()  # not created by the lock: kept
+
+
+@pytest.mark.parametrize("case", ("dead pid", "reused pid", "old heartbeat"))
+def test_stale_lock_taken_over(tmp_path, case):
+    """A dead owner, a pid reused by another process, an old remote heartbeat."""
+    here = LockOwner.here("bids")
+    if case == "dead pid":
+        owner = dataclasses.replace(here, pid=2**22 + 17)  # above pid_max default
+        reason, age = "is not running", 0.0
+    elif case == "reused pid":  # our pid, but created at another time
+        owner = dataclasses.replace(here, create_time=here.create_time - 3600)
+        reason, age = "is now another process", 0.0
+    else:
+        owner = dataclasses.replace(here, host="elsewhere", pid=1)
+        reason, age = "heartbeat stopped", _lock.STALE_AFTER + 60
+    _plant(tmp_path, dataclasses.replace(owner, token="0" * 32), age)
+    with (
+        pytest.warns(RuntimeWarning, match=f"stale lock .*{reason}"),
+        DerivativesLock(tmp_path, "bids") as lock,
+    ):
+        assert read_owner(tmp_path / _lock.LOCK_NAME) == lock.owner
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_remote_lock_with_recent_heartbeat_held(tmp_path):
+    """A lock of another host touched recently is held, whatever its pid."""
+    owner = dataclasses.replace(LockOwner.here("apply"), host="elsewhere", pid=1)
+    path = _plant(tmp_path, owner, age=_lock.STALE_AFTER - 60)
+    with pytest.raises(LockHeldError, match="pid 1 on host elsewhere"):
+        DerivativesLock(tmp_path, "bids").acquire()
+    assert read_owner(path) == owner  # left as it was
+
+
+def test_heartbeat_touches_lock(tmp_path, monkeypatch):
+    """The owner refreshes the lock's mtime every HEARTBEAT seconds."""
+    monkeypatch.setattr(_lock, "HEARTBEAT", 0.05)
+    with DerivativesLock(tmp_path, "bids") as lock:
+        old = time.time() - 1000
+        os.utime(lock.path, (old, old))
+        time.sleep(0.5)
+        assert time.time() - lock.path.stat().st_mtime < 100
+
+
+def test_two_takers_of_a_stale_lock_one_wins(tmp_path):
+    """Threads racing for one stale lock: exactly one holds it."""
+    dead = dataclasses.replace(LockOwner.here("bids"), pid=2**22 + 17)
+    _plant(tmp_path, dead)
+    locks = [DerivativesLock(tmp_path, "bids") for _ in range(6)]
+    barrier = threading.Barrier(len(locks))
+    won, refused = [], []
+
+    def take(lock):
+        barrier.wait()
+        try:
+            lock.acquire()
+            won.append(lock)
+        except LockHeldError:
+            refused.append(lock)
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the take-over warning, from a thread
+        threads = [threading.Thread(target=take, args=(lk,)) for lk in locks]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(won) == 1 and len(refused) == len(locks) - 1
+    assert read_owner(tmp_path / _lock.LOCK_NAME) == won[0].owner
+    won[0].release()
+    assert list(tmp_path.iterdir()) == []

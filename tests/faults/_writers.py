@@ -1,0 +1,83 @@
+"""Real ``mne-icalabel`` processes on one tiny dataset, for the two-writer tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from mne_icalabel.batch._layout import derivatives_root
+from mne_icalabel.batch._lock import LOCK_NAME, read_owner
+
+#: two subjects x 32 channels x 30 s, 5 components: a run takes a few seconds
+N_COMPONENTS = 5
+DURATION = 30.0
+BIDS_ARGS = ("--n-components", str(N_COMPONENTS), "--no-report")
+APPLY_ARGS = ("--no-report",)
+
+
+def write_dataset(root: Path) -> Path:
+    """Write the two-subject dataset of tests/batch at 30 s per recording."""
+    from tests.batch.conftest import SUBJECTS, write_subject
+
+    for seed, subject in enumerate(SUBJECTS):
+        write_subject(root, subject, seed, duration=DURATION)
+    return root
+
+
+def start(command: str, root: Path, *args: str) -> subprocess.Popen:
+    """Start ``mne-icalabel <command> <root> <args>`` in its own process."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "mne_icalabel.commands.main", command, str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run(
+    command: str, root: Path, *args: str
+) -> tuple[subprocess.CompletedProcess, float]:
+    """Run a command to its end; return it and its wall time in seconds."""
+    begin = time.perf_counter()
+    process = start(command, root, *args)
+    out, err = process.communicate(timeout=120)
+    elapsed = time.perf_counter() - begin
+    return subprocess.CompletedProcess(
+        process.args, process.returncode, out, err
+    ), elapsed
+
+
+def wait_for_lock(process: subprocess.Popen, root: Path, timeout: float = 60.0):
+    """Wait until ``process`` holds the lock of ``root``'s derivatives; return it."""
+    path = derivatives_root(root) / LOCK_NAME
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        owner = read_owner(path)
+        if owner is not None and owner.pid == process.pid:
+            return owner
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.01)
+    raise AssertionError(f"{process.args} did not take the lock in {timeout} s")
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    """Return the deterministic outputs of a run, by path relative to the root.
+
+    Left out: ``summary.tsv`` (timings) and the reports; the dataset's path
+    in ``dataset_description.json`` is replaced by a placeholder.
+    """
+    deriv = derivatives_root(root)
+    found = {}
+    for path in sorted(deriv.rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(deriv).as_posix()
+        if name == "summary.tsv" or name.endswith("_report.html"):
+            continue
+        content = path.read_bytes()
+        if name == "dataset_description.json":
+            content = content.replace(root.resolve().as_uri().encode(), b"<root>")
+        found[name] = content
+    return found
