@@ -212,10 +212,12 @@ def _write_components(
         drop = (_REVIEW_KEY,)
     # both reads fail before anything is written
     content = _merge_sidecar(json_path, entries, drop=drop)
-    write_text_atomic(path, _format_tsv(header, rows))
+    # the TSV last: a run that finds it takes the recording as labelled, so a
+    # run killed before it redoes the recording
     write_text_atomic(
         json_path, json.dumps(content, indent=4, ensure_ascii=False) + "\n"
     )
+    write_text_atomic(path, _format_tsv(header, rows))
     logger.info("Wrote %d components to %s", n_components, path)
     return path
 

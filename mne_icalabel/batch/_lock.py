@@ -35,7 +35,7 @@ from pathlib import Path
 
 from mne.utils import logger, warn
 
-from ..utils._io import write_text_atomic
+from ..utils._io import remove_orphans, write_text_atomic
 
 LOCK_NAME = ".mne-icalabel.lock"
 STATE_NAME = ".mne-icalabel.run.json"
@@ -209,6 +209,13 @@ class DerivativesLock:
         except BaseException:
             self._remove_created()
             raise
+        # what killed runs were writing (only we write here now)
+        removed = remove_orphans(self.folder)
+        if removed:
+            logger.info(
+                f"Removed {len(removed)} partial file(s) of a run that was stopped "
+                f"while writing: {', '.join(p.name for p in removed)}"
+            )
         self._thread = threading.Thread(
             target=self._beat, name="mne-icalabel-lock-heartbeat", daemon=True
         )

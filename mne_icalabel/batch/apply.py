@@ -32,7 +32,7 @@ from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbos
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
-from ..utils._io import atomic_path, write_text_atomic
+from ..utils._io import atomic_path, temporary_prefix, write_text_atomic
 from ._layout import (
     PIPELINE,
     LabelledRecording,
@@ -208,7 +208,7 @@ def _save_raw(raw: BaseRaw, fname: Path, split_size: str = "2GB") -> list[Path]:
     """
     folder = fname.parent
     folder.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder))
+    tmpdir = Path(tempfile.mkdtemp(prefix=temporary_prefix(), dir=folder))
     try:
         raw.save(
             tmpdir / fname.name,

@@ -217,6 +217,13 @@ def label_recording(
         from ..annotation.bids import _statuses, _write_components
 
         tsv.parent.mkdir(parents=True, exist_ok=True)
+        if fitted and save_ica:
+            # before the TSV, whose presence marks the recording as labelled
+            # (a run killed in between redoes it); a new ICA keeps no manual
+            # row, so its exclude is the decision's
+            files["ica"] = tsv.parent / f"{basename}_ica.fif"
+            with atomic_path(files["ica"]) as tmp:
+                ica.save(tmp, overwrite=True, verbose=False)
         files["tsv"] = _write_components(
             ica,
             tsv,
@@ -229,10 +236,6 @@ def label_recording(
         files["json"] = files["tsv"].with_suffix(".json")
         bad, manual = _statuses(files["tsv"])
         ica.exclude = bad
-        if fitted and save_ica:
-            files["ica"] = tsv.parent / f"{basename}_ica.fif"
-            with atomic_path(files["ica"]) as tmp:
-                ica.save(tmp, overwrite=True, verbose=False)
         if report:
             from .report import make_report
 

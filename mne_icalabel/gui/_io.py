@@ -17,7 +17,7 @@ from pathlib import Path
 from mne.preprocessing import ICA
 from mne.utils import logger
 
-from ..utils._io import atomic_path, write_text_atomic
+from ..utils._io import atomic_path, temporary_prefix, write_text_atomic
 
 
 def _as_path(fname) -> Path:
@@ -157,7 +157,7 @@ def update_tsv_atomic(
         raise FileNotFoundError(f"The components file {fname} does not exist.")
     fname.parent.mkdir(parents=True, exist_ok=True)
     json_path = fname.with_suffix(".json")
-    tmpdir = Path(tempfile.mkdtemp(prefix=".tmp-mne-icalabel-", dir=fname.parent))
+    tmpdir = Path(tempfile.mkdtemp(prefix=temporary_prefix(), dir=fname.parent))
     tmp = tmpdir / fname.name
     try:
         if json_path.exists():  # so the writer merges into the existing sidecar

@@ -4,10 +4,60 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+#: temporary files and folders are named ``.tmp-<pid>-...``: the pid of the
+#: process writing them tells an orphan (its writer is gone) from a live write
+_ORPHAN = re.compile(r"^\.tmp-(\d+)-")
+
+
+def temporary_prefix() -> str:
+    """Prefix of this process' temporary files and folders (``.tmp-<pid>-``)."""
+    return f".tmp-{os.getpid()}-"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_orphans(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporaries under ``folder`` whose writing process is gone.
+
+    A process killed during :func:`atomic_path` (or a temporary folder of the
+    same naming) leaves ``.tmp-<pid>-...`` behind; it is never an output
+    (readers look for exact names) but it is a partial file. Called by the
+    run that holds the derivatives lock, so no other run of ours writes there.
+
+    Returns
+    -------
+    removed : list of Path
+        What was removed.
+    """
+    removed = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in [*dirnames, *filenames]:
+            match = _ORPHAN.match(name)
+            if match is None or _running(int(match.group(1))):
+                continue
+            path = Path(dirpath) / name
+            if name in dirnames:
+                dirnames.remove(name)
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
 
 
 @contextmanager
@@ -15,7 +65,7 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``fname`` that replaces it on success.
 
     The temporary name ends with the destination's name (e.g.
-    ``.tmp-x1y2-sub-01_ica.fif``), so writers that check extensions or MNE's
+    ``.tmp-<pid>-x1y2-sub-01_ica.fif``), so writers that check extensions or MNE's
     naming conventions accept it. On success the file is flushed to disk,
     given the permissions of the file it replaces (or the umask's default),
     and renamed over ``fname`` with :func:`os.replace`, atomic on one file
@@ -42,7 +92,7 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
     try:
         fname.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
-            prefix=".tmp-", suffix=f"-{fname.name}", dir=fname.parent
+            prefix=temporary_prefix(), suffix=f"-{fname.name}", dir=fname.parent
         )
     except OSError as error:
         raise type(error)(
