@@ -4,7 +4,8 @@
 while they run. The file holds its owner as JSON (pid, host, start time,
 command, the process' creation time and a random token); beside it, the run's
 state file (``.mne-icalabel.run.json``) lists the recordings not yet done, so
-that a reader can tell which recordings are being rewritten (:func:`running_recordings`).
+that a reader can tell which recordings are being rewritten
+(:func:`running_recordings`).
 
 The lock is created NFS-safely: the content is written to a file of a unique
 name, which is then hard-linked to the lock's name (``link`` is atomic on NFS,
