@@ -23,6 +23,7 @@ from qtpy.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -40,6 +41,7 @@ from ._panels import (
     TopomapPanel,
     VariancePanel,
 )
+from ._worker import BackgroundTask
 
 # MEGNet's four classes (button text) -> keys of ``ICA.labels_``
 MEGNET_LABELS_TO_MNE = {
@@ -133,6 +135,7 @@ class ComponentView(QWidget):
         self.buttons: list[QPushButton] = []
         self._proba_labels: list[QLabel] = []
         self._shortcuts: list[QShortcut] = []
+        self._task = BackgroundTask(self)
         self._build_ui()
         self._add_fixed_shortcuts()
         self.setFocusProxy(self.list_components)
@@ -173,8 +176,12 @@ class ComponentView(QWidget):
             The arrays :func:`~mne_icalabel.gui._data.compute_plot_data`
             returns for this (inst, ica), if computed already (e.g. in the
             background); None computes them here.
+
+        A "Label automatically" still running for the previous recording is
+        cancelled: its result is dropped.
         """
         check_recording(inst, ica)
+        self.cancel_labelling()
         label_map = (
             dict(MEGNET_LABELS_TO_MNE) if is_meg_ica(ica) else dict(ICA_LABELS_TO_MNE)
         )
@@ -363,11 +370,24 @@ class ComponentView(QWidget):
             The warnings the networks gave (e.g. about the filter or the
             reference the recording should have).
         """
-        import warnings
+        method = self._check_method(method)
+        proba, labels, messages = _compute_labels(method, self._inst, self._ica)
+        self._apply_labels(proba, labels, method)
+        return messages
 
+    @property
+    def labelling(self) -> bool:
+        """Whether "Label automatically" runs in the background."""
+        return self._task.busy
+
+    def cancel_labelling(self) -> None:
+        """Stop waiting for a running "Label automatically": its result is dropped."""
+        if self._task.busy:
+            self._task.cancel()
+            self._labelling_done()
+
+    def _check_method(self, method: str | None) -> str:
         from mne.utils import _check_option
-
-        from ..annotation._classes import CLASSES, to_mne_key
 
         if self._ica is None:
             raise RuntimeError("No recording is shown: call set_recording first.")
@@ -376,17 +396,13 @@ class ComponentView(QWidget):
 
             method, _ = default_method(self._inst, self._ica)
         _check_option("method", method, ("iclabel", "megnet", "both"))
-        inst, ica = self._inst, self._ica
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if method == "both":
-                from ..batch._both import label_both
+        return method
 
-                proba, labels = label_both(inst, ica.copy())
-            else:
-                proba = {method: _run_network(method, inst, ica)}
-                names = CLASSES[method]
-                labels = [names[i] for i in np.argmax(proba[method], axis=1)]
+    def _apply_labels(self, proba: dict, labels: list[str], method: str) -> None:
+        """Show the networks' result: scores, and labels where none is set."""
+        from ..annotation._classes import to_mne_key
+
+        ica = self._ica
         primary = proba["iclabel" if "iclabel" in proba else method]
         # only now that every network ran: change the ICA
         ica.labels_scores_ = primary
@@ -411,7 +427,6 @@ class ComponentView(QWidget):
         if self.selected_component >= 0:
             self._on_row_changed(self.list_components.currentRow())
         self.scoresChanged.emit()
-        return [str(w.message) for w in caught]
 
     def set_order(self, order) -> None:
         """Order the list (a permutation of the components; None: natural order).
@@ -760,27 +775,52 @@ class ComponentView(QWidget):
             self._step(1)
 
     def _on_label_automatically(self) -> None:
-        from qtpy.QtWidgets import QApplication, QMessageBox
+        """Run the networks in the worker thread; the window stays usable.
 
-        self.button_auto.setEnabled(False)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        The button becomes "Cancel labelling" meanwhile. The result is shown
+        only on the recording it was computed for: one that arrives after
+        another recording was opened (or after a cancel) is dropped.
+        """
+        if self._task.busy:  # the button reads "Cancel labelling"
+            self.cancel_labelling()
+            return
         try:
-            messages = self.label_automatically()
+            method = self._check_method(None)
         except Exception as error:
-            text = f"Automatic labelling failed: {error}"
-            logger.error(text)
-            QMessageBox(
-                QMessageBox.Icon.Critical, "Label automatically", text, parent=self
-            ).open()  # not modal: never blocks the event loop
-        else:
+            self._labelling_failed(error)
+            return
+        inst, ica = self._inst, self._ica
+
+        def done(result) -> None:
+            self._labelling_done()
+            if self._ica is not ica:  # another recording meanwhile
+                logger.info("Dropped the labels of a recording no longer shown.")
+                return
+            proba, labels, messages = result
+            self._apply_labels(proba, labels, method)
             if messages:
                 text = "The network warned:\n" + "\n".join(messages)
                 QMessageBox(
                     QMessageBox.Icon.Warning, "Label automatically", text, parent=self
                 ).open()
-        finally:
-            QApplication.restoreOverrideCursor()
-            self.button_auto.setEnabled(True)
+
+        def failed(error) -> None:
+            self._labelling_done()
+            if self._ica is ica:
+                self._labelling_failed(error)
+
+        self.button_auto.setText("Cancel labelling")
+        self._task.submit(_compute_labels, done, failed, method, inst, ica)
+
+    def _labelling_done(self) -> None:
+        self.button_auto.setText("Label automatically")
+
+    def _labelling_failed(self, error: Exception) -> None:
+        text = f"Automatic labelling failed: {error}"
+        logger.error(text)
+        QMessageBox(
+            QMessageBox.Icon.Critical, "Label automatically", text, parent=self
+        ).open()  # not modal: never blocks the event loop
 
     def _on_reset(self) -> None:
         if self.selected_component >= 0:
@@ -807,6 +847,29 @@ def _check_components(components, n_components: int, name: str) -> list[int]:
             f"got {bad}."
         )
     return out
+
+
+def _compute_labels(method: str, inst, ica) -> tuple[dict, list[str], list[str]]:
+    """Run the network(s) of ``method``; nothing is changed (any thread).
+
+    Returns the probabilities by method, the label of each component (the
+    combined class for ``"both"``) and the warnings the networks gave.
+    """
+    import warnings
+
+    from ..annotation._classes import CLASSES
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if method == "both":
+            from ..batch._both import label_both
+
+            proba, labels = label_both(inst, ica.copy())
+        else:
+            proba = {method: _run_network(method, inst, ica)}
+            names = CLASSES[method]
+            labels = [names[i] for i in np.argmax(proba[method], axis=1)]
+    return proba, labels, [str(w.message) for w in caught]
 
 
 def _run_network(method: str, inst, ica) -> np.ndarray:

@@ -269,7 +269,8 @@ def test_label_automatically_iclabel_in_window(qtbot, eeg_raw, eeg_ica):
     idx = (int(np.argmax(expected[1])) + 1) % 7
     name, key = window.labels[idx], window.view.label_map[window.labels[idx]]
     window.set_label(1, name)
-    window.action_auto.trigger()  # the Tools menu
+    with qtbot.waitSignal(window.view.scoresChanged, timeout=60_000):
+        window.action_auto.trigger()  # the Tools menu
     np.testing.assert_array_equal(eeg_ica.labels_scores_, expected)
     assert window.selected_labels[1] == name
     assert [k for k, v in eeg_ica.labels_.items() if 1 in v] == [key]
@@ -288,12 +289,15 @@ def test_label_automatically_error_keeps_window(qtbot, eeg_raw, eeg_ica):
     ica = eeg_ica.copy()
     window = _open_window(qtbot, raw, ica)
     qtbot.mouseClick(window.view.button_auto, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.view.labelling, timeout=60_000)
     boxes = [w for w in window.view.findChildren(QMessageBox) if w.isVisible()]
     assert boxes and boxes[-1].text().startswith("Automatic labelling failed:")
     assert "montage" in boxes[-1].text()
     assert getattr(ica, "labels_scores_", None) is None
     assert window.view.button_auto.isVisible() and not window.modified
     boxes[-1].close()
+    window.activateWindow()  # the message box took the focus
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     # the window still works
     qtbot.keyClick(window.list_components, Qt.Key.Key_2)
     assert ica.labels_["muscle"] == [0]

@@ -1,0 +1,130 @@
+"""'Label automatically' runs in a worker thread: the window stays responsive."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from qtpy.QtCore import Qt, QTimer
+
+from mne_icalabel.gui import _component_view
+from mne_icalabel.gui._label_components import ICAComponentLabeler
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+#: the labelling's duration in parts, at least two of which see ticks
+N_PARTS = 4
+
+
+def _window(qtbot, inst, ica):
+    window = ICAComponentLabeler(inst, ica, show=True)
+    qtbot.addWidget(window)
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_event_loop_keeps_running(qtbot, combined_recording):
+    """ICLabel and MEGNet on 70 s of EEG + MEG: long enough to be measured."""
+    ica = combined_recording["ica_both"].copy()
+    window = _window(qtbot, combined_recording["raw"], ica)
+    view = window.view
+    ticks = []
+    timer = QTimer(window)
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append((time.perf_counter(), view.labelling)))
+    timer.start()
+    begin = time.perf_counter()
+    qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    assert view.labelling and view.button_auto.text() == "Cancel labelling"
+    with qtbot.waitSignal(view.scoresChanged, timeout=60_000):
+        pass
+    end = time.perf_counter()
+    timer.stop()
+    busy = np.array([t for t, running in ticks if running])
+    # in the GUI thread no tick would see it running; here the event loop runs
+    # whenever the worker gives the GIL back (between its C calls)
+    assert busy.size >= 5, (busy.size, end - begin)
+    parts = np.floor((busy - begin) / (end - begin) * N_PARTS).astype(int)
+    assert len(set(parts.tolist())) >= 2, parts
+    gaps = np.diff([begin, *busy, end])
+    print(
+        f"\nlabelling {end - begin:.2f} s, {busy.size} ticks, longest gap "
+        f"{gaps.max() * 1e3:.0f} ms"
+    )
+    assert view.has_scores and not view.labelling
+    assert view.button_auto.text() == "Label automatically"
+    assert ica.labels_scores_.shape == (ica.n_components_, 7)
+
+
+def _gated(monkeypatch):
+    """Make the labelling wait for an event the test sets (ordering only)."""
+    gate = threading.Event()
+    real = _component_view._compute_labels
+    finished = threading.Event()
+
+    def slow(*args):
+        gate.wait(60)
+        try:
+            return real(*args)
+        finally:
+            finished.set()
+
+    monkeypatch.setattr(_component_view, "_compute_labels", slow)
+    return gate, finished
+
+
+def test_late_result_never_lands_on_another_recording(
+    qtbot, monkeypatch, eeg_raw, eeg_ica, eeg_ica_fitted
+):
+    gate, finished = _gated(monkeypatch)
+    window = _window(qtbot, eeg_raw, eeg_ica)
+    view = window.view
+    qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    assert view.labelling
+    # the user moves on to recording B before A's labels arrive
+    other = eeg_ica_fitted.copy()
+    other.labels_ = {}
+    view.set_recording(eeg_raw, other)
+    assert not view.labelling and view.button_auto.text() == "Label automatically"
+    gate.set()
+    assert finished.wait(60)
+    qtbot.wait(100)  # several polls
+    assert getattr(other, "labels_scores_", None) is None
+    assert not any(other.labels_.values())
+    assert getattr(eeg_ica, "labels_scores_", None) is None  # dropped
+    assert not view.has_scores and not window.modified
+
+
+def test_cancel_drops_the_result(qtbot, monkeypatch, eeg_raw, eeg_ica):
+    gate, finished = _gated(monkeypatch)
+    window = _window(qtbot, eeg_raw, eeg_ica)
+    view = window.view
+    qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    assert view.labelling
+    qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)  # Cancel
+    assert not view.labelling and view.button_auto.text() == "Label automatically"
+    gate.set()
+    assert finished.wait(60)
+    qtbot.wait(100)
+    assert getattr(eeg_ica, "labels_scores_", None) is None
+    assert not view.has_scores and not window.modified
+    # and labelling again works
+    with qtbot.waitSignal(view.scoresChanged, timeout=60_000):
+        qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    assert view.has_scores
+
+
+def test_close_while_busy(qtbot, monkeypatch, eeg_raw, eeg_ica):
+    gate, finished = _gated(monkeypatch)
+    window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)
+    qtbot.waitExposed(window)
+    qtbot.mouseClick(window.view.button_auto, Qt.MouseButton.LeftButton)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    window.close()
+    qtbot.wait(50)  # the window and its timers are gone
+    gate.set()
+    assert finished.wait(60)
+    qtbot.wait(100)  # no callback into the deleted widgets
+    assert getattr(eeg_ica, "labels_scores_", None) is None
