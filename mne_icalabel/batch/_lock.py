@@ -17,8 +17,8 @@ this host, its pid is not running, or runs another process (a creation time
 other than the recorded one); on another host, whose processes cannot be
 seen, when its heartbeat is old: the owner touches the lock every
 ``HEARTBEAT`` seconds (30 s) and a lock untouched for ``STALE_AFTER`` seconds
-(10 min) is stale. Taking over renames the stale file to a unique name first,
-so that of two runs that see it stale only one can take it.
+(10 min) is stale. Taking over happens under a guard file, created like the lock, so
+that of two runs that see it stale only one removes it, and never a live one.
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ STATE_NAME = ".mne-icalabel.run.json"
 HEARTBEAT = 30.0
 #: seconds without a touch after which a lock of another host is stale
 STALE_AFTER = 600.0
+#: seconds after which a take-over guard is left from a killed run (a take-over
+#: takes milliseconds)
+_GUARD_STALE = 10.0
 #: two creation times of one process read twice differ by rounding only
 _CREATE_TIME_TOLERANCE = 1.0
 
@@ -232,24 +235,32 @@ class DerivativesLock:
         )
 
     def _take_over(self, other: LockOwner | None, reason: str) -> None:
-        """Remove a stale lock, unless another run replaced it meanwhile."""
-        aside = self.path.with_name(f"{self.path.name}.stale-{self.owner.token}")
+        """Remove a stale lock, unless another run replaced it meanwhile.
+
+        One run at a time takes over, under a guard file created like the
+        lock: the guard's holder checks that the lock is still the stale one
+        it read, and only then removes it. No one else can change the lock
+        meanwhile (a new lock needs its name free, a take-over the guard), so
+        a live lock is never removed. A guard older than ``_GUARD_STALE``
+        seconds was left by a run killed while taking over, and is removed.
+        """
+        guard = self.path.with_name(f"{self.path.name}.takeover")
+        if not _link_new(guard, self.owner.token):
+            with contextlib.suppress(OSError):
+                if time.time() - guard.stat().st_mtime > _GUARD_STALE:
+                    guard.unlink()
+            time.sleep(0.01)  # then look at the lock again
+            return
         try:
-            os.rename(self.path, aside)  # of two runs, one gets the file
-        except FileNotFoundError:
-            return  # another run took it over first
-        moved = read_owner(aside)
-        if moved is not None and moved != other and stale_reason(moved, aside) is None:
-            # a live lock created after we read the stale one: put it back
-            with contextlib.suppress(FileExistsError):
-                os.link(aside, self.path)
-        else:
-            who = other.describe() if other is not None else "an unknown run"
-            warn(
-                f"Took over the stale lock {self.path} of {who}: {reason}. The "
-                "recordings it had not finished are redone by this run."
-            )
-        aside.unlink(missing_ok=True)
+            if read_owner(self.path) == other:
+                self.path.unlink(missing_ok=True)
+                who = other.describe() if other is not None else "an unknown run"
+                warn(
+                    f"Took over the stale lock {self.path} of {who}: {reason}. The "
+                    "recordings it had not finished are redone by this run."
+                )
+        finally:
+            guard.unlink(missing_ok=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
