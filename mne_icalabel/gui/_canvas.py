@@ -122,7 +122,7 @@ class _Canvas(FigureCanvasQTAgg):
         labels = place(self.get_renderer())
         if any(label.get_window_extent().x0 < 0 for label in labels):
             self._relayout = True  # wider tick labels than at the layout (scroll)
-        if self._relayout:
+        if self._relayout and fig.axes:  # (an empty figure has nothing to lay out)
             # the layout must see every artist (tick labels included)
             fig.set_layout_engine("constrained")
             fig.get_layout_engine().execute(fig)

@@ -41,7 +41,8 @@ from ._panels import (
     TopomapPanel,
     VariancePanel,
 )
-from ._worker import BackgroundTask
+from ._progress import ProgressStrip
+from ._worker import Job, Worker
 
 # MEGNet's four classes (button text) -> keys of ``ICA.labels_``
 MEGNET_LABELS_TO_MNE = {
@@ -135,7 +136,9 @@ class ComponentView(QWidget):
         self.buttons: list[QPushButton] = []
         self._proba_labels: list[QLabel] = []
         self._shortcuts: list[QShortcut] = []
-        self._task = BackgroundTask(self)
+        self._worker = Worker(self, "mne-icalabel-view")
+        self._labelling_job: Job | None = None
+        self._plots_job: Job | None = None
         self._build_ui()
         self._add_fixed_shortcuts()
         self.setFocusProxy(self.list_components)
@@ -149,6 +152,7 @@ class ComponentView(QWidget):
         excluded=None,
         order=None,
         data=None,
+        background: bool = False,
     ) -> None:
         """Show the components of another recording.
 
@@ -175,13 +179,22 @@ class ComponentView(QWidget):
         data : ICAPlotData | None
             The arrays :func:`~mne_icalabel.gui._data.compute_plot_data`
             returns for this (inst, ica), if computed already (e.g. in the
-            background); None computes them here.
+            background); None computes them.
+        background : bool
+            Compute the arrays (when ``data`` is None) in the view's worker
+            thread: the list and the class buttons work at once, the plots
+            show a progress bar until the arrays come (:attr:`plots_ready`,
+            :meth:`wait_plots`). False computes them here, before returning.
 
         A "Label automatically" still running for the previous recording is
-        cancelled: its result is dropped.
+        cancelled: its result is dropped, as are plots still being computed.
         """
         check_recording(inst, ica)
         self.cancel_labelling()
+        if self._plots_job is not None:
+            self._plots_job.cancel()
+            self._plots_job = None
+            self.progress.stop()
         label_map = (
             dict(MEGNET_LABELS_TO_MNE) if is_meg_ica(ica) else dict(ICA_LABELS_TO_MNE)
         )
@@ -190,7 +203,7 @@ class ComponentView(QWidget):
         other = _check_other_scores(scores, n_components, primary)
         excluded = _check_components(excluded, n_components, "excluded")
         order = self._check_order(order, n_components)
-        if data is None:  # the slow part: before any change
+        if data is None and not background:  # the slow part: before any change
             data = compute_plot_data(inst, ica)
 
         self._inst, self._ica, self._data = inst, ica, data
@@ -208,11 +221,56 @@ class ComponentView(QWidget):
         self._manual = set()
         self._modified = False
         for panel in self.panels:
-            panel.set_data(data)
+            if data is None:
+                panel.clear()
+            else:
+                panel.set_data(data)
+        if data is None:
+            self._plots_job = self._worker.submit(
+                compute_plot_data,
+                inst,
+                ica,
+                on_done=partial(self._on_plot_data, ica),
+                on_error=partial(self._on_plot_error, ica),
+            )
+            self.progress.start(
+                f"Computing the plots of the {ica.n_components_} components..."
+            )
         self._show_scores()
         self._current = None
         self._fill_list()
         self.list_components.setFocus()
+
+    @property
+    def plots_ready(self) -> bool:
+        """Whether the plots show the recording (False while they are computed)."""
+        return self._data is not None
+
+    def wait_plots(self) -> None:
+        """Wait until the plots computed in the background are shown."""
+        if self._plots_job is not None:
+            self._worker.wait(self._plots_job)
+
+    def _on_plot_data(self, ica, data) -> None:
+        if ica is not self._ica:  # another recording meanwhile
+            return
+        self._plots_job = None
+        self.progress.stop()
+        self._data = data
+        for panel in self.panels:
+            panel.set_data(data)
+        row = self.list_components.currentRow()
+        if row >= 0:
+            self._on_row_changed(row)
+
+    def _on_plot_error(self, ica, error) -> None:
+        if ica is not self._ica:
+            return
+        self._plots_job = None
+        self.progress.stop()
+        text = f"The plots could not be computed: {error}"
+        logger.error(text)
+        self.header.setText(text)
 
     @property
     def inst(self) -> BaseRaw | BaseEpochs | None:
@@ -378,12 +436,13 @@ class ComponentView(QWidget):
     @property
     def labelling(self) -> bool:
         """Whether "Label automatically" runs in the background."""
-        return self._task.busy
+        return self._labelling_job is not None
 
     def cancel_labelling(self) -> None:
         """Stop waiting for a running "Label automatically": its result is dropped."""
-        if self._task.busy:
-            self._task.cancel()
+        if self._labelling_job is not None:
+            self._labelling_job.cancel()
+            logger.info("Cancelled the automatic labelling; its result is dropped.")
             self._labelling_done()
 
     def _check_method(self, method: str | None) -> str:
@@ -528,6 +587,8 @@ class ComponentView(QWidget):
         self.header.setTextFormat(Qt.TextFormat.RichText)
         self.header.setWordWrap(True)
         plots.addWidget(self.header)
+        self.progress = ProgressStrip(self)
+        plots.addWidget(self.progress)
         top = QHBoxLayout()
         self.topo_panel = TopomapPanel(self, 2.7, 2.5)
         self.psd_panel = SpectrumPanel(self, 4.2, 2.5)
@@ -728,11 +789,13 @@ class ComponentView(QWidget):
         self.button_group.setExclusive(True)
 
     def _header_text(self, k: int) -> None:
-        variance = ", ".join(
-            f"{100 * ratio[k]:.1f} % ({ch_type})"
-            for ch_type, ratio in self._data.var_ratio.items()
-        )
-        text = f"<b>ICA{k:03d}</b> &nbsp; variance explained: {variance}"
+        text = f"<b>ICA{k:03d}</b>"
+        if self._data is not None:
+            variance = ", ".join(
+                f"{100 * ratio[k]:.1f} % ({ch_type})"
+                for ch_type, ratio in self._data.var_ratio.items()
+            )
+            text += f" &nbsp; variance explained: {variance}"
         if self._scores is not None:
             best = int(np.argmax(self._scores[k]))
             text += (
@@ -760,11 +823,12 @@ class ComponentView(QWidget):
         k = self._order[row]
         self._current = k
         self._check_button(self._labels.get(k))
-        for panel in self.panels:
-            panel.show(k)
+        if self._data is not None:  # else shown when the plots are computed
+            for panel in self.panels:
+                panel.show(k)
+            for canvas in self.canvases:
+                canvas.update_idle()  # the data artists only, over the kept rest
         self._header_text(k)
-        for canvas in self.canvases:
-            canvas.update_idle()  # the data artists only, over the kept rest
         self.componentSelected.emit(k)
 
     def _on_class_clicked(self, idx: int) -> None:
@@ -781,7 +845,7 @@ class ComponentView(QWidget):
         only on the recording it was computed for: one that arrives after
         another recording was opened (or after a cancel) is dropped.
         """
-        if self._task.busy:  # the button reads "Cancel labelling"
+        if self.labelling:  # the button reads "Cancel labelling"
             self.cancel_labelling()
             return
         try:
@@ -810,9 +874,12 @@ class ComponentView(QWidget):
                 self._labelling_failed(error)
 
         self.button_auto.setText("Cancel labelling")
-        self._task.submit(_compute_labels, done, failed, method, inst, ica)
+        self._labelling_job = self._worker.submit(
+            _compute_labels, method, inst, ica, on_done=done, on_error=failed
+        )
 
     def _labelling_done(self) -> None:
+        self._labelling_job = None
         self.button_auto.setText("Label automatically")
 
     def _labelling_failed(self, error: Exception) -> None:

@@ -119,7 +119,8 @@ class ICAComponentLabeler(QMainWindow):
         self.view.add_side_widget(QLabel("Ctrl+S: save", self.view))
         self._build_menus()
         self.statusBar()
-        self.view.set_recording(inst, ica, scores=scores)
+        # shown: the window opens at once, its plots come from the worker thread
+        self.view.set_recording(inst, ica, scores=scores, background=show)
         self.view.labelChanged.connect(self._on_label_changed)
         self.view.scoresChanged.connect(self._on_scores_changed)
         self.action_auto.setEnabled(not self.view.has_scores)

@@ -103,6 +103,13 @@ class _Panel:
         # the static parts may have changed (titles, extents): a full draw
         self.canvas.set_dynamic_artists(self._dynamic_artists(), self._place_labels)
 
+    def clear(self) -> None:
+        """Show nothing until :meth:`set_data` (e.g. while it is computed)."""
+        self.figure.clear()
+        self.data = None
+        self._layout_key = None
+        self.canvas.set_dynamic_artists([])
+
     def _key(self, data: ICAPlotData):
         """Return what must stay equal for the artists to suit another recording."""
         return ()
@@ -451,6 +458,10 @@ class ProbabilityPanel(_Panel):
     def set_data(self, data: ICAPlotData) -> None:
         """Keep the arrays; the probabilities come from :meth:`set_scores`."""
         self.data = data
+
+    def clear(self) -> None:
+        """Forget the arrays; the probabilities stay (they do not depend on them)."""
+        self.data = None
 
     def set_scores(self, sets) -> None:
         """Use these probability sets: a list of (title, class names, proba).

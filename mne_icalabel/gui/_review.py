@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from mne.utils import logger
@@ -26,6 +27,7 @@ from qtpy.QtWidgets import (
 from ._component_view import ComponentView
 from ._data import ICAPlotData, compute_plot_data
 from ._io import default_author
+from ._progress import ProgressStrip
 from ._review_queue import (
     LoadedRecording,
     RecordingEntry,
@@ -33,6 +35,7 @@ from ._review_queue import (
     TSVChangedError,
     kept_labels,
 )
+from ._worker import Job, Worker
 
 _TITLE = "ICA Review"
 _STATE_COLORS = {"reviewed": "#2e7d32", "changed": "#1565c0"}
@@ -81,7 +84,10 @@ class ReviewWindow(QMainWindow):
         ``"Review"`` entry; None: ``MNE_ICALABEL_AUTHOR`` (MNE config or
         environment), else the login name.
     prefetch : bool
-        Load the next recording in a background thread while one is shown.
+        Read and precompute recordings in a background thread: the next and
+        previous ones while one is shown, and the one asked for when it is not
+        ready (the window stays usable meanwhile, see :attr:`loading`). False
+        reads each when it is shown, in the GUI thread.
     time_window : float
         Duration in seconds of the time course shown.
 
@@ -117,12 +123,10 @@ class ReviewWindow(QMainWindow):
         #: entry index of each row of the recording list, in review order
         self.recording_rows: list[int] = self.queue.recording_order()
         self._current: _Prepared | None = None
-        self._cache: OrderedDict[int, Future] = OrderedDict()
-        self._executor = (
-            ThreadPoolExecutor(1, thread_name_prefix="mne-icalabel-review")
-            if prefetch
-            else None
-        )
+        self._cache: OrderedDict[int, Job] = OrderedDict()
+        self._worker = Worker(self, "mne-icalabel-review") if prefetch else None
+        #: the entry index of the recording being loaded to be shown, and its job
+        self._loading: tuple[int, Job] | None = None
         self._kept: tuple[str, ...] = ()
         self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name}[*]")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
@@ -137,7 +141,9 @@ class ReviewWindow(QMainWindow):
         self._update_remaining()
         self.show_recording(self.recording_rows[0])
         if show:
-            self.show()
+            self.show()  # at once: the first recording comes from the worker
+        else:
+            self.wait_loaded()
         self.view.list_components.setFocus()
 
     # ------------------------------------------------------------------ API
@@ -162,8 +168,20 @@ class ReviewWindow(QMainWindow):
         """Whether the recording shown has decisions not saved yet."""
         return self.view.modified
 
+    @property
+    def loading(self) -> int:
+        """Index in ``queue.entries`` of the recording being loaded (-1: none)."""
+        return -1 if self._loading is None else self._loading[0]
+
     def show_recording(self, index: int) -> bool:
         """Show a recording; ask first if the one shown has unsaved decisions.
+
+        A recording read and precomputed already (the next and previous ones
+        are, in the background) is shown at once. Another is loaded in the
+        worker thread: meanwhile the list marks it, the status bar shows a
+        busy bar with a Cancel button, and the recording shown before stays,
+        read-only; it is shown when it is ready, unless another was asked for
+        in between (:meth:`wait_loaded` waits for it).
 
         Parameters
         ----------
@@ -173,13 +191,86 @@ class ReviewWindow(QMainWindow):
         Returns
         -------
         shown : bool
-            False if the reviewer cancelled, or the recording could not be
-            loaded (the one shown stays).
+            True if it is shown or being loaded; False if the reviewer
+            cancelled, or the recording could not be read (the one shown
+            stays).
         """
-        if index == self.current_index:
+        if index == self.current_index and self._loading is None:
             return True
-        if not self._leave_current():
+        if index == self.loading:
+            return True
+        if self._loading is None and not self._leave_current():
             return False
+        self._stop_loading()
+        if index == self.current_index:  # back to the one shown
+            return True
+        job = self._cache.get(index)
+        if self._worker is None or (job is not None and job.done()):
+            return self._show_now(index)
+        if job is None:
+            try:  # the headers here (warnings are global), the data in the thread
+                loaded = self.queue.read(index)
+            except Exception as error:
+                self._show_error(
+                    f"Could not load {self.queue.entries[index].key}: {error}"
+                )
+                self._select_row(self.current_row)
+                return False
+            job = self._worker.submit(_prepare, self.queue, loaded)
+            self._cache[index] = job
+        self._loading = (index, job)
+        self._worker.deliver(
+            job, partial(self._on_loaded, index), partial(self._on_load_failed, index)
+        )
+        self.view.setEnabled(False)  # nothing is labelled on the one leaving
+        self.loading_progress.start(
+            f"Loading {self.queue.entries[index].key}...", on_cancel=self.cancel_loading
+        )
+        self._select_row(self.recording_rows.index(index))
+        return True
+
+    def cancel_loading(self) -> None:
+        """Stop loading the recording asked for; the one shown stays."""
+        if self._loading is None:
+            return
+        index, job = self._loading
+        self._stop_loading()
+        job.cancel()
+        self._cache.pop(index, None)
+        logger.info(f"Cancelled loading {self.queue.entries[index].key}.")
+        self._select_row(self.current_row)
+
+    def wait_loaded(self) -> None:
+        """Wait until the recording being loaded is shown (scripts and tests)."""
+        if self._loading is not None:
+            self._worker.wait(self._loading[1])
+
+    def _stop_loading(self) -> None:
+        """Forget the recording being loaded (its job stays, as a prefetch)."""
+        if self._loading is not None:
+            self._loading[1].ignore()  # not delivered; still a prefetch
+            self._loading = None
+        self.loading_progress.stop()
+        if not self.view.isEnabled():
+            self.view.setEnabled(True)
+            self.view.list_components.setFocus()
+
+    def _on_loaded(self, index: int, _prepared) -> None:
+        if index != self.loading:  # another was asked for meanwhile
+            return
+        self._stop_loading()
+        self._show_now(index)
+
+    def _on_load_failed(self, index: int, error: BaseException) -> None:
+        if index != self.loading:
+            return
+        self._stop_loading()
+        self._cache.pop(index, None)
+        self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
+        self._select_row(self.current_row)
+
+    def _show_now(self, index: int) -> bool:
+        """Show a recording (read here unless it is ready in the cache)."""
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             prepared = self._get_prepared(index)
@@ -215,8 +306,16 @@ class ReviewWindow(QMainWindow):
         return True
 
     def step_recording(self, step: int) -> bool:
-        """Show the next (``step=1``) or previous (``-1``) recording of the list."""
-        row = self.current_row + step
+        """Show the next (``step=1``) or previous (``-1``) recording of the list.
+
+        While one is being loaded, the step is from that one.
+        """
+        base = (
+            self.current_row
+            if self._loading is None
+            else self.recording_rows.index(self.loading)
+        )
+        row = base + step
         if not 0 <= row < len(self.recording_rows):
             self.statusBar().showMessage(
                 "This is the last recording." if step > 0 else "This is the first.",
@@ -257,10 +356,10 @@ class ReviewWindow(QMainWindow):
 
     def wait_prefetch(self) -> None:
         """Wait until the recordings being loaded in the background are loaded."""
-        for future in list(self._cache.values()):
+        for job in list(self._cache.values()):
             try:
-                future.result()
-            except Exception:  # reported when the recording is shown
+                job.result()
+            except BaseException:  # reported when the recording is shown
                 pass
 
     # --------------------------------------------------------------- layout
@@ -305,6 +404,8 @@ class ReviewWindow(QMainWindow):
 
         self.remaining_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.remaining_label)
+        self.loading_progress = ProgressStrip(self)
+        self.statusBar().addPermanentWidget(self.loading_progress)
 
     def _refresh_row(self, index: int) -> None:
         """Write a recording's state and counts into its list item."""
@@ -356,11 +457,11 @@ class ReviewWindow(QMainWindow):
     # ------------------------------------------------------------- loading
     def _get_prepared(self, index: int) -> _Prepared:
         """Return the recording, from the cache (if still up to date) or read now."""
-        future = self._cache.pop(index, None)
+        job = self._cache.pop(index, None)
         prepared = None
-        if future is not None:
+        if job is not None:
             try:
-                prepared = future.result()
+                prepared = job.result()
             except Exception as error:  # read again, to report it
                 logger.info(f"Loading in the background failed: {error}")
             if prepared is not None and self.queue.changed_on_disk(prepared.loaded):
@@ -369,7 +470,7 @@ class ReviewWindow(QMainWindow):
             prepared = _prepare(self.queue, self.queue.read(index))
         done: Future = Future()
         done.set_result(prepared)
-        self._cache[index] = done
+        self._cache[index] = Job(done)
         return prepared
 
     def _prefetch_around(self, row: int) -> None:
@@ -380,9 +481,9 @@ class ReviewWindow(QMainWindow):
             if 0 <= r < len(self.recording_rows)
         ]
         for index in list(self._cache):
-            if index not in wanted:
+            if index not in wanted and index != self.loading:
                 self._cache.pop(index).cancel()
-        if self._executor is None:
+        if self._worker is None:
             return
         for index in wanted[1:_CACHE_SIZE]:
             if index in self._cache:
@@ -392,7 +493,7 @@ class ReviewWindow(QMainWindow):
             except Exception as error:  # reported when the recording is shown
                 logger.info(f"Could not read {self.queue.entries[index].key}: {error}")
                 continue
-            self._cache[index] = self._executor.submit(_prepare, self.queue, loaded)
+            self._cache[index] = self._worker.submit(_prepare, self.queue, loaded)
 
     # ---------------------------------------------------------------- slots
     def _on_label_changed(self, component: int, label) -> None:
@@ -409,7 +510,10 @@ class ReviewWindow(QMainWindow):
     def _on_row_clicked(self, row: int) -> None:
         if 0 <= row < len(self.recording_rows):
             self.show_recording(self.recording_rows[row])
-        self._select_row(self.current_row)
+        loading = self.loading
+        self._select_row(
+            self.current_row if loading < 0 else self.recording_rows.index(loading)
+        )
 
     def _on_save_requested(self) -> bool:
         """Save; ask when the files changed on disk. Return whether it was saved."""
@@ -474,7 +578,8 @@ class ReviewWindow(QMainWindow):
         if not self._leave_current():
             event.ignore()
             return
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._stop_loading()
+        if self._worker is not None:
+            self._worker.shutdown()
         self._cache.clear()
         event.accept()

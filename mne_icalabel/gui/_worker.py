@@ -1,10 +1,16 @@
-"""Run slow work (a network, a recording's precomputation) off the GUI thread.
+"""Run slow work (a network, a recording's read and precomputation) off the GUI thread.
 
-One worker thread per owner: the work runs there and touches no widget; a
-timer of the owner's polls the result and calls back in the GUI thread. A
-task can be cancelled (its result, when it comes, is dropped: a network call
-cannot be interrupted), and nothing calls back once the owner is gone (the
-timer dies with it; the idle worker thread ends with the interpreter).
+A :class:`Worker` is one thread that its owner (a widget) gives tasks to. A task
+touches no widget; what it returns is delivered to a callback in the GUI
+thread by a timer of the owner's, which polls the finished tasks. A task is
+cancelled by forgetting it: its result, when it comes, is dropped (a network
+call cannot be interrupted). Nothing is delivered once the owner is gone (the
+timer dies with it; the idle thread ends with the interpreter).
+
+The two uses of the windows share this one implementation: a task whose
+result is awaited ("Label automatically", loading the recording asked for)
+and a task whose result is picked up later or never (the recordings loaded
+ahead).
 """
 
 from __future__ import annotations
@@ -20,64 +26,139 @@ from qtpy.QtCore import QObject, QTimer
 _POLL_MS = 20
 
 
-class BackgroundTask(QObject):
-    """One task at a time in a worker thread, its callbacks in the GUI thread.
+class Job:
+    """A task given to a :class:`Worker`.
+
+    Parameters
+    ----------
+    future : concurrent.futures.Future
+        The future of the task.
+    """
+
+    def __init__(self, future: Future) -> None:
+        self.future = future
+        self._callbacks: tuple[Callable, Callable] | None = None
+
+    def done(self) -> bool:
+        """Whether the task finished (or was cancelled before it started)."""
+        return self.future.done()
+
+    def result(self):
+        """Wait for the task and return its result (raise its exception)."""
+        return self.future.result()
+
+    @property
+    def awaited(self) -> bool:
+        """Whether a callback waits for the result."""
+        return self._callbacks is not None
+
+    def ignore(self) -> None:
+        """Call no callback; the task goes on (:meth:`result` still gives it)."""
+        self._callbacks = None
+
+    def cancel(self) -> None:
+        """Forget the task: no callback is called; a task not started never runs."""
+        self.future.cancel()
+        self._callbacks = None
+
+
+class Worker(QObject):
+    """One worker thread, and the delivery of its results in the GUI thread.
 
     Parameters
     ----------
     parent : QObject
-        The owner: the timer is its child, so nothing runs after it is gone.
+        The owner: the timer is its child, so nothing is delivered after it
+        is gone.
+    name : str
+        The thread's name (seen in a debugger or py-spy).
     """
 
-    def __init__(self, parent: QObject) -> None:
+    def __init__(self, parent: QObject, name: str = "mne-icalabel") -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mne-ica")
-        self._future: Future | None = None
-        self._callbacks: tuple[Callable, Callable] | None = None
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._awaited: list[Job] = []
         self._timer = QTimer(self)
         self._timer.setInterval(_POLL_MS)
         self._timer.timeout.connect(self._poll)
 
-    @property
-    def busy(self) -> bool:
-        """Whether a task runs whose result will be delivered."""
-        return self._future is not None
-
     def submit(
-        self, func: Callable, on_done: Callable, on_error: Callable, *args
-    ) -> None:
-        """Run ``func(*args)`` in the worker, then ``on_done(result)`` here.
+        self,
+        func: Callable,
+        *args,
+        on_done: Callable | None = None,
+        on_error: Callable | None = None,
+    ) -> Job:
+        """Run ``func(*args)`` in the thread (after the tasks given before).
 
-        ``on_error(exception)`` is called instead if it raised. A task still
-        running is cancelled first (its result dropped).
+        Parameters
+        ----------
+        func : callable
+            The task; it must not touch a widget.
+        *args
+            Its arguments.
+        on_done, on_error : callable | None
+            Called in the GUI thread with the result, or the exception the task
+            raised; None: the result is picked up later (:meth:`Job.result`).
+
+        Returns
+        -------
+        job : Job
+            The task.
         """
-        self.cancel()
-        self._future = self._pool.submit(func, *args)
-        self._callbacks = (on_done, on_error)
+        job = Job(self._pool.submit(func, *args))
+        if on_done is not None:
+            self.deliver(job, on_done, on_error)
+        return job
+
+    def deliver(
+        self, job: Job, on_done: Callable, on_error: Callable | None = None
+    ) -> None:
+        """Call ``on_done(result)`` (or ``on_error(exception)``) here when ``job`` ends.
+
+        A job that finished already is delivered at the next poll, never from
+        within this call.
+        """
+        job._callbacks = (on_done, on_error or _log_error)
+        if job not in self._awaited:
+            self._awaited.append(job)
         self._timer.start()
 
-    def cancel(self) -> None:
-        """Forget the running task: its result, when it comes, is dropped."""
-        if self._future is not None:
-            self._future.cancel()  # only stops a task that has not started
-            logger.info("Cancelled the background task; its result is dropped.")
-        self._future = self._callbacks = None
-        self._timer.stop()
+    def wait(self, job: Job) -> None:
+        """Block until ``job`` ends, then deliver it now (scripts and tests)."""
+        try:
+            job.future.result()
+        except BaseException:  # delivered to on_error below
+            pass
+        self._poll()
 
     def shutdown(self) -> None:
-        """Cancel and let the worker thread end when its task does."""
-        self.cancel()
+        """Forget every task; the thread ends when its running task does."""
+        for job in self._awaited:
+            job.cancel()
+        self._awaited.clear()
+        self._timer.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _poll(self) -> None:
-        future = self._future
-        if future is None or not future.done():
-            return
-        on_done, on_error = self._callbacks
-        self._future = self._callbacks = None
-        self._timer.stop()
-        error = future.exception()
-        if error is not None:
-            on_error(error)
-        else:
-            on_done(future.result())
+        self._awaited = [job for job in self._awaited if job.awaited]
+        finished = [job for job in self._awaited if job.done()]
+        self._awaited = [job for job in self._awaited if not job.done()]
+        if not self._awaited:
+            self._timer.stop()
+        for job in finished:
+            if not job.awaited:  # cancelled by an earlier callback of this poll
+                continue
+            on_done, on_error = job._callbacks
+            job._callbacks = None
+            if job.future.cancelled():
+                continue
+            error = job.future.exception()
+            if error is not None:
+                on_error(error)
+            else:
+                on_done(job.future.result())
+
+
+def _log_error(error: BaseException) -> None:
+    logger.info(f"A background task failed: {error}")

@@ -24,6 +24,7 @@ def test_review_command_labels_saves(qtbot, review_root, monkeypatch, capsys):
         qtbot.waitExposed(window)
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+        window.wait_loaded()  # the first recording comes from the worker
         view = window.view
         k = next(k for k in view.order if view.labels.get(k) != "Muscle")
         view.select_component(k)
@@ -33,6 +34,7 @@ def test_review_command_labels_saves(qtbot, review_root, monkeypatch, capsys):
         )
         seen.update(window=window, k=k, tsv=window.loaded.entry.recording.tsv)
         qtbot.keyClick(view.list_components, Qt.Key.Key_PageDown)
+        window.wait_loaded()
         seen["second"] = window.loaded.entry.key
         window.close()
 

@@ -19,6 +19,7 @@ def test_combined_ica_window(qtbot, combined_recording):
     )
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
+    window.view.wait_plots()  # computed in the background
     data = window.view._data
     # one map per modality (MEG: the magnetometers), each on its own axes
     assert [t.ch_type for t in data.topomaps] == ["eeg", "mag"]

@@ -209,6 +209,7 @@ def _open_window(qtbot, inst, ica) -> ICAComponentLabeler:
     window = ICAComponentLabeler(inst, ica, show=True)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
+    window.view.wait_plots()  # computed in the background
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     return window

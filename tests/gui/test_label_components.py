@@ -32,6 +32,7 @@ def _open(qtbot, inst, ica, **kwargs) -> ICAComponentLabeler:
     window = ICAComponentLabeler(inst, ica, show=True, **kwargs)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
+    window.view.wait_plots()  # computed in the background
     # shortcuts go to the active window only
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)

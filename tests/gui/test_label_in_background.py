@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent import futures
 
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ def _window(qtbot, inst, ica):
     window = ICAComponentLabeler(inst, ica, show=True)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
+    window.view.wait_plots()  # computed in the background
     return window
 
 
@@ -62,26 +64,29 @@ def _gated(monkeypatch):
     """Make the labelling wait for an event the test sets (ordering only)."""
     gate = threading.Event()
     real = _component_view._compute_labels
-    finished = threading.Event()
 
     def slow(*args):
         gate.wait(60)
-        try:
-            return real(*args)
-        finally:
-            finished.set()
+        return real(*args)
 
     monkeypatch.setattr(_component_view, "_compute_labels", slow)
-    return gate, finished
+    return gate
+
+
+def _ended(job) -> bool:
+    """Wait for the labelling's task: run to its end, or cancelled before it began."""
+    done, _ = futures.wait([job.future], timeout=60)
+    return bool(done)
 
 
 def test_late_result_never_lands_on_another_recording(
     qtbot, monkeypatch, eeg_raw, eeg_ica, eeg_ica_fitted
 ):
-    gate, finished = _gated(monkeypatch)
+    gate = _gated(monkeypatch)
     window = _window(qtbot, eeg_raw, eeg_ica)
     view = window.view
     qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    job = view._labelling_job
     assert view.labelling
     # the user moves on to recording B before A's labels arrive
     other = eeg_ica_fitted.copy()
@@ -89,7 +94,7 @@ def test_late_result_never_lands_on_another_recording(
     view.set_recording(eeg_raw, other)
     assert not view.labelling and view.button_auto.text() == "Label automatically"
     gate.set()
-    assert finished.wait(60)
+    assert _ended(job)
     qtbot.wait(100)  # several polls
     assert getattr(other, "labels_scores_", None) is None
     assert not any(other.labels_.values())
@@ -98,15 +103,16 @@ def test_late_result_never_lands_on_another_recording(
 
 
 def test_cancel_drops_the_result(qtbot, monkeypatch, eeg_raw, eeg_ica):
-    gate, finished = _gated(monkeypatch)
+    gate = _gated(monkeypatch)
     window = _window(qtbot, eeg_raw, eeg_ica)
     view = window.view
     qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    job = view._labelling_job
     assert view.labelling
     qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)  # Cancel
     assert not view.labelling and view.button_auto.text() == "Label automatically"
     gate.set()
-    assert finished.wait(60)
+    assert _ended(job)
     qtbot.wait(100)
     assert getattr(eeg_ica, "labels_scores_", None) is None
     assert not view.has_scores and not window.modified
@@ -117,14 +123,46 @@ def test_cancel_drops_the_result(qtbot, monkeypatch, eeg_raw, eeg_ica):
 
 
 def test_close_while_busy(qtbot, monkeypatch, eeg_raw, eeg_ica):
-    gate, finished = _gated(monkeypatch)
+    gate = _gated(monkeypatch)
     window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)
     qtbot.waitExposed(window)
     qtbot.mouseClick(window.view.button_auto, Qt.MouseButton.LeftButton)
+    job = window.view._labelling_job
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     window.close()
     qtbot.wait(50)  # the window and its timers are gone
     gate.set()
-    assert finished.wait(60)
+    assert _ended(job)
     qtbot.wait(100)  # no callback into the deleted widgets
     assert getattr(eeg_ica, "labels_scores_", None) is None
+
+
+def test_plots_computed_in_background(qtbot, monkeypatch, eeg_raw, eeg_ica):
+    """The window opens before its plots; labelling works meanwhile."""
+    gate = threading.Event()
+    real = _component_view.compute_plot_data
+
+    def gated(*args):
+        assert gate.wait(60), "the test never opened the gate"
+        return real(*args)
+
+    monkeypatch.setattr(_component_view, "compute_plot_data", gated)
+    window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)
+    qtbot.addWidget(window)
+    qtbot.waitExposed(window)
+    view = window.view
+    assert not view.plots_ready and view.progress.running
+    assert "Computing the plots" in view.progress.label.text()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    view.select_component(3)
+    qtbot.keyClick(view.list_components, Qt.Key.Key_E)  # Eye, before the plots
+    assert view.labels[3] == "Eye" and 3 in eeg_ica.labels_["eog"]
+    assert view.header.text().startswith("<b>ICA003</b>")
+    gate.set()
+    qtbot.waitUntil(lambda: view.plots_ready, timeout=60_000)
+    assert not view.progress.running
+    # every panel shows the component selected meanwhile
+    assert view.topo_panel.titles[0].get_text().startswith("ICA003")
+    assert "variance explained" in view.header.text()
+    np.testing.assert_array_equal(view.psd_panel.line.get_ydata(), view._data.psd_db[3])

@@ -24,6 +24,7 @@ def _open(qtbot, root, **kwargs) -> ReviewWindow:
     window = review_bids_dataset(root, show=True, **kwargs)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
+    window.wait_loaded()  # the first recording comes from the worker
     window.activateWindow()  # shortcuts go to the active window only
     qtbot.waitUntil(window.isActiveWindow, timeout=2000)
     window.author = "Reviewer One"
@@ -49,6 +50,7 @@ def _rows(tsv: Path) -> list[str]:
 
 def _press(qtbot, window, key, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.keyClick(window.view.list_components, key, modifier)
+    window.wait_loaded()  # PgDn/PgUp to one not loaded ahead yet: in the worker
 
 
 def _pick_relabel(window, label="Eye"):
@@ -167,6 +169,7 @@ def test_unsaved_changes_ask(qtbot, review_root, monkeypatch):
     _press(qtbot, window, Qt.Key.Key_2)  # Muscle
     asked = _answer(monkeypatch, Button.Save)
     window.list_recordings.setCurrentRow(0)
+    window.wait_loaded()  # read again (discarded): in the worker
     assert len(asked) == 1 and window.current_row == 0
     assert read_components_tsv(tsv1)["labels"][j] == "muscle"
     # the discarded label is not shown: the recording was read again
@@ -219,6 +222,7 @@ def test_reopen_shows_review(qtbot, review_root, monkeypatch):
     assert again.remaining_label.text().startswith("0 doubtful")
     index = next(i for i, e in enumerate(again.queue.entries) if e.key == first)
     again.show_recording(index)
+    again.wait_loaded()
     assert again.view.labels[k] == "Channel Noise"
     assert "reviewed by Reviewer One" in again.recording_header.text()
 

@@ -94,6 +94,7 @@ def test_hidden_window_draws_when_shown(qtbot, eeg_raw, eeg_ica):
 def test_shown_window_closed(qtbot, eeg_raw, eeg_ica):
     window = label_ica_components(eeg_raw, eeg_ica, show=True)
     qtbot.waitExposed(window)
+    window.view.wait_plots()
     window.close()
     assert not window.isVisible()
     ref = weakref.ref(window)
@@ -105,6 +106,7 @@ def test_shown_window_closed(qtbot, eeg_raw, eeg_ica):
 def test_closed_while_redraw_pending(qtbot, eeg_raw, eeg_ica, trigger):
     window = label_ica_components(eeg_raw, eeg_ica, show=True)
     qtbot.waitExposed(window)
+    window.view.wait_plots()
     qtbot.wait(50)  # the first draws are done
     draws = _count_draws(window)
     if trigger == "select":
@@ -123,6 +125,7 @@ def test_closed_while_redraw_pending(qtbot, eeg_raw, eeg_ica, trigger):
 def test_delete_later_while_redraw_pending(qtbot, eeg_raw, eeg_ica):
     window = label_ica_components(eeg_raw, eeg_ica, show=True)
     qtbot.waitExposed(window)
+    window.view.wait_plots()
     window.select_component(5)
     with qtbot.waitSignal(window.destroyed, timeout=2000):
         window.deleteLater()
