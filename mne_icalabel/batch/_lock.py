@@ -304,7 +304,7 @@ class DerivativesLock:
         self.release()
 
 
-def running_recordings(folder: Path) -> tuple[LockOwner, set[str]] | None:
+def running_recordings(folder: Path) -> tuple[LockOwner, set[str] | None] | None:
     """Return the live run writing ``folder`` and its unfinished recordings.
 
     Parameters
@@ -316,8 +316,8 @@ def running_recordings(folder: Path) -> tuple[LockOwner, set[str]] | None:
     -------
     run : tuple | None
         The owner of the lock and the keys of the recordings it has not
-        finished (empty until it has listed them); None when no live run
-        holds the lock.
+        finished (None until it has listed them: any may be rewritten); None
+        when no live run holds the lock.
     """
     path = Path(folder) / LOCK_NAME
     owner = read_owner(path)
@@ -328,6 +328,6 @@ def running_recordings(folder: Path) -> tuple[LockOwner, set[str]] | None:
     except (OSError, ValueError):
         state = {}
     pending = (
-        set(state.get("pending", ())) if state.get("token") == owner.token else set()
+        set(state.get("pending", ())) if state.get("token") == owner.token else None
     )
     return owner, pending

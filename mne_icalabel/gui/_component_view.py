@@ -133,6 +133,7 @@ class ComponentView(QWidget):
         self._other_scores: dict = {}
         self._current: int | None = None
         self.auto_advance = False
+        self._read_only: str | None = None
         self.buttons: list[QPushButton] = []
         self._proba_labels: list[QLabel] = []
         self._shortcuts: list[QShortcut] = []
@@ -345,6 +346,26 @@ class ComponentView(QWidget):
         """Mark the current labels as saved (:attr:`modified` becomes False)."""
         self._modified = False
 
+    @property
+    def read_only(self) -> str | None:
+        """Why the labels cannot be changed now (None: they can)."""
+        return self._read_only
+
+    def set_read_only(self, reason: str | None) -> None:
+        """Refuse (``reason``) or allow again (None) changes of the labels.
+
+        The components can still be looked at; the class buttons, Reset and
+        "Label automatically" are disabled and the keys do nothing.
+
+        Parameters
+        ----------
+        reason : str | None
+            Why, given by :meth:`set_label`'s error.
+        """
+        self._read_only = reason
+        for widget in (self._class_box, self.button_reset, self.button_auto):
+            widget.setEnabled(reason is None)
+
     def set_label(self, component: int, label: str | None) -> None:
         """Label a component, replacing its previous label.
 
@@ -354,7 +375,14 @@ class ComponentView(QWidget):
             The component index.
         label : str | None
             One of :attr:`class_names`, or None to remove the component's label.
+
+        Raises
+        ------
+        RuntimeError
+            If the view is read-only (:meth:`set_read_only`).
         """
+        if self._read_only is not None:
+            raise RuntimeError(f"The labels cannot be changed now: {self._read_only}")
         component = int(component)
         if not 0 <= component < self.n_components:
             raise ValueError(
@@ -834,6 +862,9 @@ class ComponentView(QWidget):
     def _on_class_clicked(self, idx: int) -> None:
         if self.selected_component < 0 or idx >= len(self._label_map):
             return
+        if self._read_only is not None:  # a key: the buttons are disabled
+            logger.info(f"Not labelled: {self._read_only}")
+            return
         self.set_label(self.selected_component, self.class_names[idx])
         if self.auto_advance:
             self._step(1)
@@ -890,7 +921,7 @@ class ComponentView(QWidget):
         ).open()  # not modal: never blocks the event loop
 
     def _on_reset(self) -> None:
-        if self.selected_component >= 0:
+        if self._read_only is None and self.selected_component >= 0:
             self.set_label(self.selected_component, None)
 
     def _step(self, step: int) -> None:

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from mne.utils import logger
-from qtpy.QtCore import Qt
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from qtpy.QtWidgets import (
     QApplication,
@@ -47,6 +47,9 @@ _HELP = (
 )
 # recordings kept in memory: the one shown, the previous and the next
 _CACHE_SIZE = 3
+#: how often the window looks for a running ``bids`` (ms): two small files read
+_RUN_POLL_MS = 1000
+_REWRITING_COLOR = "#9e9e9e"
 
 
 @dataclass
@@ -128,6 +131,9 @@ class ReviewWindow(QMainWindow):
         #: the entry index of the recording being loaded to be shown, and its job
         self._loading: tuple[int, Job] | None = None
         self._kept: tuple[str, ...] = ()
+        #: a running ``mne-icalabel bids`` and the entries it may rewrite
+        self._run = ""
+        self._rewriting: frozenset[int] = frozenset()
         self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name}[*]")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self._build_ui(time_window)
@@ -139,6 +145,11 @@ class ReviewWindow(QMainWindow):
             QShortcut(QKeySequence(key), self).activated.connect(slot)
         self.resize(1560, 760)
         self._update_remaining()
+        self._check_rewriting()
+        self._run_timer = QTimer(self)
+        self._run_timer.setInterval(_RUN_POLL_MS)
+        self._run_timer.timeout.connect(self._check_rewriting)
+        self._run_timer.start()
         self.show_recording(self.recording_rows[0])
         if show:
             self.show()  # at once: the first recording comes from the worker
@@ -207,6 +218,11 @@ class ReviewWindow(QMainWindow):
         job = self._cache.get(index)
         if self._worker is None or (job is not None and job.done()):
             return self._show_now(index)
+        return self._load(index)
+
+    def _load(self, index: int) -> bool:
+        """Load a recording in the worker; show it when it is ready."""
+        job = self._cache.get(index)
         if job is None:
             try:  # the headers here (warnings are global), the data in the thread
                 loaded = self.queue.read(index)
@@ -295,6 +311,7 @@ class ReviewWindow(QMainWindow):
         methods = list(loaded.entry.methods)
         self._kept = kept_labels(loaded.policy, methods) if methods else ()
         self.setWindowModified(False)
+        self._apply_read_only()
         self._refresh_row(index)
         self._select_row(self.current_row)
         self.setWindowTitle(
@@ -341,8 +358,12 @@ class ReviewWindow(QMainWindow):
         ------
         TSVChangedError
             If the TSV or its sidecar changed on disk and ``force`` is False.
+        RuntimeError
+            If a running ``mne-icalabel bids`` may rewrite the recording.
         """
         loaded = self.loaded
+        if self.view.read_only is not None:
+            raise RuntimeError(f"Not saved: {self.view.read_only}")
         entry = self.queue.save(
             loaded, self.view.manual_marks(), self.author, force=force
         )
@@ -418,6 +439,10 @@ class ReviewWindow(QMainWindow):
         )
         item.setToolTip(entry.key)
         color = _STATE_COLORS.get(entry.state)
+        if index in self._rewriting:
+            item.setText(item.text() + "\n  being rewritten: read-only")
+            item.setToolTip(f"{entry.key}: being rewritten by {self._run}")
+            color = _REWRITING_COLOR
         if color is None:
             item.setData(Qt.ItemDataRole.ForegroundRole, None)
         else:
@@ -443,10 +468,74 @@ class ReviewWindow(QMainWindow):
         )
         n_doubtful = int(entry.doubtful.sum())
         doubtful = f"{n_doubtful} doubtful component{'s' * (n_doubtful != 1)}"
-        return (
+        text = (
             f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful} (listed first)<br>"
             f"<small>policy: {policy}{origin}</small>"
         )
+        if self.view.read_only is not None:
+            text += f"<br><span style='color:#b22222'>{self.view.read_only}</span>"
+        return text
+
+    def _check_rewriting(self) -> None:
+        """Follow a running ``bids``: its recordings read-only, shown again when done.
+
+        A recording a run may rewrite cannot be labelled or saved. When the
+        run is done with it, its entry is read again and, if it is shown with
+        no unsaved decision and its files changed, it is loaded again; with
+        unsaved decisions it stays, and saving asks (the files changed).
+        """
+        try:
+            run, rewriting = self.queue.rewriting()
+        except Exception as error:  # never stops the review
+            logger.info(f"Could not read the run state: {error}")
+            return
+        if (run, rewriting) == (self._run, self._rewriting):
+            return
+        finished = self._rewriting - rewriting
+        changed = self._rewriting ^ rewriting
+        self._run, self._rewriting = run, rewriting
+        for index in finished:
+            self.queue.refresh(index)
+            if index != self.current_index and index != self.loading:
+                job = self._cache.pop(index, None)  # read before the rewrite
+                if job is not None:
+                    job.cancel()
+        for index in changed:
+            self._refresh_row(index)
+        self._update_remaining()
+        current = self.current_index
+        if current < 0:
+            return
+        self._apply_read_only()
+        loaded = self.loaded
+        if current in finished and self.queue.changed_on_disk(loaded):
+            if self.view.modified:
+                self.statusBar().showMessage(
+                    f"{loaded.entry.key} was rewritten by {run or 'a bids run'}; "
+                    "saving your decisions will ask first.",
+                    10000,
+                )
+            else:
+                self._cache.pop(current, None)
+                self.statusBar().showMessage(
+                    f"{loaded.entry.key} was rewritten: shown again.", 5000
+                )
+                (self._load if self._worker is not None else self._show_now)(current)
+
+    def _apply_read_only(self) -> None:
+        """Make the view read-only while a run may rewrite the recording shown."""
+        loaded = self.loaded
+        reason = None
+        if loaded is not None and loaded.index in self._rewriting:
+            reason = (
+                f"{loaded.entry.key} is being rewritten by {self._run}: read-only "
+                "until it is done."
+            )
+        changed = reason != self.view.read_only
+        self.view.set_read_only(reason)
+        self.button_save.setEnabled(reason is None)
+        if changed and loaded is not None:
+            self.recording_header.setText(self._header_text(loaded))
 
     def _update_remaining(self) -> None:
         n = self.queue.n_remaining

@@ -398,6 +398,35 @@ class ReviewQueue:
     def __len__(self) -> int:
         return len(self.entries)
 
+    def rewriting(self) -> tuple[str, frozenset[int]]:
+        """Return the recordings a running ``mne-icalabel bids`` may rewrite.
+
+        Read from the lock and the run state of the derivatives folder
+        (:func:`~mne_icalabel.batch._lock.running_recordings`): two small files.
+
+        Returns
+        -------
+        run : str
+            The run, e.g. ``"'mne-icalabel bids' (pid 12 on host x, started
+            ...)"``; empty when no ``bids`` runs.
+        indices : frozenset of int
+            The entries it has not finished; all of them until it has listed
+            its recordings.
+        """
+        from ..batch._layout import derivatives_root
+        from ..batch._lock import running_recordings
+
+        run = running_recordings(derivatives_root(self.bids_root))
+        if run is None or run[0].command != "bids":  # apply writes no TSV
+            return "", frozenset()
+        owner, pending = run
+        indices = (
+            range(len(self.entries))
+            if pending is None
+            else (i for i, entry in enumerate(self.entries) if entry.key in pending)
+        )
+        return owner.describe(), frozenset(indices)
+
     def refresh(self, index: int) -> RecordingEntry:
         """Read a recording's TSV and sidecar again; return its new entry."""
         self.entries[index] = read_entry(self.entries[index].recording)

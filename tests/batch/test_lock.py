@@ -39,6 +39,8 @@ def test_lock_names_owner_and_refuses(tmp_path):
         assert owner.create_time is not None and len(owner.token) == 32
         with pytest.raises(LockHeldError, match=f"pid {os.getpid()} on host"):
             DerivativesLock(folder, "apply").acquire()
+        # not listed yet: any recording may be rewritten
+        assert running_recordings(folder) == (owner, None)
         first.set_pending({"sub-01/eeg/a.vhdr"})
         run = running_recordings(folder)
         assert run is not None and run[0] == owner
