@@ -253,7 +253,7 @@ def _keep_manual_rows(
     the new table); the columns the new table does not have and that are not
     probabilities (another tool's) are appended with the file's values.
     """
-    old_header, old_rows, components = _read_table(path)
+    old_header, old_rows, components = _check_own_table(path)
     old = dict(zip(components, old_rows, strict=True))
     method_idx = (
         old_header.index("annotate_method") if "annotate_method" in old_header else None
@@ -616,6 +616,25 @@ def _tsv_path(fname: str | Path | BIDSPath) -> Path:
             f"The components file must have the extension '.tsv', got '{path}'."
         )
     return path
+
+
+def _check_own_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:
+    """Read a components TSV this package wrote; raise if a column of ours is missing.
+
+    Without its ``status`` or ``annotate_method`` column, a file's manual
+    decisions cannot be told apart: nothing may be written over it.
+    """
+    header, rows, components = _read_table(path)
+    missing = [col for col in _COLUMNS if col not in header]
+    if missing:
+        raise ValueError(
+            f"The components file {path} has no column {', '.join(map(repr, missing))}"
+            " (every TSV of mne-icalabel has them): it was cut or edited, so its "
+            "manual decisions cannot be told apart, and it was left as it is. "
+            "Restore it, or relabel the recording without its manual decisions "
+            "('mne-icalabel bids --overwrite --discard-manual')."
+        )
+    return header, rows, components
 
 
 def _read_table(path: Path) -> tuple[list[str], list[list[str]], list[int]]:

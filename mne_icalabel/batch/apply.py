@@ -307,12 +307,12 @@ def _apply_one(
 def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     """Read, reference, filter, apply the ICA, write; return the row's values."""
     import mne_bids
-    from mne.preprocessing import read_ica
 
     from .._version import __version__
     from ..annotation.bids import read_components_tsv
     from ..datasets.weights import _sha256
-    from .ica import set_reference
+    from ._fingerprint import data_fingerprint, ica_fingerprint, read_fingerprint
+    from .ica import read_ica_file, set_reference
 
     if labelled.ica is None:
         raise FileNotFoundError(
@@ -323,8 +323,18 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     # the hashes of the bytes about to be read, so that a change made while
     # this runs makes the next run redo the recording
     tsv_sha, ica_sha = _sha256(labelled.tsv), _sha256(labelled.ica)
-    ica = read_ica(labelled.ica, verbose=False)
+    ica = read_ica_file(labelled.ica)
     components = read_components_tsv(labelled.tsv, verbose=False)
+    recorded = read_fingerprint(labelled.tsv)
+    if recorded is None:
+        logger.info(f"{labelled.tsv.name}: no fingerprint (an earlier version).")
+    elif recorded.get("ICA") not in (None, ica_fingerprint(ica)):
+        raise RuntimeError(
+            f"{labelled.tsv.name} belongs to another ICA than {labelled.ica} (their "
+            "fingerprints differ): its decisions would remove other components. "
+            "Nothing was written. Relabel this ICA with 'mne-icalabel bids "
+            "--overwrite', or restore the ICA the TSV was written for."
+        )
     status = components["status"]
     if len(status) != ica.n_components_:
         raise ValueError(
@@ -343,6 +353,16 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     )
     raw = mne_bids.read_raw_bids(labelled.bids_path, verbose=False)
     raw.load_data()
+    if recorded is not None and recorded.get("Data") not in (
+        None,
+        data_fingerprint(raw),
+    ):
+        raise RuntimeError(
+            f"The recording {labelled.key} changed since {labelled.tsv.name} was "
+            "written (its data fingerprint differs): its ICA and decisions describe "
+            "the old data. Nothing was written. Fit and label a new ICA with "
+            "'mne-icalabel bids --overwrite --refit', or restore the recording."
+        )
     _check_channels(raw, ica)
     stored = raw.copy() if report else None
     set_reference(raw, how)

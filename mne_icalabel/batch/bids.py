@@ -47,7 +47,7 @@ from ._layout import (
     write_summary,
 )
 from ._lock import DerivativesLock
-from .ica import _check_decim
+from .ica import _check_decim, read_ica_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,7 +104,7 @@ def _label_one(
             ours = existing is not None and existing.parent == folder
             ica = None
             if existing is not None:
-                ica = mne.preprocessing.read_ica(existing, verbose=False)
+                ica = read_ica_file(existing)
                 saved = (sorted(ica.exclude), ica.labels_)
                 if ours:  # our labels of a previous run are replaced, not merged
                     ica.labels_ = {}
@@ -246,8 +246,47 @@ def _check_manual(todo: list[BIDSPath], deriv_root: Path, refit: bool) -> None:
         )
 
 
-def _skipped_row(key: str, tsv: Path, deriv_root: Path) -> dict[str, Any]:
-    """Return the summary row of a recording already labelled, with its counts."""
+def _check_labelled(bids_path: BIDSPath, tsv: Path, deriv_root: Path) -> None:
+    """Check the outputs of a recording labelled before; raise naming a bad file.
+
+    The TSV must be whole with the columns of ours, its sidecar JSON, and the
+    ICA it describes (ours, else another pipeline's) readable and the one its
+    fingerprint names. The recording's data are not read (a skip stays cheap):
+    ``apply`` and ``bids --overwrite`` compare their fingerprint.
+    """
+    from ..annotation.bids import _check_own_table
+    from ._fingerprint import ica_fingerprint, read_fingerprint
+
+    _check_own_table(tsv)
+    recorded = read_fingerprint(tsv)
+    folder, stem = output_stem(bids_path, deriv_root)
+    ours = folder / f"{stem}_ica.fif"
+    described = ours if ours.is_file() else find_existing_ica(bids_path, deriv_root)
+    if described is None:
+        raise FileNotFoundError(
+            f"{tsv.name} has no ICA: {ours.name} is missing (and no other "
+            "pipeline's is in derivatives/). Restore it, or fit a new one with "
+            "'mne-icalabel bids --overwrite --refit' (with --discard-manual if the "
+            "TSV has components labelled by hand)."
+        )
+    ica = read_ica_file(described)
+    if recorded is not None and recorded.get("ICA") not in (None, ica_fingerprint(ica)):
+        raise RuntimeError(
+            f"The ICA {described} is not the one {tsv.name} was written for (their "
+            "fingerprints differ). Relabel it with 'mne-icalabel bids --overwrite' "
+            "(its manual decisions, which describe the other ICA, are refused "
+            "unless --discard-manual), or restore the ICA."
+        )
+
+
+def _skipped_row(
+    bids_path: BIDSPath, key: str, tsv: Path, deriv_root: Path
+) -> dict[str, Any]:
+    """Return the summary row of a recording already labelled, with its counts.
+
+    A recording whose outputs are damaged is a failed row naming the file and
+    the fix (:func:`_check_labelled`); its files are left as they are.
+    """
     import json
 
     from ..annotation.bids import _statuses
@@ -256,6 +295,13 @@ def _skipped_row(key: str, tsv: Path, deriv_root: Path) -> dict[str, Any]:
     row: dict[str, Any] = dict(
         recording=key, status="skipped", outputs=str(tsv.relative_to(deriv_root))
     )
+    try:
+        _check_labelled(bids_path, tsv, deriv_root)
+    except Exception as error:
+        message = str(error).strip().splitlines()[0] if str(error) else ""
+        logger.error(f"{key}: {message}")
+        row.update(status="failed", error=f"{type(error).__name__}: {message}")
+        return row
     try:
         bad, manual = _statuses(tsv)
         row.update(n_excluded=len(bad), n_manual=len(manual))
@@ -473,7 +519,7 @@ def label_bids_dataset(
             key = recording_key(bids_path)
             tsv = folder / f"{stem}_components.tsv"
             if tsv.is_file() and not overwrite:
-                rows[key] = _skipped_row(key, tsv, deriv_root)
+                rows[key] = _skipped_row(bids_path, key, tsv, deriv_root)
             else:
                 todo.append(bids_path)
         logger.info(

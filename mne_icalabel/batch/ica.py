@@ -320,3 +320,46 @@ def describe_ica(ica: ICA) -> str:
     )
     params = f" ({params})" if params else ""
     return f"{ica.method} ICA{params}, {ica.n_components_} components"
+
+
+def read_ica_file(fname) -> ICA:
+    """Read a saved ICA; a file that cannot be read raises naming it and the fix.
+
+    Parameters
+    ----------
+    fname : path-like
+        The ``*_ica.fif`` file.
+
+    Returns
+    -------
+    ica : ICA
+        The ICA.
+
+    Raises
+    ------
+    RuntimeError
+        If the file is truncated or corrupt (e.g. its run was killed while it
+        was copied by hand; the batch itself writes it atomically).
+    """
+    import gc
+    import warnings
+
+    from mne.preprocessing import read_ica
+
+    try:
+        return read_ica(fname, verbose=False)
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0] if str(error) else ""
+        reason = f"{type(error).__name__}: {reason}"
+        # MNE's reader leaves the file open when it fails: close it now, by
+        # dropping the frames that hold it, rather than warn at a random later time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            error.__traceback__ = None
+            gc.collect()
+    raise RuntimeError(
+        f"The ICA {fname} cannot be read ({reason}): it is truncated or corrupt. "
+        "Restore it from a backup, or fit a new one with 'mne-icalabel bids "
+        "--overwrite --refit' (with --discard-manual if its TSV has components "
+        "labelled by hand: they describe this ICA)."
+    )

@@ -186,6 +186,13 @@ def label_recording(
                     "would point at the wrong ones. Give the ICA they were made on, "
                     "or discard them (discard_manual=True, --discard-manual)."
                 )
+    data_digest = None
+    if tsv is not None:
+        from ._fingerprint import data_fingerprint
+
+        data_digest = data_fingerprint(inst)  # as read: before the filters
+        if ica is not None and tsv.is_file():
+            _check_relabel(tsv, ica, data_digest, discard_manual)
     if prepare:
         # an ICA of EEG and MEG needs both kept, whichever network labels it
         types = set() if ica is None else set(ica.get_channel_types())
@@ -215,6 +222,7 @@ def label_recording(
     manual: list[int] = []
     if tsv is not None:
         from ..annotation.bids import _statuses, _write_components
+        from ._fingerprint import KEY, fingerprint_entry
 
         tsv.parent.mkdir(parents=True, exist_ok=True)
         if fitted and save_ica:
@@ -231,7 +239,10 @@ def label_recording(
             _annotation_columns(decision),
             # a new ICA has other components: nothing of the old file applies
             manual="discard" if discard_manual or fitted else "keep",
-            sidecar={"ExclusionPolicy": policy.to_dict(methods)},
+            sidecar={
+                "ExclusionPolicy": policy.to_dict(methods),
+                KEY: fingerprint_entry(ica, data_digest),
+            },
         )
         files["json"] = files["tsv"].with_suffix(".json")
         bad, manual = _statuses(files["tsv"])
@@ -263,3 +274,40 @@ def label_recording(
         policy=policy,
         decision=decision,
     )
+
+
+def _check_relabel(tsv: Path, ica: ICA, data_digest: str, discard_manual: bool) -> None:
+    """Refuse to relabel a TSV whose recording or ICA changed since it was written.
+
+    ``ica`` is the one about to be labelled. A recording whose data changed
+    since (the ICA describes the old data) is refused; so is another ICA when
+    the TSV has manual rows, kept otherwise (they would point at other
+    components), unless ``discard_manual``. A sidecar without fingerprints
+    (an earlier version) is accepted: this run writes them.
+    """
+    from ..annotation.bids import _manual_components
+    from ._fingerprint import ica_fingerprint, read_fingerprint
+
+    recorded = read_fingerprint(tsv)  # raises on a sidecar that is not JSON
+    if recorded is None:
+        logger.info(f"{tsv.name}: no fingerprint recorded yet; written now.")
+        return
+    if recorded.get("Data") not in (None, data_digest):
+        raise RuntimeError(
+            f"The recording of {tsv.name} changed since it was labelled (its data "
+            "fingerprint differs from the sidecar's): its ICA and decisions describe "
+            "the old data. Nothing was written. Fit a new ICA with 'mne-icalabel "
+            "bids --overwrite --refit' (and --discard-manual if it has components "
+            "labelled by hand), or restore the recording."
+        )
+    if recorded.get("ICA") in (None, ica_fingerprint(ica)):
+        return
+    manual = [] if discard_manual else _manual_components(tsv)
+    if manual:
+        raise RuntimeError(
+            f"The ICA is not the one {tsv.name} was written for (their fingerprints "
+            f"differ) and the TSV has components labelled by hand ({manual}), which "
+            "would point at other components. Nothing was written. Restore the ICA "
+            "they were made on, or relabel without them (--discard-manual)."
+        )
+    logger.info(f"{tsv.name}: its ICA changed since it was labelled; relabelled.")

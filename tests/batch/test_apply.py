@@ -179,7 +179,7 @@ def test_rerun_skip_and_redo(labelled_root):
     assert list(summary["status"]) == ["applied"]
 
 
-@pytest.mark.parametrize("problem", ["corrupt", "channels"])
+@pytest.mark.parametrize("problem", ["corrupt", "channels", "other ica"])
 def test_one_failure_does_not_stop_the_other(labelled_root, problem):
     root = labelled_root
     fname = root / DERIV / f"{STEMS[0]}_ica.fif"
@@ -190,14 +190,24 @@ def test_one_failure_does_not_stop_the_other(labelled_root, problem):
         mne.rename_channels(ica.info, {ica.ch_names[0]: "XYZ"})
         ica.ch_names = list(ica.info["ch_names"])
         ica.save(fname, overwrite=True)
+    if problem == "channels":  # a sidecar of an earlier version: no fingerprint
+        sidecar = root / DERIV / f"{STEMS[0]}_components.json"
+        content = json.loads(sidecar.read_text())
+        del content["ICAFingerprint"]
+        sidecar.write_text(json.dumps(content))
     summary = apply_bids_dataset(root, report=False, verbose="error")
     assert list(summary["status"]) == ["failed", "applied"]
     error = summary["error"][0]
     if problem == "channels":
         assert error.startswith("ValueError: The recording lacks 1 of the 32")
         assert "XYZ" in error
+    elif problem == "other ica":
+        assert error.startswith(f"RuntimeError: {STEMS[0].split('/')[-1]}")
+        assert "belongs to another ICA" in error and str(fname) in error
+        assert "mne-icalabel bids --overwrite" in error
     else:
-        assert error  # MNE's own error for an unreadable file
+        assert error.startswith(f"RuntimeError: The ICA {fname} cannot be read")
+        assert "--refit" in error
     assert not _clean(root, 0).exists()
     assert _clean(root, 1).is_file()
     rows = _read_tsv(root / DERIV / "summary.tsv")
