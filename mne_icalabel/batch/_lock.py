@@ -214,18 +214,21 @@ class DerivativesLock:
             self._remove_created()
             raise
         # what killed runs were writing (only we write here now)
-        removed = remove_orphans(self.folder)
-        if removed:
-            logger.info(
-                f"Removed {len(removed)} partial file(s) of a run that was stopped "
-                f"while writing: {', '.join(p.name for p in removed)}"
-            )
+        self._remove_orphans("a run that was stopped")
         self._thread = threading.Thread(
             target=self._beat, name="mne-icalabel-lock-heartbeat", daemon=True
         )
         self._thread.start()
         logger.debug(f"Took the lock {self.path}")
         return self
+
+    def _remove_orphans(self, whose: str) -> None:
+        removed = remove_orphans(self.folder)
+        if removed:
+            logger.info(
+                f"Removed {len(removed)} partial file(s) of {whose} while writing: "
+                f"{', '.join(p.name for p in removed)}"
+            )
 
     def _refusal(self, other: LockOwner) -> str:
         return (
@@ -279,10 +282,18 @@ class DerivativesLock:
         self.touch()
 
     def release(self) -> None:
-        """Release the lock (if it is still ours) and remove the state file."""
+        """Release the lock (if it is still ours) and remove the state file.
+
+        Before, the temporaries of dead processes are removed, as when the
+        lock is taken: those of a worker that died during this run.
+        """
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        if read_owner(self.path) == self.owner:
+            # the jobs have ended: what a worker process that died mid-job
+            # (killed, out of memory) was writing, its retry did not remove
+            self._remove_orphans("a worker process that died")
         self.state_path.unlink(missing_ok=True)
         if read_owner(self.path) == self.owner:
             self.path.unlink(missing_ok=True)

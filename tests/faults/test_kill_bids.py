@@ -11,21 +11,12 @@ recordings and ends byte-identical to an uninterrupted run.
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
-from mne_icalabel.batch._layout import derivatives_root
-
+from ._kill import after, kill_and_resume, poll, report_counts, writing
 from ._writers import BIDS_ARGS, outputs, run
 from ._writers import write_dataset as _write
 
@@ -33,6 +24,8 @@ from ._writers import write_dataset as _write
 KILL_WHILE_WRITING = ("_ica.fif", "_components.tsv", "_components.json", "summary.tsv")
 N_RANDOM_KILLS = 3
 COUNTS = dict(kills=0, files_checked=0, resumes=0, identical=0)
+#: the components TSV marks a recording labelled (it is written last)
+FINISHED = "*_components.tsv"
 
 
 @pytest.fixture(scope="module")
@@ -46,133 +39,29 @@ def reference(tmp_path_factory):
     return template, outputs(root), elapsed
 
 
-def _start(root: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "mne_icalabel.commands.main", "bids", str(root)]
-        + list(BIDS_ARGS),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+def _resume(reference, root, kill_at) -> None:
+    template, expected, _ = reference
+    kill_and_resume(
+        template, expected, root, "bids", BIDS_ARGS, kill_at, FINISHED, COUNTS
     )
-
-
-def _kill(process: subprocess.Popen) -> bool:
-    """SIGKILL the process group; True if it was still running."""
-    alive = process.poll() is None
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=30)
-    return alive
-
-
-def _writing(folder: Path, suffix: str) -> bool:
-    """Whether a temporary file of an output ending in ``suffix`` exists."""
-    for _, _, names in os.walk(folder):
-        if any(n.startswith(".tmp-") and n.endswith(suffix) for n in names):
-            return True
-    return False
-
-
-def _check_every_file(root: Path) -> None:
-    """Read every file under derivatives/ whole; no temporary may be an output."""
-    import mne
-
-    for path in sorted((root / "derivatives").rglob("*")):
-        if not path.is_file() or path.name.startswith(".tmp-"):
-            continue  # a killed write's temporary: removed by the next run
-        COUNTS["files_checked"] += 1
-        if path.suffix == ".tsv":
-            with open(path, encoding="utf-8", newline="") as fid:
-                rows = list(csv.reader(fid, delimiter="\t"))
-            assert len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows), path
-        elif path.suffix == ".json":
-            json.loads(path.read_text(encoding="utf-8"))
-        elif path.name.endswith("_ica.fif"):
-            mne.preprocessing.read_ica(path, verbose="error")
-        elif path.name != ".mne-icalabel.lock":
-            raise AssertionError(f"unexpected file {path}")
-
-
-def _finished(root: Path) -> dict[str, int]:
-    """The components TSVs present (finished recordings) and their mtimes."""
-    deriv = derivatives_root(root)
-    return {
-        p.relative_to(deriv).as_posix(): p.stat().st_mtime_ns
-        for p in deriv.rglob("*_components.tsv")
-        if not p.name.startswith(".tmp-")
-    }
-
-
-#: a small TSV exists as a temporary for about a millisecond: a poll can miss
-#: it on a loaded machine, then the run is started again
-ATTEMPTS = 5
-
-
-def _kill_and_resume(template, expected, root, kill_at) -> None:
-    for _ in range(ATTEMPTS):
-        shutil.rmtree(root, ignore_errors=True)
-        shutil.copytree(template, root)
-        process = _start(root)
-        try:
-            reached = kill_at(process, derivatives_root(root))
-        finally:
-            killed = _kill(process) and reached
-        if killed:
-            break
-    assert killed, f"the run ended before the kill point, {ATTEMPTS} times"
-    COUNTS["kills"] += 1
-    _check_every_file(root)
-    before = _finished(root)
-    done, _ = run("bids", root, *BIDS_ARGS)
-    assert done.returncode == 0, done.stderr
-    COUNTS["resumes"] += 1
-    # finished recordings are not redone
-    after = _finished(root)
-    assert {k: after[k] for k in before} == before
-    got = outputs(root)
-    assert not [name for name in got if ".tmp-" in name]  # no partial file left
-    assert got == expected
-    COUNTS["identical"] += 1
 
 
 @pytest.mark.parametrize("suffix", KILL_WHILE_WRITING)
 def test_killed_while_writing(reference, tmp_path, suffix):
-    template, expected, _ = reference
-
     def kill_at(process, deriv):
-        end = time.monotonic() + 120
-        while process.poll() is None and time.monotonic() < end:
-            if _writing(deriv, suffix):
-                return True
-            time.sleep(0.0005)
-        return False
+        return poll(process, lambda: writing(deriv, suffix))
 
-    _kill_and_resume(template, expected, tmp_path / "ds", kill_at)
+    _resume(reference, tmp_path / "ds", kill_at)
 
 
 @pytest.mark.parametrize("seed", range(N_RANDOM_KILLS))
 def test_killed_at_random_time(reference, tmp_path, seed):
-    template, expected, elapsed = reference
     # somewhere in the run after its imports (about a second), seeded
-    delay = random.Random(seed).uniform(0.2, 0.7) * elapsed
-
-    def kill_at(process, deriv):
-        try:
-            process.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            return True
-        return False
-
-    _kill_and_resume(template, expected, tmp_path / "ds", kill_at)
+    delay = random.Random(seed).uniform(0.2, 0.7) * reference[2]
+    _resume(reference, tmp_path / "ds", after(delay))
 
 
 def test_counts_for_the_notes(capsys):
     """Print what the kill tests did (run last in this file)."""
     with capsys.disabled():
-        print(
-            f"\nbids kill suite: kills injected {COUNTS['kills']}, files checked "
-            f"{COUNTS['files_checked']}, resumes {COUNTS['resumes']}, "
-            f"byte-identical {COUNTS['identical']}"
-        )
+        print(report_counts("bids kill suite", COUNTS))

@@ -19,7 +19,10 @@ One engine for every dataset-wide step (``bids`` today, ``apply`` next):
 3. **Dispatch** (:meth:`JobRunner.run`): each job is a call
    ``func(*arguments)`` returning its summary row (a dict with a
    ``"recording"`` key) and never raising; a job lost with its process
-   (crash, cluster gone) becomes a ``failed`` row.
+   (crash, cluster gone) becomes a ``failed`` row. On Dask, the scheduler
+   runs the job of a worker that died again on another healthy worker; a
+   result is released as soon as its row is received, so that a worker
+   dying later does not make the scheduler run a finished job again.
 
 Local ``loky`` processes inherit the client's environment and file system,
 so the client pre-flight covers them.

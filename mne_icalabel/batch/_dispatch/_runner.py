@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
+import threading
 import traceback
 from pathlib import Path
 
@@ -18,7 +18,8 @@ from ._worker import _prepare_worker, _run_job
 
 #: seconds to wait for a first worker when the cluster has none yet
 WAIT_FOR_WORKERS = 300.0
-#: seconds between two checks that the healthy workers are still connected
+#: seconds between two checks, while no job ends, that the healthy workers are
+#: still connected
 _POLL = 5.0
 
 
@@ -245,7 +246,7 @@ class JobRunner:
 
     def _run_dask(self, func, arguments, keys, rows, bar) -> None:
         client, settings = self.client, self.settings
-        futures = {
+        pending = {
             client.submit(
                 _run_job,
                 func,
@@ -259,23 +260,27 @@ class JobRunner:
             ): key
             for k, (args, key) in enumerate(zip(arguments, keys, strict=True))
         }
-        pending = dict(futures)
-        last_check = time.monotonic()
+        # set from the client's event loop when a job ends: its row is taken
+        # at once, not at the next poll
+        ended = threading.Event()
+        for future in pending:
+            future.add_done_callback(lambda _: ended.set())
         try:
             while pending:
-                batch = [future for future in pending if future.done()]
-                for future in batch:
-                    rows.append(_future_row(future, pending.pop(future)))
-                    bar.update_with_increment_value(1)
-                if batch:
-                    continue
-                time.sleep(0.1)
-                if time.monotonic() - last_check > _POLL:
-                    last_check = time.monotonic()
+                if not ended.wait(_POLL):
                     if not set(self.workers) & set(client.nthreads()):
                         raise RuntimeError(
                             "the workers that passed the pre-flight left the cluster"
                         )
+                    continue
+                ended.clear()
+                for future in [future for future in pending if future.done()]:
+                    rows.append(_future_row(future, pending.pop(future)))
+                    # the row is here: the worker forgets the result at once,
+                    # else the scheduler would run the job again (writing its
+                    # files twice) if that worker died before the run ends
+                    future.release()
+                    bar.update_with_increment_value(1)
         finally:
             if pending:
                 client.cancel(list(pending))
