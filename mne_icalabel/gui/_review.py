@@ -146,10 +146,10 @@ class ReviewWindow(QMainWindow):
         self.resize(1560, 760)
         self._update_remaining()
         self._check_rewriting()
+        # polled while shown only: a hidden (or dropped) window runs nothing
         self._run_timer = QTimer(self)
         self._run_timer.setInterval(_RUN_POLL_MS)
         self._run_timer.timeout.connect(self._check_rewriting)
-        self._run_timer.start()
         self.show_recording(self.recording_rows[0])
         if show:
             self.show()  # at once: the first recording comes from the worker
@@ -661,6 +661,18 @@ class ReviewWindow(QMainWindow):
         self.statusBar().showMessage(text, 10000)
         box = QMessageBox(QMessageBox.Icon.Critical, _TITLE, text, parent=self)
         box.open()  # not modal: never blocks the event loop
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Follow a running ``bids`` while shown (read its state now)."""
+        super().showEvent(event)
+        if not self._run_timer.isActive():
+            self._check_rewriting()
+            self._run_timer.start()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Stop following the run; read again on the next show."""
+        self._run_timer.stop()
+        super().hideEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         """Ask about unsaved decisions, then close and stop loading."""

@@ -85,14 +85,23 @@ def poll(process: subprocess.Popen, condition: Callable[[], bool]) -> bool:
     return False
 
 
-def after(delay: float) -> Callable:
-    """A kill point ``delay`` seconds after the start (False if it ended first)."""
+def after(fraction: float, duration: float) -> Callable:
+    """A kill point ``fraction`` of a run's ``duration`` after the start.
+
+    ``duration`` is that of an uninterrupted run, which may have been slower
+    (a cold file cache, a loaded machine): when a run ends before its kill
+    point, its own wall time becomes the duration of the next attempt, so the
+    kill lands at the same seeded fraction of a run as it goes now.
+    """
+    state = {"duration": duration}
 
     def kill_at(process, deriv):
+        begin = time.perf_counter()
         try:
-            process.wait(timeout=delay)
+            process.wait(timeout=fraction * state["duration"])
         except subprocess.TimeoutExpired:
             return True
+        state["duration"] = time.perf_counter() - begin
         return False
 
     return kill_at

@@ -117,8 +117,8 @@ def test_killed_while_writing(reference, tmp_path, point):
 @pytest.mark.parametrize("seed", range(N_RANDOM_KILLS))
 def test_killed_at_random_time(reference, tmp_path, seed):
     # the imports take most of the run: the second half has the writes
-    delay = random.Random(seed).uniform(0.5, 0.95) * reference[3]
-    _resume(reference, tmp_path / "ds", after(delay))
+    fraction = random.Random(seed).uniform(0.5, 0.95)
+    _resume(reference, tmp_path / "ds", after(fraction, reference[3]))
 
 
 def test_counts_for_the_notes(capsys):

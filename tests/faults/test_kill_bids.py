@@ -57,8 +57,8 @@ def test_killed_while_writing(reference, tmp_path, suffix):
 @pytest.mark.parametrize("seed", range(N_RANDOM_KILLS))
 def test_killed_at_random_time(reference, tmp_path, seed):
     # somewhere in the run after its imports (about a second), seeded
-    delay = random.Random(seed).uniform(0.2, 0.7) * reference[2]
-    _resume(reference, tmp_path / "ds", after(delay))
+    fraction = random.Random(seed).uniform(0.2, 0.7)
+    _resume(reference, tmp_path / "ds", after(fraction, reference[2]))
 
 
 def test_counts_for_the_notes(capsys):
