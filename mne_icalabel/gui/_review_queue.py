@@ -36,6 +36,7 @@ from ..annotation._classes import GOOD_CLASSES, to_mne_key
 from ..annotation.bids import _check_text, _read_table, read_components_tsv
 from ..annotation.policy import ExclusionPolicy
 from ..batch._layout import LabelledRecording, find_labelled_recordings
+from ..utils._io import remove_orphans
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -642,6 +643,9 @@ class ReviewQueue:
         methods = list(loaded.entry.methods)
         kept = kept_labels(loaded.policy, methods) if methods else None
         tsv = loaded.entry.recording.tsv
+        # what a save killed mid-write left beside the TSV (never an output)
+        for orphan in remove_orphans(tsv.parent):
+            logger.info(f"Removed {orphan.name}, left by a killed write.")
         update_tsv_atomic(
             tsv,
             marks,
