@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
 import os
 import secrets
@@ -36,7 +37,7 @@ from pathlib import Path
 
 from mne.utils import logger, warn
 
-from ..utils._io import remove_orphans, write_text_atomic
+from ..utils._io import no_space_error, remove_orphans, write_text_atomic
 
 LOCK_NAME = ".mne-icalabel.lock"
 STATE_NAME = ".mne-icalabel.run.json"
@@ -144,8 +145,8 @@ def _link_new(path: Path, text: str) -> bool:
     """
     unique = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}")
     unique = unique.with_name(f"{unique.name}.{secrets.token_hex(4)}")
-    fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
+        fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fid:
             fid.write(text)
             fid.flush()
@@ -158,6 +159,11 @@ def _link_new(path: Path, text: str) -> bool:
             if os.stat(unique).st_nlink != 2:
                 raise
         return True
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        unique.unlink(missing_ok=True)  # before the free space is read
+        raise no_space_error(error, path, 0, len(text.encode("utf-8"))) from error
     finally:
         unique.unlink(missing_ok=True)
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import time
 import traceback
 import warnings
@@ -32,7 +30,7 @@ from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbos
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
-from ..utils._io import atomic_path, temporary_prefix, write_text_atomic
+from ..utils._io import atomic_path, temporary_folder, write_text_atomic
 from ._layout import (
     PIPELINE,
     LabelledRecording,
@@ -207,9 +205,10 @@ def _save_raw(raw: BaseRaw, fname: Path, split_size: str = "2GB") -> list[Path]:
     write that this one does not have are removed afterwards.
     """
     folder = fname.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=temporary_prefix(), dir=folder))
-    try:
+    # a full disk raises an error naming the folder, the free space and at
+    # least the samples' bytes (float32, MNE's default format)
+    size = 4 * len(raw.ch_names) * raw.n_times
+    with temporary_folder(fname, size=size) as tmpdir:
         raw.save(
             tmpdir / fname.name,
             split_size=split_size,
@@ -223,8 +222,6 @@ def _save_raw(raw: BaseRaw, fname: Path, split_size: str = "2GB") -> list[Path]:
             with atomic_path(dest) as tmp:
                 os.replace(part, tmp)
             written.append(dest)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
     # MNE names the parts of a BIDS-named file <entities>_split-01_<suffix>.fif
     base, suffix = fname.name.removesuffix(".fif").rsplit("_", 1)
     stale = {fname, *folder.glob(f"{base}_split-*_{suffix}.fif")} - set(written)

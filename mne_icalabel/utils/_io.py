@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -60,8 +61,65 @@ def remove_orphans(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
+class NoSpaceError(OSError):
+    """A write found its file system full (``errno`` is ``ENOSPC``)."""
+
+
+def no_space_error(
+    error: OSError, fname: Path, written: int, needed: int | None = None
+) -> NoSpaceError:
+    """Return the error to raise when writing ``fname`` found its disk full.
+
+    Parameters
+    ----------
+    error : OSError
+        The ``ENOSPC`` error raised by the write.
+    fname : Path
+        The file being written.
+    written : int
+        Bytes of it on disk when the space ran out.
+    needed : int | None
+        Bytes the whole file needs at least, when known.
+
+    Returns
+    -------
+    error : NoSpaceError
+        With ``errno`` ``ENOSPC``, saying which folder is full, what the write
+        needed, how much is free there (:func:`shutil.disk_usage`) and the fix.
+    """
+    folder = fname.parent
+    try:
+        free = f"{shutil.disk_usage(folder).free} bytes are free there"
+    except OSError:
+        free = "its free space cannot be read"
+    need = (
+        f"needs at least {needed} bytes ({written} written when the space ran out)"
+        if needed is not None
+        else f"needs more than the {written} bytes written when the space ran out"
+    )
+    new = NoSpaceError(
+        f"No space left on the file system of {folder}: writing {fname.name} "
+        f"{need}, {free}. Nothing "
+        f"was replaced: {fname.name} is as it was. Free space on that file system "
+        "(or move the folder to a larger one) and write again; a bids or apply "
+        "run redoes only the recordings it had not finished."
+    )
+    new.errno = errno.ENOSPC  # not strerror: str(new) stays the message
+    return new
+
+
+def _size(path: Path) -> int:
+    """Bytes under ``path`` (a file, or a folder's files); 0 if it is gone."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 @contextmanager
-def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(fname: str | os.PathLike, *, size: int | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``fname`` that replaces it on success.
 
     The temporary name ends with the destination's name (e.g.
@@ -76,6 +134,9 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
     ----------
     fname : path-like
         The destination. Its folder is created if needed.
+    size : int | None
+        The bytes about to be written, if known, for the message when the
+        disk is full.
 
     Yields
     ------
@@ -86,7 +147,9 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
     ------
     OSError
         Of the original type, saying ``Cannot write <fname>``, if the folder
-        cannot be created or written to.
+        cannot be created or written to; when its file system is full
+        (``ENOSPC``, raised by the block too), an `OSError` from
+        `no_space_error` (the folder, the bytes needed and free, the fix).
     """
     fname = Path(fname)
     try:
@@ -95,6 +158,8 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
             prefix=temporary_prefix(), suffix=f"-{fname.name}", dir=fname.parent
         )
     except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise no_space_error(error, fname, 0, size) from error
         raise type(error)(
             f"Cannot write {fname}: {error.strerror or error}. Check that its folder "
             "can be created and is writable."
@@ -108,6 +173,12 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
         # mkstemp creates the file readable by its owner only
         os.chmod(tmp, fname.stat().st_mode if fname.exists() else _default_mode())
         os.replace(tmp, fname)
+    except OSError as error:
+        if error.errno != errno.ENOSPC or isinstance(error, NoSpaceError):
+            raise
+        written = _size(tmp)
+        tmp.unlink(missing_ok=True)  # before the free space is read
+        raise no_space_error(error, fname, written, size) from error
     finally:
         tmp.unlink(missing_ok=True)
     # persist the rename itself (POSIX only; Windows cannot open folders)
@@ -119,10 +190,43 @@ def atomic_path(fname: str | os.PathLike) -> Iterator[Path]:
             os.close(dir_fd)
 
 
+@contextmanager
+def temporary_folder(
+    fname: str | os.PathLike, *, size: int | None = None
+) -> Iterator[Path]:
+    """Yield a new temporary folder (``.tmp-<pid>-...``) beside ``fname``.
+
+    For a writer that produces ``fname`` as several files (MNE's split FIF
+    files), then moved into place one by one with `atomic_path`. The folder
+    is removed afterwards; an ``ENOSPC`` raised in the block becomes the
+    error of `no_space_error` for ``fname`` (``size``: the bytes it needs at
+    least, if known).
+    """
+    fname = Path(fname)
+    fname.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        tmpdir = Path(tempfile.mkdtemp(prefix=temporary_prefix(), dir=fname.parent))
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise no_space_error(error, fname, 0, size) from error
+        raise
+    try:
+        yield tmpdir
+    except OSError as error:
+        if error.errno != errno.ENOSPC or isinstance(error, NoSpaceError):
+            raise
+        written = _size(tmpdir)
+        shutil.rmtree(tmpdir, ignore_errors=True)  # before the free space is read
+        raise no_space_error(error, fname, written, size) from error
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
 def write_text_atomic(fname: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8, newlines as given) atomically, see `atomic_path`."""
-    with atomic_path(fname) as tmp:
-        tmp.write_text(text, encoding="utf-8", newline="")
+    data = text.encode("utf-8")
+    with atomic_path(fname, size=len(data)) as tmp:
+        tmp.write_bytes(data)
 
 
 def _default_mode() -> int:

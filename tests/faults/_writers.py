@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -26,22 +27,28 @@ def write_dataset(root: Path) -> Path:
     return root
 
 
-def start(command: str, root: Path, *args: str) -> subprocess.Popen:
-    """Start ``mne-icalabel <command> <root> <args>`` in its own process."""
+def start(
+    command: str, root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start ``mne-icalabel <command> <root> <args>`` in its own process.
+
+    ``env``: variables added to this process' environment.
+    """
     return subprocess.Popen(
         [sys.executable, "-m", "mne_icalabel.commands.main", command, str(root), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
 def run(
-    command: str, root: Path, *args: str
+    command: str, root: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.CompletedProcess, float]:
     """Run a command to its end; return it and its wall time in seconds."""
     begin = time.perf_counter()
-    process = start(command, root, *args)
+    process = start(command, root, *args, env=env)
     out, err = process.communicate(timeout=120)
     elapsed = time.perf_counter() - begin
     return subprocess.CompletedProcess(
