@@ -47,6 +47,7 @@ def _assert_refused(command, root, args, first):
     assert f"pid {first.pid} on host {socket.gethostname()}" in message
     assert first.started in message and f"'mne-icalabel {first.command}'" in message
     assert LOCK_NAME in message  # the fix: remove the lock if its owner is gone
+    print(f"second {command} refused in {elapsed:.2f} s (limit {REFUSED_WITHIN} s)")
     return elapsed
 
 
