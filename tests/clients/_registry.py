@@ -34,8 +34,16 @@ class Client:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-ICLABEL_CLASSES = (
-    "brain, muscle artifact, eye blink, heart beat, line noise, channel noise, other"
+#: ICLabel's classes in the order of its probability columns, as
+#: mne-bids-pipeline 1.10.1 hard-codes them (its _ICALABEL_CLASSES)
+PIPELINE_CLASSES = (
+    "brain",
+    "muscle artifact",
+    "eye blink",
+    "heart beat",
+    "line noise",
+    "channel noise",
+    "other",
 )
 
 CLIENTS = (
@@ -47,7 +55,8 @@ CLIENTS = (
                 "iclabel_label_components(inst=epochs, ica=ica, inplace=False)",
                 "steps.preprocessing._06a2_find_ica_artifacts._run_icalabel",
                 "the (n_components, 7) probability matrix, columns in ICLabel's "
-                f"order ({ICLABEL_CLASSES}): its argmax as the label, its max, "
+                f"order ({', '.join(PIPELINE_CLASSES)}): its argmax as the label, "
+                "its max, "
                 "each class against ica_exclusion_thresholds / "
                 "ica_class_thresholds; ica.labels_ left as it was",
             ),

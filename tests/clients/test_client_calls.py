@@ -18,18 +18,7 @@ import pytest
 from ._checks import write_epochs_inputs
 from ._dataset import N_COMPONENTS
 from ._harness import client_env, upstream_path
-
-#: ICLabel's classes in the order of its probability columns, as
-#: mne-bids-pipeline 1.10.1 hard-codes them (_ICALABEL_CLASSES)
-PIPELINE_CLASSES = [
-    "brain",
-    "muscle artifact",
-    "eye blink",
-    "heart beat",
-    "line noise",
-    "channel noise",
-    "other",
-]
+from ._registry import PIPELINE_CLASSES
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ pytest.importorskip("mne_bids_pipeline")
 from ._checks import check_mne_bids_pipeline  # noqa: E402
 from ._dataset import N_COMPONENTS, SUBJECTS  # noqa: E402
 from ._harness import PROBA_ATOL  # noqa: E402
+from ._registry import PIPELINE_CLASSES  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -54,15 +55,6 @@ def test_probabilities_and_labels_of_0_10_0(result):
 
 def test_report_shows_the_iclabel_table(result):
     """Each subject's HTML report has the table, one row per component."""
-    classes = [
-        "brain",
-        "muscle artifact",
-        "eye blink",
-        "heart beat",
-        "line noise",
-        "channel noise",
-        "other",
-    ]
     ours = result["pipeline"]["ours"]
     for subject in SUBJECTS:
         name = f"sub-{subject}"
@@ -71,6 +63,7 @@ def test_report_shows_the_iclabel_table(result):
         record = result["probe"]["ours"]["recordings"][f"{name}_proc-icafit"]
         proba = np.asarray(record["proba"])
         for i, row in enumerate(table):
-            assert row[1] == record["labels"][i] == classes[int(proba[i].argmax())]
+            best = PIPELINE_CLASSES[int(proba[i].argmax())]
+            assert row[1] == record["labels"][i] == best
             assert row[3] == ("Yes" if i in ours[name]["excluded"] else "No")
             assert row[4:] == [f"{p:0.3f}" for p in proba[i]]
