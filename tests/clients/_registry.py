@@ -135,7 +135,14 @@ CLIENTS = (
             "requirements are exact pins, torch==2.8.0 among them (from the "
             "package index, a CUDA build of several GB here, where only torch "
             "2.13.0 CPU is on disk), mne==1.10.2, numpy==2.3.3 and scipy==1.16.2: "
-            "installed as pinned it replaces the environment under test"
+            "installed as pinned it replaces the environment under test. Tried "
+            "with --no-deps beside this package (its missing imports added "
+            "unpinned: loguru, schema, pyprep, PyWavelets, reportlab): importing "
+            "autoclean.functions.ica.ica_processing stops in its own code, "
+            "before any call into mne-icalabel ('cannot import name "
+            "plot_component_for_classification from partially initialized "
+            "module autoclean.functions.visualization.icvision_layouts (most "
+            "likely due to a circular import)')"
         ),
     ),
     Client(
