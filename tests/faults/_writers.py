@@ -88,3 +88,48 @@ def outputs(root: Path) -> dict[str, bytes]:
             content = content.replace(root.resolve().as_uri().encode(), b"<root>")
         found[name] = content
     return found
+
+
+# wraps open(): opening a file whose name matches HOLD_PATTERN for writing
+# waits until the file HOLD_RELEASE exists (at most 120 s), so that a run
+# holds its lock, mid-run, for as long as a test needs
+_HOLD_SITECUSTOMIZE = """
+import builtins
+import fnmatch
+import io
+import os
+import time
+
+_PATTERN = os.environ["HOLD_PATTERN"]
+_RELEASE = os.environ["HOLD_RELEASE"]
+_open = io.open
+
+
+def _open_when_released(file, mode="r", *args, **kwargs):
+    if isinstance(file, (str, bytes, os.PathLike)) and set(mode) & set("wax+"):
+        if fnmatch.fnmatch(os.path.basename(os.fsdecode(file)), _PATTERN):
+            end = time.monotonic() + 120
+            while not os.path.exists(_RELEASE) and time.monotonic() < end:
+                time.sleep(0.01)
+    return _open(file, mode, *args, **kwargs)
+
+
+builtins.open = io.open = _open_when_released
+"""
+
+
+def hold_env(folder: Path, pattern: str) -> tuple[dict[str, str], Path]:
+    """The environment of a run held at its first write of ``pattern``.
+
+    Returns the variables for `start` and the file whose creation releases
+    the run (the shim and the file live in ``folder``).
+    """
+    shim = folder / "hold-shim"
+    shim.mkdir(parents=True, exist_ok=True)
+    (shim / "sitecustomize.py").write_text(_HOLD_SITECUSTOMIZE, encoding="utf-8")
+    release = folder / "release"
+    pythonpath = os.pathsep.join(
+        p for p in (str(shim), os.environ.get("PYTHONPATH")) if p
+    )
+    env = dict(PYTHONPATH=pythonpath, HOLD_PATTERN=pattern, HOLD_RELEASE=str(release))
+    return env, release

@@ -17,7 +17,15 @@ import pytest
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME
 
-from ._writers import APPLY_ARGS, BIDS_ARGS, outputs, run, start, wait_for_lock
+from ._writers import (
+    APPLY_ARGS,
+    BIDS_ARGS,
+    hold_env,
+    outputs,
+    run,
+    start,
+    wait_for_lock,
+)
 from ._writers import write_dataset as _write
 
 #: the refusal must come before any heavy work (issue 18's definition of done)
@@ -56,14 +64,20 @@ def test_second_bids_and_apply_refused_during_bids(reference, tmp_path):
     template, labelled, _ = reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
-    first = start("bids", root, *BIDS_ARGS)
+    # the first run waits, lock held, at its first components TSV until the
+    # refusals are done: a fast first run cannot end before them
+    env, release = hold_env(tmp_path, "*_components.tsv")
+    first = start("bids", root, *BIDS_ARGS, env=env)
     try:
         owner = wait_for_lock(first, root)
         assert owner.command == "bids"
         _assert_refused("bids", root, BIDS_ARGS, owner)
         _assert_refused("apply", root, APPLY_ARGS, owner)
         assert first.poll() is None  # the refusals came while it ran
+        # held before its first TSV: the hold is what kept it running
+        assert not list(derivatives_root(root).rglob("*_components.tsv"))
     finally:
+        release.touch()
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert outputs(root) == labelled
@@ -77,14 +91,17 @@ def test_second_apply_and_bids_refused_during_apply(reference, tmp_path):
     shutil.copytree(template, root)
     done, _ = run("bids", root, *BIDS_ARGS)
     assert done.returncode == 0, done.stderr
-    first = start("apply", root, *APPLY_ARGS)
+    env, release = hold_env(tmp_path, "*_desc-clean_eeg.fif")
+    first = start("apply", root, *APPLY_ARGS, env=env)
     try:
         owner = wait_for_lock(first, root)
         assert owner.command == "apply"
         _assert_refused("apply", root, APPLY_ARGS, owner)
         _assert_refused("bids", root, (*BIDS_ARGS, "--overwrite"), owner)
         assert first.poll() is None
+        assert not list(derivatives_root(root).rglob("*_desc-clean_eeg.fif"))
     finally:
+        release.touch()
         out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err
     assert outputs(root) == cleaned
