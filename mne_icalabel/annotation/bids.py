@@ -22,7 +22,7 @@ from ..megnet._config import MEGNET_LABELS_TO_MNE
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
-from ..utils._io import write_text_atomic
+from ..utils._io import read_json_object, write_text_atomic
 from ._classes import CLASSES, GOOD_CLASSES, column_name, infer_method, to_mne_key
 
 if TYPE_CHECKING:
@@ -714,20 +714,7 @@ def _merge_sidecar(
 
     The top-level keys of ``drop`` are removed from it.
     """
-    if not json_path.is_file():
-        return entries
-    try:
-        content = json.loads(json_path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(
-            f"The existing sidecar {json_path} is not valid JSON ({error}); fix or "
-            "delete it."
-        ) from None
-    if not isinstance(content, dict):
-        raise ValueError(
-            f"The existing sidecar {json_path} must hold a JSON object, got "
-            f"{type(content).__name__}; fix or delete it."
-        )
+    content = read_json_object(json_path)
     # drop the description of probability columns that are not written anymore
     stale = {col for cols in _PROBA_COLUMNS.values() for col in cols} - set(entries)
     stale |= set(drop)

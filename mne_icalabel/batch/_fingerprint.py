@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..utils._io import read_json_object
+
 if TYPE_CHECKING:
     from mne import BaseEpochs
     from mne.io import BaseRaw
@@ -126,20 +128,9 @@ def read_fingerprint(tsv: Path) -> dict[str, str] | None:
     ValueError
         If the sidecar exists but is not a JSON object (naming the file).
     """
-    json_path = Path(tsv).with_suffix(".json")
-    if not json_path.is_file():
-        return None
-    try:
-        content = json.loads(json_path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(
-            f"The sidecar {json_path} is not valid JSON ({error}): restore it, or "
-            "relabel the recording with 'mne-icalabel bids --overwrite'."
-        ) from None
-    if not isinstance(content, dict):
-        raise ValueError(
-            f"The sidecar {json_path} must hold a JSON object: restore it, or "
-            "relabel the recording with 'mne-icalabel bids --overwrite'."
-        )
+    content = read_json_object(
+        Path(tsv).with_suffix(".json"),
+        "restore it, or relabel the recording with 'mne-icalabel bids --overwrite'",
+    )
     entry = content.get(KEY)
     return entry if isinstance(entry, dict) else None

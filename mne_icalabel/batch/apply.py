@@ -30,7 +30,12 @@ from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbos
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
-from ..utils._io import atomic_path, temporary_folder, write_text_atomic
+from ..utils._io import (
+    atomic_path,
+    read_json_object,
+    temporary_folder,
+    write_text_atomic,
+)
 from ._layout import (
     PIPELINE,
     LabelledRecording,
@@ -231,11 +236,11 @@ def _save_raw(raw: BaseRaw, fname: Path, split_size: str = "2GB") -> list[Path]:
 
 
 def _read_sidecar(fname: Path) -> dict:
+    """Return a cleaned file's sidecar; {} if it is missing or damaged (redo it)."""
     try:
-        content = json.loads(fname.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return read_json_object(fname)
+    except (OSError, ValueError):
         return {}
-    return content if isinstance(content, dict) else {}
 
 
 def _settings(l_freq, h_freq, reference) -> dict:

@@ -21,7 +21,6 @@ loaded.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 import warnings
@@ -36,7 +35,7 @@ from ..annotation._classes import GOOD_CLASSES, to_mne_key
 from ..annotation.bids import _check_text, _read_table, read_components_tsv
 from ..annotation.policy import ExclusionPolicy
 from ..batch._layout import LabelledRecording, find_labelled_recordings
-from ..utils._io import remove_orphans
+from ..utils._io import read_json_object, remove_orphans
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -87,24 +86,6 @@ class Fingerprint:
     def same_content(self, other: Fingerprint) -> bool:
         """Whether ``other`` describes the same bytes."""
         return (self.size, self.sha256) == (other.size, other.sha256)
-
-
-def read_sidecar(path: Path) -> dict:
-    """Return the JSON object of a components sidecar ({} if there is none)."""
-    if not path.is_file():
-        return {}
-    try:
-        content = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(
-            f"The sidecar {path} is not valid JSON ({error}); fix or delete it."
-        ) from None
-    if not isinstance(content, dict):
-        raise ValueError(
-            f"The sidecar {path} must hold a JSON object, got "
-            f"{type(content).__name__}; fix or delete it."
-        )
-    return content
 
 
 def policy_of(sidecar: dict, methods, path: Path) -> ExclusionPolicy | None:
@@ -254,7 +235,7 @@ def read_entry(recording: LabelledRecording) -> RecordingEntry:
     rows = [rows[k] for k in np.argsort(components)]
     method_col = header.index("annotate_method") if "annotate_method" in header else -1
     manual = np.array([method_col >= 0 and row[method_col] == "manual" for row in rows])
-    sidecar = read_sidecar(tsv.with_suffix(".json"))
+    sidecar = read_json_object(tsv.with_suffix(".json"))
     policy = policy_of(sidecar, list(probabilities), tsv.with_suffix(".json"))
     doubt = component_doubt(probabilities, policy)
     if not probabilities:
@@ -525,7 +506,7 @@ class ReviewQueue:
         entry = self.refresh(index)
         ica = read_ica(recording.ica, verbose=False)
         content = read_components_tsv(tsv, ica, verbose=False)
-        policy = policy_of(read_sidecar(json_path), entry.methods, json_path)
+        policy = policy_of(read_json_object(json_path), entry.methods, json_path)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             raw = mne_bids.read_raw_bids(recording.bids_path, verbose=False)

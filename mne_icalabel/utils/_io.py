@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import re
 import shutil
@@ -227,6 +228,44 @@ def write_text_atomic(fname: str | os.PathLike, text: str) -> None:
     data = text.encode("utf-8")
     with atomic_path(fname, size=len(data)) as tmp:
         tmp.write_bytes(data)
+
+
+def read_json_object(fname: str | os.PathLike, fix: str = "fix or delete it") -> dict:
+    """Return the JSON object a file holds, ``{}`` if there is no such file.
+
+    Parameters
+    ----------
+    fname : path-like
+        The JSON file (UTF-8, with or without a byte-order mark).
+    fix : str
+        What the person should do, appended to the error message.
+
+    Returns
+    -------
+    content : dict
+        The object.
+
+    Raises
+    ------
+    ValueError
+        If the file is not valid JSON, or holds something else than an object; the
+        message names the file and ``fix``.
+    """
+    path = Path(fname)
+    if not path.is_file():
+        return {}
+    try:
+        content = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(
+            f"The sidecar {path} is not valid JSON ({error}); {fix}."
+        ) from None
+    if not isinstance(content, dict):
+        raise ValueError(
+            f"The sidecar {path} must hold a JSON object, got "
+            f"{type(content).__name__}; {fix}."
+        )
+    return content
 
 
 def _default_mode() -> int:

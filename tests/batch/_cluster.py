@@ -139,6 +139,18 @@ class Cluster:
             log.close()
 
 
+def two_worker_cluster(folder: Path):
+    """Yield a scheduler with two healthy workers, w1 and w2; stop them after."""
+    cluster = Cluster(folder)
+    try:
+        cluster.start_scheduler()
+        cluster.start_worker("w1")
+        cluster.start_worker("w2")
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 def busy_state(dask_worker) -> dict:
     """Run on a worker (``client.run``): pid, name, keys it runs, jobs started."""
     from mne_icalabel.batch._dispatch._worker import _JOBS_STARTED

@@ -20,7 +20,7 @@ from mne_icalabel.batch import label_bids_dataset
 from mne_icalabel.batch._dispatch import JobRunner, preflight_client
 from mne_icalabel.datasets.weights import CACHE_FOLDER, WEIGHTS, get_weights_path
 
-from ._cluster import Cluster
+from ._cluster import Cluster, two_worker_cluster
 from .conftest import write_subject
 
 pytestmark = [pytest.mark.dask_cluster, pytest.mark.timeout(480)]
@@ -33,14 +33,7 @@ N_COMPONENTS = 6
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A scheduler and two healthy workers started from the command line."""
-    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        cluster.start_scheduler()
-        cluster.start_worker("w1")
-        cluster.start_worker("w2")
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from two_worker_cluster(tmp_path_factory.mktemp("cluster"))
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ import pytest
 
 from mne_icalabel.batch._layout import derivatives_root
 
-from ..batch._cluster import Cluster, busy_state
+from ..batch._cluster import Cluster, busy_state, two_worker_cluster
 from ..batch.conftest import write_subject
 from ._kill import check_every_file, mtimes, report_counts, temporaries
 from ._writers import outputs
@@ -55,14 +55,7 @@ _TIMEOUT = 120.0
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A scheduler and two workers started from the command line."""
-    cluster = Cluster(tmp_path_factory.mktemp("cluster"))
-    try:
-        cluster.start_scheduler()
-        cluster.start_worker("w1")
-        cluster.start_worker("w2")
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from two_worker_cluster(tmp_path_factory.mktemp("cluster"))
 
 
 @pytest.fixture(scope="module")
