@@ -20,8 +20,8 @@ import mne
 import numpy as np
 
 from mne_icalabel.batch import label_recording
-from mne_icalabel.batch._fingerprint import data_fingerprint
 from mne_icalabel.datasets.simulation import simulate_eeg_raw
+from mne_icalabel.derivatives._fingerprint import data_fingerprint
 
 
 def main(n_channels: int = 64, seconds: float = 600.0, repeats: int = 3) -> None:

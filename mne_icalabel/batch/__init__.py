@@ -1,6 +1,6 @@
 """Label whole recordings and datasets: ICA fitting, outputs, HTML reports."""
 
-from ._layout import find_recordings
+from ..derivatives import find_recordings
 from .apply import apply_bids_dataset
 from .bids import label_bids_dataset
 from .ica import fit_ica, prepare_recording

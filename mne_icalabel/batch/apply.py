@@ -18,34 +18,34 @@ failing recording is reported in ``summary.tsv`` and never stops the others.
 
 from __future__ import annotations
 
-import json
 import os
-import time
-import traceback
-import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbose
+from mne.utils import _check_option, _validate_type, logger, verbose
 
-from ..utils._docs import fill_doc
-from ..utils._imports import import_optional_dependency
-from ..utils._io import (
-    atomic_path,
-    read_json_object,
-    temporary_folder,
-    write_text_atomic,
-)
-from ._layout import (
+from .._version import __version__
+from ..annotation.bids import read_components_tsv
+from ..datasets.weights import _sha256
+from ..derivatives import (
     PIPELINE,
     LabelledRecording,
-    check_bids_root,
-    derivatives_root,
+    data_fingerprint,
     find_labelled_recordings,
-    output_stem,
-    write_summary,
+    ica_fingerprint,
+    read_fingerprint,
+    recording_files,
+    save_raw,
+    write_json,
 )
-from ._lock import DerivativesLock
+from ..derivatives import clean_path as _clean_path
+from ..utils._docs import fill_doc
+from ..utils._io import read_json_object
+from ._dispatch import JobSettings, preflight_client
+from ._step import DatasetStep, Job, Selection
+from .ica import fit_reference, read_ica_file, set_reference
+from .report import write_cleaning_report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -65,25 +65,11 @@ SUMMARY_COLUMNS = (
 )
 #: how the recording is referenced before the ICA is applied
 REFERENCES = ("average", "as-is")
-_DESC = "clean"
 
 
 def clean_path(labelled: LabelledRecording, deriv_root: Path) -> Path:
-    """Return the path of the cleaned recording (``<stem>_desc-clean_<dt>.fif``).
-
-    Named with mne-bids (the recording's entities, ``desc-clean``, the
-    datatype as suffix), in the recording's folder of ``deriv_root``.
-    """
-    bids_path = labelled.bids_path
-    folder, _ = output_stem(bids_path, deriv_root)
-    name = bids_path.copy().update(
-        description=_DESC,
-        suffix=bids_path.datatype,
-        extension=".fif",
-        split=None,
-        check=False,
-    )
-    return folder / name.basename
+    """Return the path of a labelled recording's cleaned file."""
+    return _clean_path(labelled.bids_path, deriv_root)
 
 
 def _sidecar_path(fname: Path) -> Path:
@@ -138,8 +124,6 @@ def ica_reference(
         saying which (see Notes of :func:`apply_bids_dataset`).
     """
     from mne.io.constants import FIFF
-
-    from .ica import fit_reference
 
     if "eeg" not in ica.get_channel_types():
         return "none"
@@ -202,39 +186,6 @@ def _check_channels(raw: BaseRaw, ica: ICA) -> None:
         )
 
 
-def _save_raw(raw: BaseRaw, fname: Path, split_size: str = "2GB") -> list[Path]:
-    """Save ``raw`` to ``fname`` (split with BIDS names), each part atomically.
-
-    The parts are written into a temporary folder beside ``fname``, then each
-    is moved over its destination with :func:`atomic_path`; parts of an older
-    write that this one does not have are removed afterwards.
-    """
-    folder = fname.parent
-    # a full disk raises an error naming the folder, the free space and at
-    # least the samples' bytes (float32, MNE's default format)
-    size = 4 * len(raw.ch_names) * raw.n_times
-    with temporary_folder(fname, size=size) as tmpdir:
-        raw.save(
-            tmpdir / fname.name,
-            split_size=split_size,
-            split_naming="bids",
-            overwrite=True,
-        )
-        parts = sorted(tmpdir.iterdir())
-        written = []
-        for part in parts:
-            dest = folder / part.name
-            with atomic_path(dest) as tmp:
-                os.replace(part, tmp)
-            written.append(dest)
-    # MNE names the parts of a BIDS-named file <entities>_split-01_<suffix>.fif
-    base, suffix = fname.name.removesuffix(".fif").rsplit("_", 1)
-    stale = {fname, *folder.glob(f"{base}_split-*_{suffix}.fif")} - set(written)
-    for old in stale:
-        old.unlink(missing_ok=True)
-    return written
-
-
 def _read_sidecar(fname: Path) -> dict:
     """Return a cleaned file's sidecar; {} if it is missing or damaged (redo it)."""
     try:
@@ -256,8 +207,6 @@ def _up_to_date(
     labelled: LabelledRecording, deriv_root: Path, settings: dict, report: bool
 ) -> bool:
     """Whether the cleaned file was written from the current TSV and ICA."""
-    from ..datasets.weights import _sha256
-
     fname = clean_path(labelled, deriv_root)
     sidecar = _read_sidecar(_sidecar_path(fname))
     files = sidecar.get("Files")
@@ -274,47 +223,94 @@ def _up_to_date(
     ) == _sha256(labelled.ica)
 
 
-def _apply_one(
-    labelled: LabelledRecording,
-    deriv_root: Path,
-    l_freq: float | None,
-    h_freq: float | None,
-    reference: str | None,
-    report: bool,
-    log_level: str,
-) -> dict[str, Any]:
-    """Clean one recording; never raises, returns its summary row."""
-    import mne
+@dataclass(frozen=True)
+class ApplyJob(Job):
+    """Clean one labelled recording."""
 
-    row: dict[str, Any] = dict(recording=labelled.key)
-    start = time.perf_counter()
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        mne.utils.use_log_level(log_level),
-    ):
-        warnings.simplefilter("always")
-        try:
-            row.update(_clean(labelled, deriv_root, l_freq, h_freq, reference, report))
-            row["status"] = "applied"
-        except Exception as error:
-            logger.debug(traceback.format_exc())
-            message = str(error).strip().splitlines()[0] if str(error) else ""
-            row.update(status="failed", error=f"{type(error).__name__}: {message}")
-    messages = dict.fromkeys(str(w.message).splitlines()[0] for w in caught)
-    row["warnings"] = " | ".join(messages)
-    row["seconds"] = round(time.perf_counter() - start, 2)
-    return row
+    labelled: LabelledRecording
+    deriv_root: Path
+    l_freq: float | None
+    h_freq: float | None
+    reference: str | None
+    report: bool
+
+    def run(self) -> dict[str, Any]:
+        """Read, reference, filter, apply the ICA, write; return the row."""
+        row = _clean(
+            self.labelled,
+            self.deriv_root,
+            self.l_freq,
+            self.h_freq,
+            self.reference,
+            self.report,
+        )
+        return {**row, "status": "applied"}
+
+
+class ApplyStep(DatasetStep):
+    """Clean the labelled recordings of a selection (:func:`apply_bids_dataset`)."""
+
+    step, command, columns = "apply", "apply", SUMMARY_COLUMNS
+    description = "Applying the ICAs"
+    counts = "{found} labelled recording(s), {todo} to clean, {done} up to date"
+
+    def __init__(self, selection: Selection, overwrite: bool, **options) -> None:
+        super().__init__(selection, overwrite)
+        self.options = options
+        self.settings = _settings(
+            options["l_freq"], options["h_freq"], options["reference"]
+        )
+
+    def find(self, bids_root: Path) -> list[LabelledRecording]:
+        """Return the labelled recordings of the selection."""
+        return find_labelled_recordings(bids_root, **self.selection.entities())
+
+    def no_match(self, bids_root: Path) -> str:
+        """Return the message when the selection matches no labelled recording."""
+        return (
+            f"No labelled {self.selection.datatype} recording matches the selection "
+            f"in {bids_root}; label them first with 'mne-icalabel bids', or check "
+            "--subject/--session/--task/--run and --datatype."
+        )
+
+    def key(self, item: LabelledRecording) -> str:
+        """Return the recording's key."""
+        return item.key
+
+    def done_row(self, item: LabelledRecording, deriv_root: Path) -> dict | None:
+        """Return the row of a recording cleaned from its current files, or None."""
+        if not _up_to_date(item, deriv_root, self.settings, self.options["report"]):
+            return None
+        fname = clean_path(item, deriv_root)
+        sidecar = _read_sidecar(_sidecar_path(fname))
+        excluded = sidecar.get("ExcludedComponents", [])
+        return dict(
+            recording=item.key,
+            status="skipped",
+            reference=sidecar.get("Reference"),
+            n_excluded=len(excluded),
+            excluded=", ".join(f"ICA{k:03d}" for k in excluded),
+            outputs=str(fname.relative_to(deriv_root)),
+        )
+
+    def preflight(self) -> JobSettings:
+        """Import the packages the jobs need."""
+        return preflight_client((), packages=("mne_bids",))
+
+    def job(self, item: LabelledRecording, deriv_root: Path, log_level: str) -> Job:
+        """Return the job of one recording."""
+        return ApplyJob(
+            key=item.key,
+            log_level=log_level,
+            labelled=item,
+            deriv_root=deriv_root,
+            **self.options,
+        )
 
 
 def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     """Read, reference, filter, apply the ICA, write; return the row's values."""
     import mne_bids
-
-    from .._version import __version__
-    from ..annotation.bids import read_components_tsv
-    from ..datasets.weights import _sha256
-    from ._fingerprint import data_fingerprint, ica_fingerprint, read_fingerprint
-    from .ica import read_ica_file, set_reference
 
     if labelled.ica is None:
         raise FileNotFoundError(
@@ -376,8 +372,7 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     ica.apply(raw, exclude=exclude)
 
     fname = clean_path(labelled, deriv_root)
-    written = _save_raw(raw, fname)
-    folder = fname.parent
+    written = save_raw(raw, fname)
     bids_root = Path(labelled.bids_path.root)
     sidecar = {
         "Description": "The recording with the independent components whose "
@@ -398,14 +393,11 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     }
     outputs = list(written)
     if report:
-        from .report import write_cleaning_report
-
-        _, stem = output_stem(labelled.bids_path, deriv_root)
-        rpt = folder / f"{stem}_report.html"
+        rpt = recording_files(labelled.bids_path, deriv_root).report
         write_cleaning_report(stored, before, raw, ica, labelled.tsv, method, rpt)
         outputs.append(rpt)
     sidecar_path = _sidecar_path(fname)
-    write_text_atomic(sidecar_path, json.dumps(sidecar, indent=4) + "\n")
+    write_json(sidecar_path, sidecar)
     outputs.append(sidecar_path)
     return dict(
         reference=how,
@@ -445,13 +437,9 @@ def apply_bids_dataset(
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Clean only these entity values; ``None`` cleans all the labelled
-        recordings.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type.
+    %(bids_root)s
+    %(selection)s
+    %(datatype)s
     l_freq, h_freq : float | None
         Band-pass the recording (all data channels, :meth:`mne.io.Raw.filter`)
         before applying the ICA; ``None`` (default) does not filter.
@@ -460,9 +448,7 @@ def apply_bids_dataset(
         uses the one the ICA was fitted with (see Notes); ``"average"`` the
         common average; ``"as-is"`` the data as stored. MEG is never
         re-referenced.
-    n_jobs : int
-        Number of recordings cleaned at once by local ``loky`` processes
-        (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
+    %(n_jobs)s
     dask_scheduler : str | path-like | distributed.Client | None
         Run on the workers of a Dask distributed cluster, as in
         :func:`label_bids_dataset`; the workers must see the dataset's files.
@@ -515,7 +501,6 @@ def apply_bids_dataset(
     JSON; a recording whose sidecar is missing or out of date is redone by
     the next run.
     """
-    pd = import_optional_dependency("pandas")
     _check_option("datatype", datatype, ("eeg", "meg"))
     _check_option("reference", reference, (*REFERENCES, None))
     for name, value in (("l_freq", l_freq), ("h_freq", h_freq)):
@@ -528,75 +513,13 @@ def apply_bids_dataset(
         )
     l_freq = None if l_freq is None else float(l_freq)
     h_freq = None if h_freq is None else float(h_freq)
-    n_jobs = _ensure_int(n_jobs, "n_jobs")
-    _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
-    bids_root = check_bids_root(Path(bids_root).expanduser())
-    deriv_root = derivatives_root(bids_root)
-    # before anything is read or written: a second run stops here
-    with DerivativesLock(deriv_root, "apply") as lock:
-        recordings = find_labelled_recordings(
-            bids_root,
-            subjects=subjects,
-            sessions=sessions,
-            tasks=tasks,
-            runs=runs,
-            datatype=datatype,
-        )
-        if not recordings:
-            raise RuntimeError(
-                f"No labelled {datatype} recording matches the selection in "
-                f"{bids_root}; label them first with 'mne-icalabel bids', or check "
-                "--subject/--session/--task/--run and --datatype."
-            )
-        settings = _settings(l_freq, h_freq, reference)
-        rows: dict[str, dict] = {}
-        todo = []
-        for labelled in recordings:
-            if not overwrite and _up_to_date(labelled, deriv_root, settings, report):
-                fname = clean_path(labelled, deriv_root)
-                sidecar = _read_sidecar(_sidecar_path(fname))
-                excluded = sidecar.get("ExcludedComponents", [])
-                rows[labelled.key] = dict(
-                    recording=labelled.key,
-                    status="skipped",
-                    reference=sidecar.get("Reference"),
-                    n_excluded=len(excluded),
-                    excluded=", ".join(f"ICA{k:03d}" for k in excluded),
-                    outputs=str(fname.relative_to(deriv_root)),
-                )
-            else:
-                todo.append(labelled)
-        logger.info(
-            f"{len(recordings)} labelled recording(s), {len(todo)} to clean, "
-            f"{len(recordings) - len(todo)} up to date"
-        )
-        pending = {labelled.key for labelled in todo}
-        lock.set_pending(pending)
-        if todo:
-            from ._dispatch import JobRunner, preflight_client
-
-            job_settings = preflight_client((), packages=("mne_bids",))
-            worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
-            arguments = [
-                (labelled, deriv_root, l_freq, h_freq, reference, report, worker_level)
-                for labelled in todo
-            ]
-            keys = [labelled.key for labelled in todo]
-            with JobRunner(
-                job_settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
-            ) as runner:
-                for row in runner.run(_apply_one, arguments, keys, "Applying the ICAs"):
-                    rows[row["recording"]] = row
-                    pending.discard(row["recording"])
-                    lock.set_pending(pending)
-        ordered = [rows[key] for key in sorted(rows)]
-        write_summary(
-            ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="apply"
-        )
-        n_failed = sum(row["status"] == "failed" for row in ordered)
-        if n_failed:
-            logger.info(
-                f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}"
-            )
-        return pd.DataFrame(ordered, columns=list(SUMMARY_COLUMNS))
+    step = ApplyStep(
+        Selection(subjects, sessions, tasks, runs, datatype),
+        overwrite,
+        l_freq=l_freq,
+        h_freq=h_freq,
+        reference=reference,
+        report=report,
+    )
+    return step.run(bids_root, n_jobs=n_jobs, dask_scheduler=dask_scheduler)

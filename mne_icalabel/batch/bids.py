@@ -19,41 +19,38 @@ process loads the network once and reuses it for all its recordings.
 from __future__ import annotations
 
 import os
-import time
-import traceback
-import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mne.utils import (
-    _check_option,
-    _ensure_int,
-    _validate_type,
-    logger,
-    verbose,
-)
+from mne.utils import _check_option, _validate_type, logger, verbose
 
-from ..utils._docs import fill_doc
-from ..utils._imports import import_optional_dependency
-from ..utils._io import atomic_path
-from ._layout import (
-    check_bids_root,
-    derivatives_root,
+from ..annotation.policy import RULES, ExclusionPolicy
+from ..derivatives import (
+    POLICY_KEY,
     find_existing_ica,
     find_recordings,
+    ica_described,
+    ica_fingerprint,
     output_stem,
+    read_fingerprint,
+    read_own_table,
+    read_sidecar,
+    read_table,
+    recording_files,
     recording_key,
+    save_ica,
     write_description,
-    write_summary,
 )
-from ._lock import DerivativesLock
-from .ica import _check_decim, read_ica_file
+from ..utils._docs import fill_doc
+from ._dispatch import JobSettings, preflight_client
+from ._step import DatasetStep, Job, Selection
+from .ica import _check_decim, _ica_packages, read_ica_file
+from .recording import label_recording
 
 if TYPE_CHECKING:
     import pandas as pd
     from mne_bids import BIDSPath
-
-    from ..annotation.policy import ExclusionPolicy
 
 SUMMARY_COLUMNS = (
     "recording",
@@ -71,87 +68,70 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _label_one(
-    bids_path: BIDSPath,
-    deriv_root: Path,
-    method: str,
-    n_components: int | None,
-    report: bool,
-    log_level: str,
-    backend: str | dict[str, str] | None = None,
-    policy: ExclusionPolicy | None = None,
-    discard_manual: bool = False,
-    refit: bool = False,
-    ica_decim: int | str | None = "auto",
-) -> dict[str, Any]:
-    """Label one recording; never raises, returns its summary row."""
-    import mne
+@dataclass(frozen=True)
+class LabelJob(Job):
+    """Label one recording (see :func:`label_recording`)."""
 
-    row: dict[str, Any] = dict(recording=recording_key(bids_path))
-    start = time.perf_counter()
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        mne.utils.use_log_level(log_level),
-    ):
-        warnings.simplefilter("always")
-        try:
-            import mne_bids
+    bids_path: BIDSPath
+    deriv_root: Path
+    method: str
+    n_components: int | None
+    report: bool
+    backend: str | dict[str, str] | None
+    policy: ExclusionPolicy
+    discard_manual: bool
+    refit: bool
+    ica_decim: int | str | None
 
-            from .recording import label_recording
+    def run(self) -> dict[str, Any]:
+        """Read the recording, label it, write its outputs; return the row."""
+        import mne_bids
 
-            folder, stem = output_stem(bids_path, deriv_root)
-            existing = _ica_to_use(bids_path, deriv_root, refit)
-            ours = existing is not None and existing.parent == folder
-            ica = None
-            if existing is not None:
-                ica = read_ica_file(existing)
-                saved = (sorted(ica.exclude), ica.labels_)
-                if ours:  # our labels of a previous run are replaced, not merged
-                    ica.labels_ = {}
-            raw = mne_bids.read_raw_bids(bids_path, verbose=False)
-            result = label_recording(
-                raw,
-                ica,
-                method,
-                out_dir=folder,
-                basename=stem,
-                n_components=n_components,
-                report=report,
-                backend=backend,
-                policy=policy,
-                discard_manual=discard_manual,
-                ica_decim=ica_decim,
-            )
-            labelled = result["ica"]
-            if ours and saved != (labelled.exclude, labelled.labels_):
-                # our saved ICA follows the TSV: exclude = its bad rows
-                with atomic_path(existing) as tmp:
-                    labelled.save(tmp, overwrite=True, verbose=False)
-            counts: dict[str, int] = {}
-            for label in result["labels"]:
-                counts[label] = counts.get(label, 0) + 1
-            row.update(
-                status="labelled",
-                ica="fitted"
-                if existing is None
-                else f"existing: {existing.relative_to(bids_path.root).as_posix()}",
-                n_components=len(result["labels"]),
-                labels="; ".join(f"{k}: {v}" for k, v in counts.items()),
-                policy=result["policy"].summary(_methods(method)),
-                n_excluded=len(result["ica"].exclude),
-                n_manual=len(result["manual"]),
-                outputs="; ".join(
-                    str(f.relative_to(deriv_root)) for f in result["files"].values()
-                ),
-            )
-        except Exception as error:
-            logger.debug(traceback.format_exc())
-            message = str(error).strip().splitlines()[0] if str(error) else ""
-            row.update(status="failed", error=f"{type(error).__name__}: {message}")
-    messages = dict.fromkeys(str(w.message).splitlines()[0] for w in caught)
-    row["warnings"] = " | ".join(messages)
-    row["seconds"] = round(time.perf_counter() - start, 2)
-    return row
+        bids_path, deriv_root = self.bids_path, self.deriv_root
+        folder, stem = output_stem(bids_path, deriv_root)
+        existing = _ica_to_use(bids_path, deriv_root, self.refit)
+        ours = existing is not None and existing.parent == folder
+        ica = None
+        if existing is not None:
+            ica = read_ica_file(existing)
+            saved = (sorted(ica.exclude), ica.labels_)
+            if ours:  # our labels of a previous run are replaced, not merged
+                ica.labels_ = {}
+        raw = mne_bids.read_raw_bids(bids_path, verbose=False)
+        result = label_recording(
+            raw,
+            ica,
+            self.method,
+            out_dir=folder,
+            basename=stem,
+            n_components=self.n_components,
+            report=self.report,
+            backend=self.backend,
+            policy=self.policy,
+            discard_manual=self.discard_manual,
+            ica_decim=self.ica_decim,
+        )
+        labelled = result["ica"]
+        if ours and saved != (labelled.exclude, labelled.labels_):
+            # our saved ICA follows the TSV: exclude = its bad rows
+            save_ica(labelled, existing)
+        counts: dict[str, int] = {}
+        for label in result["labels"]:
+            counts[label] = counts.get(label, 0) + 1
+        return dict(
+            status="labelled",
+            ica="fitted"
+            if existing is None
+            else f"existing: {existing.relative_to(bids_path.root).as_posix()}",
+            n_components=len(result["labels"]),
+            labels="; ".join(f"{k}: {v}" for k, v in counts.items()),
+            policy=result["policy"].summary(_methods(self.method)),
+            n_excluded=len(result["ica"].exclude),
+            n_manual=len(result["manual"]),
+            outputs="; ".join(
+                str(f.relative_to(deriv_root)) for f in result["files"].values()
+            ),
+        )
 
 
 def _methods(method: str) -> list[str]:
@@ -167,8 +147,6 @@ def _build_policy(
     method: str,
 ) -> ExclusionPolicy:
     """Build and check the exclusion policy of a run (raises on a bad option)."""
-    from ..annotation.policy import RULES, ExclusionPolicy
-
     _validate_type(policy, (str, ExclusionPolicy), "policy", "str or ExclusionPolicy")
     if isinstance(policy, ExclusionPolicy):
         given = [
@@ -201,8 +179,7 @@ def _ica_to_use(bids_path: BIDSPath, deriv_root: Path, refit: bool) -> Path | No
 
     Ours unless ``refit``, else another pipeline's, else None.
     """
-    folder, stem = output_stem(bids_path, deriv_root)
-    ours = folder / f"{stem}_ica.fif"
+    ours = recording_files(bids_path, deriv_root).ica
     if ours.is_file() and not refit:
         return ours
     return find_existing_ica(bids_path, deriv_root)
@@ -215,22 +192,18 @@ def _check_manual(todo: list[BIDSPath], deriv_root: Path, refit: bool) -> None:
     pipeline's; a job that would label another ICA (a refit, or a missing ICA
     file) would attach the manual decisions to other components.
     """
-    from ..annotation.bids import _manual_components
-
     refused = []
     for bids_path in todo:
-        folder, stem = output_stem(bids_path, deriv_root)
-        tsv = folder / f"{stem}_components.tsv"
+        tsv = recording_files(bids_path, deriv_root).tsv
         if not tsv.is_file():
             continue
         try:
-            manual = _manual_components(tsv)
+            manual = read_table(tsv).manual
         except ValueError:
             continue  # an unreadable TSV fails in its job, left as it is
         if not manual:
             continue
-        ours = folder / f"{stem}_ica.fif"
-        described = ours if ours.is_file() else find_existing_ica(bids_path, deriv_root)
+        described = ica_described(bids_path, deriv_root)
         used = _ica_to_use(bids_path, deriv_root, refit)
         if used is None or used != described:
             why = "refit requested" if described is not None else "its ICA is missing"
@@ -254,14 +227,10 @@ def _check_labelled(bids_path: BIDSPath, tsv: Path, deriv_root: Path) -> None:
     fingerprint names. The recording's data are not read (a skip stays cheap):
     ``apply`` and ``bids --overwrite`` compare their fingerprint.
     """
-    from ..annotation.bids import _check_own_table
-    from ._fingerprint import ica_fingerprint, read_fingerprint
-
-    _check_own_table(tsv)
+    read_own_table(tsv)
     recorded = read_fingerprint(tsv)
-    folder, stem = output_stem(bids_path, deriv_root)
-    ours = folder / f"{stem}_ica.fif"
-    described = ours if ours.is_file() else find_existing_ica(bids_path, deriv_root)
+    ours = recording_files(bids_path, deriv_root).ica
+    described = ica_described(bids_path, deriv_root)
     if described is None:
         raise FileNotFoundError(
             f"{tsv.name} has no ICA: {ours.name} is missing (and no other "
@@ -287,11 +256,6 @@ def _skipped_row(
     A recording whose outputs are damaged is a failed row naming the file and
     the fix (:func:`_check_labelled`); its files are left as they are.
     """
-    import json
-
-    from ..annotation.bids import _statuses
-    from ..annotation.policy import ExclusionPolicy
-
     row: dict[str, Any] = dict(
         recording=key, status="skipped", outputs=str(tsv.relative_to(deriv_root))
     )
@@ -303,16 +267,87 @@ def _skipped_row(
         row.update(status="failed", error=f"{type(error).__name__}: {message}")
         return row
     try:
-        bad, manual = _statuses(tsv)
-        row.update(n_excluded=len(bad), n_manual=len(manual))
-        record = json.loads(tsv.with_suffix(".json").read_text(encoding="utf-8"))
-        record = record.get("ExclusionPolicy")
+        table = read_table(tsv)
+        row.update(n_excluded=len(table.bad), n_manual=len(table.manual))
+        record = read_sidecar(tsv).get(POLICY_KEY)
         if isinstance(record, dict):
             methods = [m for m in ("iclabel", "megnet") if m in record]
             row["policy"] = ExclusionPolicy.from_dict(record).summary(methods)
     except (OSError, ValueError, TypeError):
         pass  # counts of a file this run does not touch are informative only
     return row
+
+
+class LabelStep(DatasetStep):
+    """Label the recordings of a selection (see :func:`label_bids_dataset`)."""
+
+    step, command, columns = "label", "bids", SUMMARY_COLUMNS
+    counts = "{found} recording(s) found, {todo} to label, {done} already labelled"
+
+    def __init__(self, selection: Selection, overwrite: bool, **options) -> None:
+        super().__init__(selection, overwrite)
+        self.options = options
+        self.method = options["method"]
+        self.description = f"Labelling ({self.method})"
+
+    def find(self, bids_root: Path) -> list[BIDSPath]:
+        """Return the raw recordings of the selection."""
+        return find_recordings(bids_root, **self.selection.entities())
+
+    def no_match(self, bids_root: Path) -> str:
+        """Return the message when the selection matches no recording."""
+        return (
+            f"No {self.selection.datatype} recording matches the selection in "
+            f"{bids_root}; check --subject/--session/--task/--run and --datatype."
+        )
+
+    def key(self, item: BIDSPath) -> str:
+        """Return the recording's key."""
+        return recording_key(item)
+
+    def done_row(self, item: BIDSPath, deriv_root: Path) -> dict[str, Any] | None:
+        """Return the row of a recording labelled before, None if it is not."""
+        tsv = recording_files(item, deriv_root).tsv
+        if not tsv.is_file():
+            return None
+        return _skipped_row(item, recording_key(item), tsv, deriv_root)
+
+    def check(self, todo: list[BIDSPath], deriv_root: Path) -> None:
+        """Refuse to relabel manual rows with another ICA."""
+        if not self.options["discard_manual"]:
+            _check_manual(todo, deriv_root, self.options["refit"])
+
+    def preflight(self) -> JobSettings:
+        """Import the packages and verify the weights the jobs need.
+
+        The jobs then use the backends resolved here.
+        """
+        settings = preflight_client(
+            _methods(self.method),
+            backend=self.options["backend"],
+            packages=("mne_bids", *_ica_packages(self.method)),
+            blas_threads=self.options["blas_threads"],
+        )
+        backends = settings.backends
+        self.options["backend"] = (
+            backends if self.method == "both" else backends[self.method]
+        )
+        return settings
+
+    def job(self, item: BIDSPath, deriv_root: Path, log_level: str) -> LabelJob:
+        """Return the job of one recording."""
+        options = {k: v for k, v in self.options.items() if k != "blas_threads"}
+        return LabelJob(
+            key=recording_key(item),
+            log_level=log_level,
+            bids_path=item,
+            deriv_root=deriv_root,
+            **options,
+        )
+
+    def started(self, deriv_root: Path, bids_root: Path) -> None:
+        """Write the derivatives' dataset description."""
+        write_description(deriv_root, bids_root)
 
 
 @verbose
@@ -353,13 +388,9 @@ def label_bids_dataset(
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Label only these entity values (e.g. ``subjects=["01", "02"]``);
-        ``None`` labels all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type to label.
+    %(bids_root)s
+    %(selection)s
+    %(datatype)s
     method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
         The labelling method; ``None`` uses ICLabel for EEG and MEGNet for MEG.
         ``"both"`` labels one ICA of the EEG and MEG channels of each ``meg``
@@ -373,9 +404,7 @@ def label_bids_dataset(
         remain; an int, every ``ica_decim``-th sample; ``None`` or 1, every
         sample (see ``decim`` of :func:`fit_ica`). The labels, the TSV and the
         report use the whole recording.
-    n_jobs : int
-        Number of recordings labelled at once by joblib's ``loky`` processes
-        (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
+    %(n_jobs)s
     dask_scheduler : str | path-like | distributed.Client | None
         Address of a Dask distributed scheduler (e.g. ``"tcp://host:8786"``),
         its scheduler file (a ``.json`` path, as written by ``dask scheduler
@@ -472,7 +501,6 @@ def label_bids_dataset(
     survive ``overwrite=True`` with refreshed probabilities; the saved ICA's
     ``exclude`` is rewritten to the TSV's ``bad`` components.
     """
-    pd = import_optional_dependency("pandas")
     _check_option("datatype", datatype, ("eeg", "meg"))
     if method is None:
         method = "iclabel" if datatype == "eeg" else "megnet"
@@ -484,102 +512,24 @@ def label_bids_dataset(
             f"under the 'meg' datatype; got datatype={datatype!r}. Use "
             "datatype='meg' (--datatype meg)."
         )
-    n_jobs = _ensure_int(n_jobs, "n_jobs")
-    ica_decim = _check_decim(ica_decim, "ica_decim")
-    _validate_type(overwrite, bool, "overwrite")
-    _validate_type(report, bool, "report")
-    _validate_type(backend, (str, None), "backend")
-    _validate_type(discard_manual, bool, "discard_manual")
+    for name, value in (("report", report), ("discard_manual", discard_manual)):
+        _validate_type(value, bool, name)
     _validate_type(refit, bool, "refit")
-    # a bad class name or probability raises here, before anything is read
-    exclusion = _build_policy(
-        policy, include, exclusion_threshold, class_threshold, method
+    _validate_type(backend, (str, None), "backend")
+    step = LabelStep(
+        Selection(subjects, sessions, tasks, runs, datatype),
+        overwrite,
+        method=method,
+        n_components=n_components,
+        ica_decim=_check_decim(ica_decim, "ica_decim"),
+        report=report,
+        backend=backend,
+        blas_threads=blas_threads,
+        # a bad class name or probability raises here, before anything is read
+        policy=_build_policy(
+            policy, include, exclusion_threshold, class_threshold, method
+        ),
+        discard_manual=discard_manual,
+        refit=refit,
     )
-    bids_root = check_bids_root(Path(bids_root).expanduser())
-    deriv_root = derivatives_root(bids_root)
-    # before anything is read or written: a second run stops here
-    with DerivativesLock(deriv_root, "bids") as lock:
-        recordings = find_recordings(
-            bids_root,
-            subjects=subjects,
-            sessions=sessions,
-            tasks=tasks,
-            runs=runs,
-            datatype=datatype,
-        )
-        if not recordings:
-            raise RuntimeError(
-                f"No {datatype} recording matches the selection in {bids_root}; check "
-                "--subject/--session/--task/--run and --datatype."
-            )
-        rows: dict[str, dict] = {}
-        todo = []
-        for bids_path in recordings:
-            folder, stem = output_stem(bids_path, deriv_root)
-            key = recording_key(bids_path)
-            tsv = folder / f"{stem}_components.tsv"
-            if tsv.is_file() and not overwrite:
-                rows[key] = _skipped_row(bids_path, key, tsv, deriv_root)
-            else:
-                todo.append(bids_path)
-        logger.info(
-            f"{len(recordings)} recording(s) found, {len(todo)} to label, "
-            f"{len(recordings) - len(todo)} already labelled"
-        )
-        pending = {recording_key(bids_path) for bids_path in todo}
-        lock.set_pending(pending)
-        if not discard_manual:
-            _check_manual(todo, deriv_root, refit)
-        if not todo:
-            write_description(deriv_root, bids_root)
-        else:
-            from ._dispatch import JobRunner, preflight_client
-            from .ica import _ica_packages
-
-            settings = preflight_client(
-                _methods(method),
-                backend=backend,
-                packages=("mne_bids", *_ica_packages(method)),
-                blas_threads=blas_threads,
-            )
-            worker_level = "DEBUG" if logger.level <= 10 else "WARNING"
-            arguments = [
-                (
-                    bids_path,
-                    deriv_root,
-                    method,
-                    n_components,
-                    report,
-                    worker_level,
-                    settings.backends
-                    if method == "both"
-                    else settings.backends[method],
-                    exclusion,
-                    discard_manual,
-                    refit,
-                    ica_decim,
-                )
-                for bids_path in todo
-            ]
-            keys = [recording_key(bids_path) for bids_path in todo]
-            with JobRunner(
-                settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
-            ) as runner:
-                write_description(deriv_root, bids_root)
-                for row in runner.run(
-                    _label_one, arguments, keys, f"Labelling ({method})"
-                ):
-                    rows[row["recording"]] = row
-                    pending.discard(row["recording"])
-                    lock.set_pending(pending)
-        ordered = [rows[key] for key in sorted(rows)]
-        write_summary(
-            ordered, deriv_root / "summary.tsv", SUMMARY_COLUMNS, step="label"
-        )
-        n_failed = sum(row["status"] == "failed" for row in ordered)
-        if n_failed:
-            logger.info(
-                f"{n_failed} recording(s) failed; see {deriv_root / 'summary.tsv'}"
-            )
-        summary = pd.DataFrame(ordered, columns=list(SUMMARY_COLUMNS))
-        return summary
+    return step.run(bids_root, n_jobs=n_jobs, dask_scheduler=dask_scheduler)

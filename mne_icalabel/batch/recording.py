@@ -9,15 +9,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
+from .._version import __version__
+from ..annotation.policy import ExclusionPolicy
+from ..derivatives import (
+    FINGERPRINT_KEY,
+    POLICY_KEY,
+    RecordingFiles,
+    data_fingerprint,
+    fingerprint_entry,
+    ica_fingerprint,
+    read_fingerprint,
+    read_table,
+    write_components,
+)
+from ..derivatives import save_ica as save_ica_file
 from ..utils._docs import fill_doc
-from ..utils._io import atomic_path
+from .ica import _check_decim, fit_ica, prepare_recording
+from .report import make_report
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
-    from ..annotation.policy import Decision, ExclusionPolicy
+    from ..annotation.policy import Decision
 
 
 def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarray:
@@ -46,7 +61,6 @@ def _annotation_columns(decision: Decision) -> dict[str, list[str]]:
     package and its version) and ``ic_type`` (MNE's key of the class that
     decided the component).
     """
-    from .._version import __version__
     from ..annotation._classes import to_mne_key
     from ._both import METHODS
 
@@ -158,9 +172,7 @@ def label_recording(
     """
     from mne.preprocessing import ICA
 
-    from ..annotation.policy import ExclusionPolicy
     from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
-    from .ica import _check_decim, fit_ica, prepare_recording
 
     _check_option("method", method, ("iclabel", "megnet", "both"))
     ica_decim = _check_decim(ica_decim, "ica_decim")
@@ -172,13 +184,12 @@ def label_recording(
 
     methods = list(METHODS) if method == "both" else [method]
     policy = (ExclusionPolicy() if policy is None else policy).check(methods)
-    tsv = None
+    tsv = out = None
     if out_dir is not None:
-        from ..annotation.bids import _manual_components, _tsv_path
-
-        tsv = _tsv_path(Path(out_dir) / f"{basename}_components.tsv")
+        out = RecordingFiles(Path(out_dir).expanduser(), basename)
+        tsv = out.tsv
         if ica is None and not discard_manual and tsv.is_file():
-            manual = _manual_components(tsv)
+            manual = read_table(tsv).manual
             if manual:
                 raise RuntimeError(
                     f"{tsv} has components labelled by hand ({manual}) and no ICA "
@@ -188,8 +199,6 @@ def label_recording(
                 )
     data_digest = None
     if tsv is not None:
-        from ._fingerprint import data_fingerprint
-
         data_digest = data_fingerprint(inst)  # as read: before the filters
         if ica is not None and tsv.is_file():
             _check_relabel(tsv, ica, data_digest, discard_manual)
@@ -220,19 +229,13 @@ def label_recording(
 
     files: dict[str, Path] = {}
     manual: list[int] = []
-    if tsv is not None:
-        from ..annotation.bids import _statuses, _write_components
-        from ._fingerprint import KEY, fingerprint_entry
-
-        tsv.parent.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         if fitted and save_ica:
             # before the TSV, whose presence marks the recording as labelled
             # (a run killed in between redoes it); a new ICA keeps no manual
             # row, so its exclude is the decision's
-            files["ica"] = tsv.parent / f"{basename}_ica.fif"
-            with atomic_path(files["ica"]) as tmp:
-                ica.save(tmp, overwrite=True, verbose=False)
-        files["tsv"] = _write_components(
+            files["ica"] = save_ica_file(ica, out.ica)
+        table = write_components(
             ica,
             tsv,
             probabilities,
@@ -240,17 +243,14 @@ def label_recording(
             # a new ICA has other components: nothing of the old file applies
             manual="discard" if discard_manual or fitted else "keep",
             sidecar={
-                "ExclusionPolicy": policy.to_dict(methods),
-                KEY: fingerprint_entry(ica, data_digest),
+                POLICY_KEY: policy.to_dict(methods),
+                FINGERPRINT_KEY: fingerprint_entry(ica, data_digest),
             },
         )
-        files["json"] = files["tsv"].with_suffix(".json")
-        bad, manual = _statuses(files["tsv"])
-        ica.exclude = bad
+        files["tsv"], files["json"] = out.tsv, out.sidecar
+        ica.exclude, manual = table.bad, table.manual
         if report:
-            from .report import make_report
-
-            files["report"] = tsv.parent / f"{basename}_report.html"
+            files["report"] = out.report
             make_report(
                 inst,
                 ica,
@@ -285,9 +285,6 @@ def _check_relabel(tsv: Path, ica: ICA, data_digest: str, discard_manual: bool) 
     components), unless ``discard_manual``. A sidecar without fingerprints
     (an earlier version) is accepted: this run writes them.
     """
-    from ..annotation.bids import _manual_components
-    from ._fingerprint import ica_fingerprint, read_fingerprint
-
     recorded = read_fingerprint(tsv)  # raises on a sidecar that is not JSON
     if recorded is None:
         logger.info(f"{tsv.name}: no fingerprint recorded yet; written now.")
@@ -302,7 +299,7 @@ def _check_relabel(tsv: Path, ica: ICA, data_digest: str, discard_manual: bool) 
         )
     if recorded.get("ICA") in (None, ica_fingerprint(ica)):
         return
-    manual = [] if discard_manual else _manual_components(tsv)
+    manual = [] if discard_manual else read_table(tsv).manual
     if manual:
         raise RuntimeError(
             f"The ICA is not the one {tsv.name} was written for (their fingerprints "

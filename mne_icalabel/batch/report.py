@@ -10,8 +10,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
+from ..annotation.bids import read_components_tsv
+from ..annotation.policy import ExclusionPolicy
+from ..derivatives import read_table, save_report
 from ..utils._docs import fill_doc
-from ..utils._io import atomic_path
+from .ica import describe_ica, prepare_recording
 
 if TYPE_CHECKING:
     from mne import BaseEpochs, Report
@@ -203,7 +206,6 @@ def make_report(
     """
     import mne
 
-    from ..annotation.policy import ExclusionPolicy
     from ._both import METHODS
 
     _check_option("method", method, ("iclabel", "megnet", "both"))
@@ -250,8 +252,6 @@ def make_report(
     counts = ", ".join(
         f"{name}: {int(np.sum(labels == name))}" for name in dict.fromkeys(labels)
     )
-    from .ica import describe_ica
-
     names = {"iclabel": "ICLabel", "megnet": "MEGNet"}
     rule = (
         " A component is excluded when the policy excludes it for either network."
@@ -286,8 +286,7 @@ def make_report(
         section="Components",
     )
     if fname is not None:
-        with atomic_path(fname) as tmp:
-            report.save(tmp, open_browser=False, overwrite=True, verbose=False)
+        save_report(report, fname)
         logger.info(f"Wrote the report {fname}")
     return report
 
@@ -306,9 +305,8 @@ _DECISION_COLUMNS = (
 
 def _removed_table(tsv: Path) -> tuple[str, list[int]]:
     """HTML table of the TSV rows whose status is bad, and their components."""
-    from ..annotation.bids import _read_table
-
-    header, rows, _ = _read_table(tsv)
+    table = read_table(tsv)
+    header, rows = table.header, table.rows
     idx = {col: header.index(col) for col in _DECISION_COLUMNS if col in header}
     status = header.index("status") if "status" in header else None
     bad = sorted(
@@ -443,9 +441,6 @@ def write_cleaning_report(
     """
     import mne
 
-    from ..annotation.bids import read_components_tsv
-    from .ica import prepare_recording
-
     title = fname.name.removesuffix("_report.html")
     probabilities = read_components_tsv(tsv, verbose=False)["probabilities"]
     if probabilities:
@@ -457,7 +452,6 @@ def write_cleaning_report(
     else:
         report = mne.Report(title=title, verbose=False)
     add_cleaning_section(report, before, after, ica, tsv)
-    with atomic_path(fname) as tmp:
-        report.save(tmp, open_browser=False, overwrite=True, verbose=False)
+    save_report(report, fname)
     logger.info(f"Wrote the report {fname}")
     return fname

@@ -106,18 +106,25 @@ def print_run(summary, elapsed: float, done: str, skipped: str) -> int:
         f"in {elapsed:.1f} s"
         + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
     )
-    for _, row in summary[summary["status"] == "failed"].iterrows():
-        print(f"  failed: {row['recording']}: {row['error']}")
+    for status in ("failed", "refused"):
+        for _, row in summary[summary["status"] == status].iterrows():
+            print(f"  {status}: {row['recording']}: {row['error']}")
     return n_failed
 
 
 def finish_run(summary, n_failed: int, deriv: Path) -> int:
-    """Say where the outputs are; raise if recordings failed."""
+    """Say where the outputs are; raise if recordings failed or were refused."""
     print(f"Outputs in {deriv}; summary in {deriv / 'summary.tsv'}")
     if n_failed:
         raise RuntimeError(
             f"{n_failed} of {len(summary)} recording(s) failed; see "
             f"{deriv / 'summary.tsv'}"
+        )
+    n_refused = int((summary["status"] == "refused").sum())
+    if n_refused:
+        raise RuntimeError(
+            f"{n_refused} of {len(summary)} recording(s) were refused: another "
+            "run is writing them (listed above). Run again when it has ended."
         )
     return 0
 

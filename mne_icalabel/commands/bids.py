@@ -117,8 +117,8 @@ def run(args) -> int:
 
     import mne
 
-    from ..batch._layout import derivatives_root
     from ..batch.bids import label_bids_dataset
+    from ..derivatives import derivatives_root
 
     chosen = selection(args)
     start = time.perf_counter()

@@ -1,23 +1,20 @@
-"""Atomic writes of the ICA and of the BIDS components TSV.
+"""The window's saves: the ICA and the components TSV, through the store.
 
-A file is written beside its destination under a temporary name, then moved
-over the destination with :func:`os.replace` (atomic on one file system): an
+Each file is replaced atomically by :mod:`mne_icalabel.derivatives`: an
 interrupted save never leaves a half-written file behind.
 """
 
 from __future__ import annotations
 
 import getpass
-import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+import numpy as np
 from mne.preprocessing import ICA
 from mne.utils import logger
 
-from ..utils._io import atomic_path, temporary_prefix, write_text_atomic
+from ..annotation._classes import infer_method
+from ..derivatives import mark_components, save_ica
 
 
 def _as_path(fname) -> Path:
@@ -41,9 +38,7 @@ def save_ica_atomic(ica: ICA, fname) -> Path:
     fname : Path
         The written file.
     """
-    fname = _as_path(fname)
-    with atomic_path(fname) as tmp:
-        ica.save(tmp, overwrite=True, verbose=False)
+    fname = save_ica(ica, _as_path(fname))
     logger.info(f"Saved the ICA to {fname}")
     return fname
 
@@ -99,14 +94,17 @@ def write_tsv_atomic(
     fname : Path
         The written TSV.
     """
-    from ..annotation import write_components_tsv
-
+    scores = getattr(ica, "labels_scores_", None)
+    probabilities = {}
+    if scores is not None:
+        scores = np.asarray(scores)
+        probabilities[infer_method(scores.shape[1], None)] = scores
     return update_tsv_atomic(
         fname,
         marks,
         author,
         n_components=ica.n_components_,
-        create=lambda tmp: write_components_tsv(ica, tmp, verbose=False),
+        new=(ica, probabilities),
     )
 
 
@@ -118,14 +116,13 @@ def update_tsv_atomic(
     n_components: int | None = None,
     kept=None,
     sidecar: dict | None = None,
-    create=None,
+    new: tuple[ICA, dict] | None = None,
 ) -> Path:
     """Mark components of a components TSV by hand; replace TSV and sidecar.
 
-    The TSV and its JSON sidecar are copied into a temporary folder beside
-    them, changed there (:func:`~mne_icalabel.annotation.bids._update_components`:
-    read, change the rows of ``marks``, write; then the top-level ``sidecar``
-    entries are set in the sidecar), and moved over the originals.
+    Read, change the rows of ``marks`` and set the top-level ``sidecar``
+    entries, then replace the TSV and the sidecar
+    (:func:`mne_icalabel.derivatives.mark_components`).
 
     Parameters
     ----------
@@ -141,8 +138,8 @@ def update_tsv_atomic(
         Labels whose components get ``status`` ``"good"`` (None: brain).
     sidecar : dict | None
         Top-level entries to set in the sidecar (e.g. ``{"Review": {...}}``).
-    create : callable | None
-        Called with the temporary path to write a TSV that does not exist yet;
+    new : tuple | None
+        ``(ica, probabilities)`` to start a TSV that does not exist yet;
         None: a missing TSV is an error.
 
     Returns
@@ -150,33 +147,17 @@ def update_tsv_atomic(
     fname : Path
         The written TSV.
     """
-    from ..annotation.bids import _update_components
-
     fname = _as_path(fname)
-    if not fname.is_file() and create is None:
+    if not fname.is_file() and new is None:
         raise FileNotFoundError(f"The components file {fname} does not exist.")
-    fname.parent.mkdir(parents=True, exist_ok=True)
-    json_path = fname.with_suffix(".json")
-    tmpdir = Path(tempfile.mkdtemp(prefix=temporary_prefix(), dir=fname.parent))
-    tmp = tmpdir / fname.name
-    try:
-        if json_path.exists():  # so the writer merges into the existing sidecar
-            shutil.copy2(json_path, tmpdir / json_path.name)
-        if fname.is_file():  # read, change the marked rows, write: keep the rest
-            shutil.copy2(fname, tmp)
-        else:
-            create(tmp)
-        _update_components(tmp, dict(marks or {}), author, n_components, kept=kept)
-        if sidecar:
-            tmp_json = tmp.with_suffix(".json")
-            content = json.loads(tmp_json.read_text(encoding="utf-8-sig"))
-            content.update(sidecar)
-            write_text_atomic(
-                tmp_json, json.dumps(content, indent=4, ensure_ascii=False) + "\n"
-            )
-        for written in tmpdir.iterdir():
-            os.replace(written, fname.parent / written.name)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    mark_components(
+        fname,
+        dict(marks or {}),
+        author,
+        n_components,
+        kept=kept,
+        sidecar=sidecar,
+        new=new,
+    )
     logger.info(f"Saved the component labels to {fname}")
     return fname

@@ -1,7 +1,7 @@
 """The dataset behind the review window: recordings, their state, the order.
 
 No Qt here. A :class:`ReviewQueue` lists the labelled recordings of a BIDS
-dataset (:func:`~mne_icalabel.batch._layout.find_labelled_recordings`) and,
+dataset (:func:`~mne_icalabel.derivatives.find_labelled_recordings`) and,
 from their components TSVs and sidecars only (no recording is read, so that
 opening a large dataset is fast):
 
@@ -32,9 +32,19 @@ import numpy as np
 from mne.utils import _validate_type, logger
 
 from ..annotation._classes import GOOD_CLASSES, to_mne_key
-from ..annotation.bids import _check_text, _read_table, read_components_tsv
+from ..annotation.bids import read_components_tsv
 from ..annotation.policy import ExclusionPolicy
-from ..batch._layout import LabelledRecording, find_labelled_recordings
+from ..derivatives import (
+    POLICY_KEY,
+    REVIEW_KEY,
+    LabelledRecording,
+    check_text,
+    derivatives_root,
+    find_labelled_recordings,
+    read_sidecar,
+    read_table,
+    running_recordings,
+)
 from ..utils._io import read_json_object, remove_orphans
 
 if TYPE_CHECKING:
@@ -46,8 +56,6 @@ if TYPE_CHECKING:
 #: the states of a recording, in the order of the review
 STATES = ("not reviewed", "reviewed", "changed")
 #: the sidecar entries: the policy ``bids`` used, the last review
-POLICY_KEY = "ExclusionPolicy"
-REVIEW_KEY = "Review"
 #: a component is doubtful when its doubt (see :func:`component_doubt`) is
 #: below this: a probability change of 0.1 would flip its decision
 DOUBTFUL = 0.1
@@ -229,23 +237,20 @@ class RecordingEntry:
 def read_entry(recording: LabelledRecording) -> RecordingEntry:
     """Describe a labelled recording from its TSV and sidecar (fast: no raw data)."""
     tsv = recording.tsv
-    content = read_components_tsv(tsv, verbose=False)
-    probabilities = content["probabilities"]
-    header, rows, components = _read_table(tsv)
-    rows = [rows[k] for k in np.argsort(components)]
-    method_col = header.index("annotate_method") if "annotate_method" in header else -1
-    manual = np.array([method_col >= 0 and row[method_col] == "manual" for row in rows])
-    sidecar = read_json_object(tsv.with_suffix(".json"))
+    table = read_table(tsv)
+    probabilities = table.probabilities()
+    manual = np.array(table.column("annotate_method", "")) == "manual"
+    sidecar = read_sidecar(tsv, "fix or delete it")
     policy = policy_of(sidecar, list(probabilities), tsv.with_suffix(".json"))
     doubt = component_doubt(probabilities, policy)
     if not probabilities:
-        doubt = np.full(len(rows), np.inf)
+        doubt = np.full(table.n_components, np.inf)
     review = sidecar.get(REVIEW_KEY)
     return RecordingEntry(
         recording=recording,
         methods=tuple(probabilities),
-        labels=content["labels"],
-        status=content["status"],
+        labels=table.labels,
+        status=table.status,
         manual=manual.astype(bool),
         doubt=doubt,
         review=review if isinstance(review, dict) else None,
@@ -384,7 +389,7 @@ class ReviewQueue:
         """Return the recordings a running ``mne-icalabel bids`` may rewrite.
 
         Read from the lock and the run state of the derivatives folder
-        (:func:`~mne_icalabel.batch._lock.running_recordings`): two small files.
+        (:func:`~mne_icalabel.derivatives.running_recordings`): two small files.
 
         Returns
         -------
@@ -395,9 +400,6 @@ class ReviewQueue:
             The entries it has not finished; all of them until it has listed
             its recordings.
         """
-        from ..batch._layout import derivatives_root
-        from ..batch._lock import running_recordings
-
         run = running_recordings(derivatives_root(self.bids_root))
         if run is None or run[0].command != "bids":  # apply writes no TSV
             return "", frozenset()
@@ -603,7 +605,7 @@ class ReviewQueue:
         from ._io import update_tsv_atomic
 
         _validate_type(author, str, "author")
-        _check_text(author, "author")
+        check_text(author, "author")
         changed_files = self.changed_on_disk(loaded)
         if changed_files and not force:
             names = " and ".join(p.name for p in changed_files)

@@ -63,6 +63,24 @@ discard_manual : bool
     sidecar's ``"Review"`` entry is kept; a new ICA (whose components are
     others) is then refused. If True, they are dropped with ``"Review"``."""
 
+docdict["bids_root"] = """
+bids_root : path-like
+    Root of the BIDS dataset (the folder holding ``dataset_description.json``)."""
+
+docdict["selection"] = """
+subjects, sessions, tasks, runs : str | list of str | None
+    Keep only these entity values, without their ``sub-`` ... prefixes (e.g.
+    ``subjects=["01", "02"]``); ``None`` keeps all."""
+
+docdict["datatype"] = """
+datatype : ``"eeg"`` | ``"meg"``
+    The data type of the recordings."""
+
+docdict["n_jobs"] = """
+n_jobs : int
+    Number of recordings processed at once by joblib's local ``loky``
+    processes (``-1``: one per CPU core). Ignored with ``dask_scheduler``."""
+
 docdict["verbose"] = """
 verbose : bool | str | int | None
     Control verbosity of the logging output. If ``None``, use the default

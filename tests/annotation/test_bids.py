@@ -452,7 +452,9 @@ def test_public_writer_unchanged_by_manual_rows(ica_iclabel, tmp_path):
 
 def test_keep_manual_rows_needs_the_same_ica(ica_iclabel, fitted_ica, tmp_path):
     """Manual rows of another ICA (another count): refused, the file untouched."""
-    from mne_icalabel.annotation.bids import _write_components
+    from mne_icalabel.derivatives._components import (
+        write_components as _write_components,
+    )
 
     fname = tmp_path / "x_components.tsv"
     write_components_tsv(ica_iclabel, fname)

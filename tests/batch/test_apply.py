@@ -15,10 +15,10 @@ import pytest
 
 from mne_icalabel.annotation import mark_component, read_components_tsv
 from mne_icalabel.batch import apply_bids_dataset, label_bids_dataset
-from mne_icalabel.batch._layout import read_summary, write_summary
 from mne_icalabel.batch.apply import ica_reference
 from mne_icalabel.commands.main import main
 from mne_icalabel.datasets.weights import _sha256
+from mne_icalabel.derivatives._summary import read_summary, write_summary
 
 from .conftest import N_COMPONENTS
 
@@ -363,7 +363,7 @@ def test_apply_validates(labelled_root):
 
 def test_save_split_parts(tmp_path):
     """A file above the split size is written as BIDS parts; stale parts go."""
-    from mne_icalabel.batch.apply import _save_raw
+    from mne_icalabel.derivatives._files import save_raw as _save_raw
 
     info = mne.create_info(64, 1000.0, "eeg")
     data = np.random.default_rng(0).normal(scale=1e-5, size=(64, 60_000))

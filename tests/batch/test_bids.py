@@ -200,7 +200,7 @@ def test_crashed_worker_reported(tmp_path):
 def test_output_paths_with_session(tmp_path):
     from mne_bids import BIDSPath
 
-    from mne_icalabel.batch._layout import output_stem, recording_key
+    from mne_icalabel.derivatives._layout import output_stem, recording_key
 
     bids_path = BIDSPath(
         subject="01",

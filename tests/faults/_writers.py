@@ -8,8 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from mne_icalabel.batch._layout import derivatives_root
-from mne_icalabel.batch._lock import LOCK_NAME, read_owner
+from mne_icalabel.derivatives._claims import CLAIMS
+from mne_icalabel.derivatives._layout import derivatives_root
+from mne_icalabel.derivatives._lock import LOCK_NAME, read_owner
 
 #: two subjects x 32 channels x 30 s, 5 components: a run takes a few seconds
 N_COMPONENTS = 5
@@ -57,13 +58,14 @@ def run(
 
 
 def wait_for_lock(process: subprocess.Popen, root: Path, timeout: float = 60.0):
-    """Wait until ``process`` holds the lock of ``root``'s derivatives; return it."""
-    path = derivatives_root(root) / LOCK_NAME
+    """Wait until ``process`` claims recordings of ``root``; return its owner record."""
+    claims = derivatives_root(root) / CLAIMS
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        owner = read_owner(path)
-        if owner is not None and owner.pid == process.pid:
-            return owner
+        for path in claims.glob(f"*{LOCK_NAME}") if claims.is_dir() else ():
+            owner = read_owner(path)
+            if owner is not None and owner.pid == process.pid:
+                return owner
         assert process.poll() is None, process.communicate()
         time.sleep(0.01)
     raise AssertionError(f"{process.args} did not take the lock in {timeout} s")

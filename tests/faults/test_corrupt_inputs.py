@@ -190,7 +190,7 @@ def test_ica_changed_with_same_size(dataset, capsys):
     )
     assert code == 0, text
     fingerprint = json.loads(tsv.with_suffix(".json").read_text())["ICAFingerprint"]
-    from mne_icalabel.batch._fingerprint import ica_fingerprint
+    from mne_icalabel.derivatives._fingerprint import ica_fingerprint
 
     ica = mne.preprocessing.read_ica(ica_file, verbose=False)
     assert fingerprint["ICA"] == ica_fingerprint(ica)

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from mne_icalabel.batch._layout import derivatives_root
+from mne_icalabel.derivatives._layout import derivatives_root
 
 from ..batch._cluster import Cluster, busy_state, two_worker_cluster
 from ..batch.conftest import write_subject

@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from mne_icalabel.annotation import mark_component
-from mne_icalabel.batch._layout import derivatives_root
+from mne_icalabel.derivatives._layout import derivatives_root
 
 from ._kill import check_every_file, temporaries
 from ._writers import APPLY_ARGS, BIDS_ARGS, outputs, run

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from mne_icalabel.batch._layout import derivatives_root
+from mne_icalabel.derivatives._layout import derivatives_root
 
 from ._kill import (
     after,

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from mne_icalabel.batch._layout import derivatives_root
-from mne_icalabel.batch._lock import LOCK_NAME
+from mne_icalabel.derivatives._layout import derivatives_root
+from mne_icalabel.derivatives._lock import LOCK_NAME
 
 from ._writers import (
     APPLY_ARGS,

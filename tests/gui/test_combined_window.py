@@ -63,9 +63,11 @@ def test_save_keeps_both_probability_sets(qtbot, combined_recording, tmp_path):
     from qtpy.QtCore import Qt
 
     from mne_icalabel.annotation._classes import to_mne_key
-    from mne_icalabel.annotation.bids import _write_components
     from mne_icalabel.annotation.policy import ExclusionPolicy
     from mne_icalabel.commands.gui import open_window
+    from mne_icalabel.derivatives._components import (
+        write_components as _write_components,
+    )
 
     raw, ica = combined_recording["raw"], combined_recording["ica_both"].copy()
     rng = np.random.default_rng(1)

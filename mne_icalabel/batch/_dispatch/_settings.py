@@ -119,7 +119,7 @@ def preflight_client(
     ImportError, WeightsError
         Saying what is missing here and how to provide it.
     """
-    from ... import __version__
+    from ..._version import __version__
 
     _validate_type(blas_threads, ("int-like", None), "blas_threads")
     if blas_threads is not None:

@@ -79,7 +79,7 @@ def _prepare_worker(
     names it could not read, to be sent as ``blobs``); ``weights_dir``; the
     worker's ``name`` and ``host``.
     """
-    from ... import __version__
+    from ..._version import __version__
 
     report: dict[str, Any] = dict(
         ok=False,

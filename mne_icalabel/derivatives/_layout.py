@@ -8,9 +8,6 @@ Labelling, reviewing and applying all find their files here.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +16,6 @@ from typing import TYPE_CHECKING
 from mne.utils import _check_option, _validate_type
 
 from ..utils._imports import import_optional_dependency
-from ..utils._io import write_text_atomic
 
 if TYPE_CHECKING:
     from mne_bids import BIDSPath
@@ -107,12 +103,67 @@ def recording_key(bids_path: BIDSPath) -> str:
     return Path(bids_path.fpath).relative_to(bids_path.root).as_posix()
 
 
+@dataclass(frozen=True)
+class RecordingFiles:
+    """The names of one recording's outputs: ``<folder>/<stem>_<what>``."""
+
+    folder: Path
+    stem: str
+
+    @property
+    def tsv(self) -> Path:
+        """The components TSV (its sidecar: the same name, ``.json``)."""
+        return self.folder / f"{self.stem}_components.tsv"
+
+    @property
+    def sidecar(self) -> Path:
+        return self.tsv.with_suffix(".json")
+
+    @property
+    def ica(self) -> Path:
+        """The ICA fitted here."""
+        return self.folder / f"{self.stem}_ica.fif"
+
+    @property
+    def report(self) -> Path:
+        return self.folder / f"{self.stem}_report.html"
+
+
 def output_stem(bids_path: BIDSPath, deriv_root: Path) -> tuple[Path, str]:
     """Folder and basename of the outputs of one recording."""
     root = Path(bids_path.root)
     folder = deriv_root / Path(bids_path.directory).relative_to(root)
     stem = bids_path.copy().update(suffix=None, extension=None, split=None)
     return folder, stem.basename
+
+
+def recording_files(bids_path: BIDSPath, deriv_root: Path) -> RecordingFiles:
+    """Return the names of the outputs of one recording under ``deriv_root``."""
+    return RecordingFiles(*output_stem(bids_path, deriv_root))
+
+
+def clean_path(bids_path: BIDSPath, deriv_root: Path) -> Path:
+    """Return the path of the cleaned recording (``<stem>_desc-clean_<dt>.fif``).
+
+    Named with mne-bids (the recording's entities, ``desc-clean``, the
+    datatype as suffix), in the recording's folder of ``deriv_root``; its
+    sidecar has the same name with ``.json``.
+    """
+    folder, _ = output_stem(bids_path, deriv_root)
+    name = bids_path.copy().update(
+        description="clean",
+        suffix=bids_path.datatype,
+        extension=".fif",
+        split=None,
+        check=False,
+    )
+    return folder / name.basename
+
+
+def ica_described(bids_path: BIDSPath, deriv_root: Path) -> Path | None:
+    """Return the ICA a recording's TSV describes: ours, else another pipeline's."""
+    ours = recording_files(bids_path, deriv_root).ica
+    return ours if ours.is_file() else find_existing_ica(bids_path, deriv_root)
 
 
 def find_existing_ica(bids_path: BIDSPath, deriv_root: Path) -> Path | None:
@@ -127,90 +178,6 @@ def find_existing_ica(bids_path: BIDSPath, deriv_root: Path) -> Path | None:
         if found:
             return found[0]
     return None
-
-
-#: the steps that write rows into ``summary.tsv``, in the order rows are listed
-STEPS = ("label", "apply")
-
-
-def read_summary(fname: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """Read ``summary.tsv``: its columns and rows (values as text).
-
-    A summary written before rows had a ``step`` column holds labelling rows:
-    they get ``step`` ``"label"``. A missing file gives no columns and no rows.
-    """
-    if not fname.is_file():
-        return [], []
-    with open(fname, encoding="utf-8-sig", newline="") as fid:
-        reader = csv.DictReader(fid, delimiter="\t")
-        rows = [dict(row) for row in reader]
-        columns = list(reader.fieldnames or [])
-    if "step" not in columns:
-        columns.insert(1 if columns[:1] == ["recording"] else 0, "step")
-        for row in rows:
-            row["step"] = "label"
-    return columns, rows
-
-
-def write_summary(
-    rows: list[dict], fname: Path, columns: tuple[str, ...], *, step: str
-) -> None:
-    """Write the rows of one step into ``summary.tsv``, keeping the other steps'.
-
-    The rows of ``step`` already in the file are replaced by ``rows``; the
-    rows of the other steps are kept as they are. The columns are the union
-    of the file's and ``columns`` (``n/a`` where a row has no value), the rows
-    sorted by recording, then by step.
-    """
-    _check_option("step", step, STEPS)
-    old_columns, old_rows = read_summary(fname)
-    kept = [row for row in old_rows if row.get("step") != step]
-    header = list(dict.fromkeys(["recording", "step", *old_columns, *columns]))
-    new = [{**row, "step": step} for row in rows]
-    order = {name: k for k, name in enumerate(STEPS)}
-    merged = sorted(
-        kept + new,
-        key=lambda row: (str(row.get("recording")), order.get(row.get("step"), 99)),
-    )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, header, delimiter="\t", restval="n/a", lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in merged:
-        clean = {
-            key: (
-                "n/a"
-                if val is None
-                else str(val).replace("\t", " ").replace("\n", " ") or "n/a"
-            )
-            for key, val in row.items()
-            if key in header
-        }
-        writer.writerow(clean)
-    write_text_atomic(fname, buffer.getvalue())
-
-
-def write_description(deriv_root: Path, bids_root: Path) -> None:
-    from .._version import __version__
-
-    fname = deriv_root / "dataset_description.json"
-    description = {
-        "Name": "mne-icalabel labels of the independent components",
-        "BIDSVersion": "1.9.0",
-        "DatasetType": "derivative",
-        "GeneratedBy": [
-            {
-                "Name": PIPELINE,
-                "Version": __version__,
-                "Description": "ICA fitted with MNE-Python and labelled with "
-                "ICLabel (EEG) or MEGNet (MEG).",
-                "CodeURL": "https://github.com/mne-tools/mne-icalabel",
-            }
-        ],
-        "SourceDatasets": [{"URL": bids_root.resolve().as_uri()}],
-    }
-    write_text_atomic(fname, json.dumps(description, indent=4) + "\n")
 
 
 def derivatives_root(bids_root: str | os.PathLike) -> Path:
@@ -257,19 +224,16 @@ def find_labelled_recordings(
         runs=runs,
         datatype=datatype,
     ):
-        folder, stem = output_stem(bids_path, deriv_root)
-        tsv = folder / f"{stem}_components.tsv"
-        if not tsv.is_file():
+        files = recording_files(bids_path, deriv_root)
+        if not files.tsv.is_file():
             continue
-        ours = folder / f"{stem}_ica.fif"
-        ica = ours if ours.is_file() else find_existing_ica(bids_path, deriv_root)
         out.append(
             LabelledRecording(
                 bids_path=bids_path,
                 key=recording_key(bids_path),
-                tsv=tsv,
-                ica=ica,
-                ica_fitted_here=ours.is_file(),
+                tsv=files.tsv,
+                ica=ica_described(bids_path, deriv_root),
+                ica_fitted_here=files.ica.is_file(),
             )
         )
     return out

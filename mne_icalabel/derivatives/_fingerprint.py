@@ -26,20 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-
-from ..utils._io import read_json_object
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
-#: the sidecar's key
-KEY = "ICAFingerprint"
 #: samples per channel hashed at once (64 channels: 8 MB of float64)
 _BLOCK = 16384
 _ICA_ARRAYS = (
@@ -118,19 +113,3 @@ def data_fingerprint(inst: BaseRaw | BaseEpochs) -> str:
 def fingerprint_entry(ica: ICA, data: str) -> dict[str, str]:
     """Return the sidecar's entry for an ICA and a data digest."""
     return {"ICA": ica_fingerprint(ica), "Data": data}
-
-
-def read_fingerprint(tsv: Path) -> dict[str, str] | None:
-    """Return the fingerprints recorded in a TSV's sidecar; None if there are none.
-
-    Raises
-    ------
-    ValueError
-        If the sidecar exists but is not a JSON object (naming the file).
-    """
-    content = read_json_object(
-        Path(tsv).with_suffix(".json"),
-        "restore it, or relabel the recording with 'mne-icalabel bids --overwrite'",
-    )
-    entry = content.get(KEY)
-    return entry if isinstance(entry, dict) else None

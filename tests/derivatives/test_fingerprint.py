@@ -6,8 +6,8 @@ import mne
 import numpy as np
 import pytest
 
-from mne_icalabel.batch import _fingerprint
-from mne_icalabel.batch._fingerprint import data_fingerprint, ica_fingerprint
+from mne_icalabel.derivatives import _fingerprint
+from mne_icalabel.derivatives._fingerprint import data_fingerprint, ica_fingerprint
 
 # white noise, not high-pass filtered: MNE says so when fitting
 pytestmark = pytest.mark.filterwarnings("ignore:The data has not been high-pass")

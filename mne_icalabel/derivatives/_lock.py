@@ -1,11 +1,9 @@
-"""One writer at a time on a derivatives folder: a lock file that names its owner.
+"""A lock file that names its owner: the primitive of claims and short locks.
 
-``bids`` and ``apply`` hold ``<derivatives>/mne-icalabel/.mne-icalabel.lock``
-while they run. The file holds its owner as JSON (pid, host, start time,
-command, the process' creation time and a random token); beside it, the run's
-state file (``.mne-icalabel.run.json``) lists the recordings not yet done, so
-that a reader can tell which recordings are being rewritten
-(:func:`running_recordings`).
+A lock file holds its owner as JSON (pid, host, start time, command, the
+process' creation time and a random token). ``bids`` and ``apply`` hold one
+per recording they write (a claim, :mod:`._claims`) and one, briefly, while
+they merge the files all runs share.
 
 The lock is created NFS-safely: the content is written to a file of a unique
 name, which is then hard-linked to the lock's name (``link`` is atomic on NFS,
@@ -37,10 +35,9 @@ from pathlib import Path
 
 from mne.utils import logger, warn
 
-from ..utils._io import no_space_error, remove_orphans, write_text_atomic
+from ..utils._io import no_space_error, remove_orphans
 
 LOCK_NAME = ".mne-icalabel.lock"
-STATE_NAME = ".mne-icalabel.run.json"
 #: seconds between two touches of a held lock
 HEARTBEAT = 30.0
 #: seconds without a touch after which a lock of another host is stale
@@ -168,6 +165,37 @@ def _link_new(path: Path, text: str) -> bool:
         unique.unlink(missing_ok=True)
 
 
+def take_over(path: Path, other: LockOwner | None, reason: str, token: str) -> bool:
+    """Remove the stale lock ``path`` of ``other``, unless it was replaced meanwhile.
+
+    One run at a time takes over, under a guard file created like the lock:
+    the guard's holder checks that the lock is still the stale one it read,
+    and only then removes it. No one else can change the lock meanwhile (a new
+    lock needs its name free, a take-over the guard), so a live lock is never
+    removed. A guard older than ``_GUARD_STALE`` seconds was left by a run
+    killed while taking over, and is removed. Returns whether it removed it.
+    """
+    guard = path.with_name(f"{path.name}.takeover")
+    if not _link_new(guard, token):
+        with contextlib.suppress(OSError):
+            if time.time() - guard.stat().st_mtime > _GUARD_STALE:
+                guard.unlink()
+        time.sleep(0.01)  # then look at the lock again
+        return False
+    try:
+        if read_owner(path) != other:
+            return False
+        path.unlink(missing_ok=True)
+        who = other.describe() if other is not None else "an unknown run"
+        warn(
+            f"Took over the stale lock {path} of {who}: {reason}. The "
+            "recordings it had not finished are redone by this run."
+        )
+        return True
+    finally:
+        guard.unlink(missing_ok=True)
+
+
 class DerivativesLock:
     """The lock of a derivatives folder, held by one run of ``bids`` or ``apply``.
 
@@ -179,12 +207,29 @@ class DerivativesLock:
         stayed empty.
     command : str
         What holds it (``"bids"``, ``"apply"``), shown to a refused run.
+    name : str
+        The lock file's name in ``folder``.
+    wait : float
+        Seconds to wait for a live lock to be released before refusing; 0
+        refuses at once.
+    tidy : bool
+        Remove the temporaries of dead processes when the lock is taken and
+        released (a run's lock); False for a short lock.
     """
 
-    def __init__(self, folder: Path, command: str) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        command: str,
+        *,
+        name: str = LOCK_NAME,
+        wait: float = 0.0,
+        tidy: bool = True,
+    ) -> None:
         self.folder = Path(folder)
-        self.path = self.folder / LOCK_NAME
-        self.state_path = self.folder / STATE_NAME
+        self.path = self.folder / name
+        self.wait = wait
+        self.tidy = tidy
         self.owner = LockOwner.here(command)
         self._created: list[Path] = []
         self._stop = threading.Event()
@@ -200,6 +245,7 @@ class DerivativesLock:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._created = missing  # innermost first
         text = json.dumps(asdict(self.owner), indent=4) + "\n"
+        deadline = time.monotonic() + self.wait
         try:
             for _ in range(5):  # each retry follows a lock that went away
                 if _link_new(self.path, text):
@@ -208,6 +254,14 @@ class DerivativesLock:
                     continue  # pragma: no cover (another took it meanwhile)
                 other = read_owner(self.path)
                 reason = stale_reason(other, self.path)
+                while reason is None and time.monotonic() < deadline:
+                    time.sleep(0.02)  # a short lock: wait for its release
+                    if not self.path.exists():
+                        break
+                    other = read_owner(self.path)
+                    reason = stale_reason(other, self.path)
+                if not self.path.exists():
+                    continue
                 if reason is None:
                     raise LockHeldError(self._refusal(other))
                 self._take_over(other, reason)
@@ -219,8 +273,8 @@ class DerivativesLock:
         except BaseException:
             self._remove_created()
             raise
-        # what killed runs were writing (only we write here now)
-        self._remove_orphans("a run that was stopped")
+        if self.tidy:  # what killed runs were writing
+            self._remove_orphans("a run that was stopped")
         self._thread = threading.Thread(
             target=self._beat, name="mne-icalabel-lock-heartbeat", daemon=True
         )
@@ -244,32 +298,7 @@ class DerivativesLock:
         )
 
     def _take_over(self, other: LockOwner | None, reason: str) -> None:
-        """Remove a stale lock, unless another run replaced it meanwhile.
-
-        One run at a time takes over, under a guard file created like the
-        lock: the guard's holder checks that the lock is still the stale one
-        it read, and only then removes it. No one else can change the lock
-        meanwhile (a new lock needs its name free, a take-over the guard), so
-        a live lock is never removed. A guard older than ``_GUARD_STALE``
-        seconds was left by a run killed while taking over, and is removed.
-        """
-        guard = self.path.with_name(f"{self.path.name}.takeover")
-        if not _link_new(guard, self.owner.token):
-            with contextlib.suppress(OSError):
-                if time.time() - guard.stat().st_mtime > _GUARD_STALE:
-                    guard.unlink()
-            time.sleep(0.01)  # then look at the lock again
-            return
-        try:
-            if read_owner(self.path) == other:
-                self.path.unlink(missing_ok=True)
-                who = other.describe() if other is not None else "an unknown run"
-                warn(
-                    f"Took over the stale lock {self.path} of {who}: {reason}. The "
-                    "recordings it had not finished are redone by this run."
-                )
-        finally:
-            guard.unlink(missing_ok=True)
+        take_over(self.path, other, reason, self.owner.token)
 
     def _beat(self) -> None:
         while not self._stop.wait(HEARTBEAT):
@@ -281,14 +310,8 @@ class DerivativesLock:
             with contextlib.suppress(OSError):
                 os.utime(self.path)
 
-    def set_pending(self, keys) -> None:
-        """Record the recordings this run has not finished, for ``review``."""
-        state = dict(token=self.owner.token, pending=sorted(keys))
-        write_text_atomic(self.state_path, json.dumps(state, indent=4) + "\n")
-        self.touch()
-
     def release(self) -> None:
-        """Release the lock (if it is still ours) and remove the state file.
+        """Release the lock (if it is still ours).
 
         Before, the temporaries of dead processes are removed, as when the
         lock is taken: those of a worker that died during this run.
@@ -296,11 +319,10 @@ class DerivativesLock:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        if read_owner(self.path) == self.owner:
+        if self.tidy and read_owner(self.path) == self.owner:
             # the jobs have ended: what a worker process that died mid-job
             # (killed, out of memory) was writing, its retry did not remove
             self._remove_orphans("a worker process that died")
-        self.state_path.unlink(missing_ok=True)
         if read_owner(self.path) == self.owner:
             self.path.unlink(missing_ok=True)
         self._remove_created()
@@ -319,32 +341,3 @@ class DerivativesLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-
-def running_recordings(folder: Path) -> tuple[LockOwner, set[str] | None] | None:
-    """Return the live run writing ``folder`` and its unfinished recordings.
-
-    Parameters
-    ----------
-    folder : Path
-        The derivatives folder.
-
-    Returns
-    -------
-    run : tuple | None
-        The owner of the lock and the keys of the recordings it has not
-        finished (None until it has listed them: any may be rewritten); None
-        when no live run holds the lock.
-    """
-    path = Path(folder) / LOCK_NAME
-    owner = read_owner(path)
-    if owner is None or stale_reason(owner, path) is not None:
-        return None
-    try:
-        state = json.loads((Path(folder) / STATE_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        state = {}
-    pending = (
-        set(state.get("pending", ())) if state.get("token") == owner.token else None
-    )
-    return owner, pending

@@ -1,4 +1,4 @@
-"""The lock of a derivatives folder: ownership, refusal, stale locks (issue 18)."""
+"""Lock files and claims: ownership, refusal, stale locks (issues 18, 27)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,18 @@ import time
 
 import pytest
 
-from mne_icalabel.batch import _lock
-from mne_icalabel.batch._lock import (
+from mne_icalabel.derivatives import _claims, _lock
+from mne_icalabel.derivatives._claims import (
+    RecordingClaims,
+    claim_path,
+    running_recordings,
+    shared_files_lock,
+)
+from mne_icalabel.derivatives._lock import (
     DerivativesLock,
     LockHeldError,
     LockOwner,
     read_owner,
-    running_recordings,
 )
 
 
@@ -39,16 +44,64 @@ def test_lock_names_owner_and_refuses(tmp_path):
         assert owner.create_time is not None and len(owner.token) == 32
         with pytest.raises(LockHeldError, match=f"pid {os.getpid()} on host"):
             DerivativesLock(folder, "apply").acquire()
-        # not listed yet: any recording may be rewritten
-        assert running_recordings(folder) == (owner, None)
-        first.set_pending({"sub-01/eeg/a.vhdr"})
-        run = running_recordings(folder)
-        assert run is not None and run[0] == owner
-        assert run[1] == {"sub-01/eeg/a.vhdr"}
     assert not (folder / _lock.LOCK_NAME).exists()
-    assert running_recordings(folder) is None
     # the folders created for the lock stayed empty: removed again
     assert not (tmp_path / "derivatives").exists()
+
+
+def test_claims_of_disjoint_and_overlapping_runs(tmp_path):
+    """Disjoint claims coexist; an overlap is refused naming its owner."""
+    folder = tmp_path / "derivatives" / "mne-icalabel"
+    keys = ["sub-01/eeg/a.vhdr", "sub-02/eeg/b.vhdr", "sub-03/eeg/c.vhdr"]
+    first = RecordingClaims(folder, "bids")
+    second = RecordingClaims(folder, "apply")
+    with first, second:
+        assert first.claim(keys[:2]) == {}
+        assert running_recordings(folder) == (first.owner, set(keys[:2]))
+        refused = second.claim(keys[1:])
+        assert refused == {keys[1]: first.owner}
+        assert set(second.held) == {keys[2]}
+        # apply writes no components TSV: not listed for review
+        assert running_recordings(folder) == (first.owner, set(keys[:2]))
+        first.release(keys[1])
+        assert not claim_path(folder, keys[1]).exists()
+        assert second.claim([keys[1]]) == {}
+        assert running_recordings(folder) == (first.owner, {keys[0]})
+    assert running_recordings(folder) is None
+    assert sorted(p.name for p in folder.iterdir()) == []
+
+
+def test_stale_claim_taken_over(tmp_path):
+    """The claim of a dead run is taken over with a warning."""
+    folder = tmp_path / "deriv"
+    dead = dataclasses.replace(LockOwner.here("bids"), pid=2**22 + 17)
+    path = claim_path(folder, "sub-01/eeg/a.vhdr")
+    _plant(path.parent, dead)
+    (path.parent / _lock.LOCK_NAME).rename(path)
+    assert running_recordings(folder) is None  # a dead run rewrites nothing
+    with (
+        pytest.warns(RuntimeWarning, match="stale lock .*is not running"),
+        RecordingClaims(folder, "bids") as claims,
+    ):
+        assert claims.claim(["sub-01/eeg/a.vhdr"]) == {}
+        assert read_owner(path) == claims.owner
+
+
+def test_shared_files_lock_waits(tmp_path, monkeypatch):
+    """The short lock waits for a live holder, then is taken."""
+    holder = shared_files_lock(tmp_path, "bids").acquire()
+    timer = threading.Timer(0.3, holder.release)
+    timer.start()
+    start = time.monotonic()
+    with shared_files_lock(tmp_path, "apply") as lock:
+        waited = time.monotonic() - start
+        assert read_owner(lock.path) == lock.owner
+    timer.join()
+    assert waited >= 0.25
+    monkeypatch.setattr(_claims, "SHARED_WAIT", 0.1)
+    with shared_files_lock(tmp_path, "bids"):
+        with pytest.raises(LockHeldError, match="Another run"):
+            shared_files_lock(tmp_path, "apply").acquire()
 
 
 def test_lock_released_on_exception(tmp_path):

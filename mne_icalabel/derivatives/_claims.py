@@ -1,0 +1,192 @@
+"""Claims: the recordings a run is working on, one lock file each.
+
+A run of ``bids`` or ``apply`` claims the recordings it will write before any
+work, and releases each when its row arrives. Runs on other recordings go on
+beside it (an array job starts hundreds at once on one dataset); a run that
+finds a recording claimed by a live run refuses that recording, naming the
+run. A claim is a lock file of :mod:`._lock` (its owner as JSON, created by a
+hard link, stale when its process is gone or its heartbeat stopped, taken
+over under a guard) in ``<derivatives>/.claims/``, named after the recording's
+key. The files all runs share (``summary.tsv``, the dataset description) are
+written under a short lock, :data:`SHARED_LOCK`, that a run waits for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from mne.utils import logger
+
+from ..utils._io import remove_orphans
+from ._lock import (
+    HEARTBEAT,
+    LOCK_NAME,
+    DerivativesLock,
+    LockHeldError,
+    LockOwner,
+    _link_new,
+    read_owner,
+    stale_reason,
+    take_over,
+)
+
+CLAIMS = ".claims"
+#: the short lock of the files all runs share
+SHARED_LOCK = ".mne-icalabel.shared.lock"
+#: seconds a run waits for the short lock (a merge takes milliseconds)
+SHARED_WAIT = 60.0
+
+
+def claim_path(folder: Path, key: str) -> Path:
+    """Return the claim file of a recording (its key, quoted, then ``LOCK_NAME``)."""
+    return Path(folder) / CLAIMS / f"{quote(key, safe='')}{LOCK_NAME}"
+
+
+def _key_of(path: Path) -> str:
+    return unquote(path.name.removesuffix(LOCK_NAME))
+
+
+def shared_files_lock(folder: Path, command: str) -> DerivativesLock:
+    """Return the short lock under which a run merges the files all runs share."""
+    return DerivativesLock(
+        folder, command, name=SHARED_LOCK, wait=SHARED_WAIT, tidy=False
+    )
+
+
+def refusal(owner: LockOwner, keys: list[str], folder: Path) -> str:
+    """Return the message of recordings refused because ``owner`` claims them."""
+    shown = ", ".join(keys[:3]) + (
+        f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    )
+    return (
+        f"Another run, {owner.describe()}, is writing {len(keys)} of the selected "
+        f"recording(s) ({shown}) in {folder}. Wait until it ends, or select other "
+        "recordings; if that process is gone (killed, or its machine was switched "
+        f"off), remove {claim_path(folder, keys[0])}."
+    )
+
+
+class RecordingClaims:
+    """The claims of one run on recordings of a derivatives folder.
+
+    Parameters
+    ----------
+    folder : Path
+        The derivatives folder; created if needed.
+    command : str
+        The run's command (``"bids"``, ``"apply"``), shown to a refused run.
+    """
+
+    def __init__(self, folder: Path, command: str) -> None:
+        self.folder = Path(folder)
+        self.owner = LockOwner.here(command)
+        self.held: dict[str, Path] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def claim(self, keys) -> dict[str, LockOwner]:
+        """Claim the recordings ``keys``; return those refused, with their owner.
+
+        A claim of a dead run is taken over (with a warning).
+        """
+        (self.folder / CLAIMS).mkdir(parents=True, exist_ok=True)
+        text = json.dumps(asdict(self.owner), indent=4) + "\n"
+        refused: dict[str, LockOwner] = {}
+        for key in keys:
+            path = claim_path(self.folder, key)
+            for _ in range(5):  # each retry follows a claim that went away
+                if _link_new(path, text):
+                    with self._lock:
+                        self.held[key] = path
+                    break
+                other = read_owner(path)
+                reason = stale_reason(other, path)
+                if reason is None and other is not None:
+                    refused[key] = other
+                    break
+                take_over(path, other, reason or "unreadable", self.owner.token)
+            else:
+                raise LockHeldError(
+                    f"Could not claim {key}: other runs keep taking it. Wait for "
+                    "them to finish."
+                )
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._beat, name="mne-icalabel-claims-heartbeat", daemon=True
+            )
+            self._thread.start()
+        return refused
+
+    def release(self, key: str) -> None:
+        """Release the claim of a finished recording (if it is still ours)."""
+        with self._lock:
+            path = self.held.pop(key, None)
+        if path is not None and read_owner(path) == self.owner:
+            path.unlink(missing_ok=True)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(HEARTBEAT):
+            with self._lock:
+                paths = list(self.held.values())
+            for path in paths:
+                if read_owner(path) == self.owner:
+                    with contextlib.suppress(OSError):
+                        os.utime(path)
+
+    def close(self) -> None:
+        """Release every claim; remove what dead processes were writing."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        for key in list(self.held):
+            self.release(key)
+        removed = remove_orphans(self.folder) if self.folder.is_dir() else []
+        if removed:
+            logger.info(
+                f"Removed {len(removed)} partial file(s) of stopped processes: "
+                f"{', '.join(p.name for p in removed)}"
+            )
+        with contextlib.suppress(OSError):
+            (self.folder / CLAIMS).rmdir()  # when no other run claims anything
+
+    def __enter__(self) -> RecordingClaims:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def running_recordings(folder: Path) -> tuple[LockOwner, set[str] | None] | None:
+    """Return a live ``bids`` run writing ``folder`` and the recordings it claims.
+
+    Parameters
+    ----------
+    folder : Path
+        The derivatives folder.
+
+    Returns
+    -------
+    run : tuple | None
+        The owner of the first live ``bids`` claim found and the keys of
+        every recording claimed by a live ``bids`` run; None when there is
+        none (``apply`` writes no components TSV).
+    """
+    claims = Path(folder) / CLAIMS
+    owner = None
+    keys: set[str] = set()
+    for path in sorted(claims.glob(f"*{LOCK_NAME}")) if claims.is_dir() else []:
+        other = read_owner(path)
+        if other is None or other.command != "bids":
+            continue
+        if stale_reason(other, path) is not None:
+            continue
+        owner = owner or other
+        keys.add(_key_of(path))
+    return None if owner is None else (owner, keys)
