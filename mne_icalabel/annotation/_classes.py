@@ -7,24 +7,16 @@ import re
 import numpy as np
 from mne.utils import _check_option, _validate_type
 
-from ..iclabel._config import ICA_LABELS_TO_MNE, ICLABEL_NUMERICAL_TO_STRING
-from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
+# CLASSES: method -> class names in the order of its probability columns (a
+# live view of the registry of methods)
+from ..methods import CLASSES, get_method, network_names
 
-# class names in the order of the probability columns of each method
-CLASSES: dict[str, tuple[str, ...]] = {
-    "iclabel": tuple(ICLABEL_NUMERICAL_TO_STRING.values()),
-    "megnet": tuple(MEGNET_NUMERICAL_TO_STRING.values()),
-}
-# ICLabel can also be addressed with EEGLAB's names ("Eye") or MNE's keys of
-# ``ICA.labels_`` ("eog"); the i-th item of ICA_LABELS_TO_MNE is the i-th class.
-_ICLABEL_ALIASES: dict[str, str] = {}
-for _name, _key, _cls in zip(
-    ICA_LABELS_TO_MNE, ICA_LABELS_TO_MNE.values(), CLASSES["iclabel"], strict=True
-):
-    _ICLABEL_ALIASES[_name] = _cls
-    _ICLABEL_ALIASES[_key] = _cls
 # classes whose components are kept ("good") in a components file
-GOOD_CLASSES = ("brain", "brain/other")
+GOOD_CLASSES = tuple(
+    dict.fromkeys(
+        c for name in network_names() for c in get_method(name).argmax_include
+    )
+)
 
 
 def infer_method(n_classes: int, method: str | None) -> str:
@@ -47,21 +39,23 @@ def infer_method(n_classes: int, method: str | None) -> str:
     for name, classes in CLASSES.items():
         if len(classes) == n_classes:
             return name
+    expected = " or ".join(
+        f"{len(classes)} ({get_method(name).display_name})"
+        for name, classes in CLASSES.items()
+    )
     raise ValueError(
         f"The probabilities have {n_classes} columns, which matches no labelling "
-        "method: expected 7 (ICLabel) or 4 (MEGNet)."
+        f"method: expected {expected}."
     )
 
 
 def resolve_class(name: str, method: str, what: str = "class name") -> int:
     """Return the column index of the class ``name`` for ``method``."""
     _validate_type(name, str, what)
-    if method == "iclabel":
-        name = _ICLABEL_ALIASES.get(name, name)
+    aliases = get_method(method).aliases
+    name = aliases.get(name, name)
     if name not in CLASSES[method]:
-        accepted = list(CLASSES[method])
-        if method == "iclabel":
-            accepted += list(_ICLABEL_ALIASES)
+        accepted = list(CLASSES[method]) + list(aliases)
         raise ValueError(
             f"Unknown {what} {name!r} for method '{method}'. Use one of {accepted}."
         )
@@ -75,12 +69,14 @@ def to_mne_key(label: str) -> str:
     names ("eye movement") become MNE's keys ("eog", "eye_movement"); MNE keys
     and any other label are returned unchanged.
     """
-    mne_keys = list(ICA_LABELS_TO_MNE.values())
-    if label in CLASSES["iclabel"]:
-        return mne_keys[CLASSES["iclabel"].index(label)]
-    if label in MEGNET_LABELS_TO_MNE:
-        return MEGNET_LABELS_TO_MNE[label]
-    return ICA_LABELS_TO_MNE.get(label, label)
+    networks = [get_method(name) for name in network_names()]
+    for method in networks:
+        if label in method.classes:
+            return method.classes_to_mne[label]
+    for method in networks:
+        if label in method.aliases:
+            return method.classes_to_mne[method.aliases[label]]
+    return label
 
 
 def add_to_labels(ica, labels) -> None:

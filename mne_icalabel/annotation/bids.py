@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _ensure_int, _validate_type, logger, verbose
 
-from ..iclabel._config import ICA_LABELS_TO_MNE
-from ..megnet._config import MEGNET_LABELS_TO_MNE
+from ..methods import all_classes, get_method, mne_keys
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
@@ -60,13 +59,10 @@ _SIDECAR = {
         "'eye movement'). 'n/a' when not annotated."
     ),
 }
-_METHOD_NAMES = {"iclabel": "ICLabel", "megnet": "MEGNet"}
 _PROBA_COLUMNS = {
     method: tuple(column_name(method, cls) for cls in classes)
     for method, classes in CLASSES.items()
 }
-# dtype of the probabilities returned by each method
-_PROBA_DTYPES = {"iclabel": np.float32, "megnet": np.float64}
 
 
 @verbose
@@ -179,9 +175,9 @@ def _write_components(
     n_components = ica.n_components_
     status = ["good"] * n_components
     ic_type = [_NA] * n_components
-    mne_keys = set(ICA_LABELS_TO_MNE.values()) | set(MEGNET_LABELS_TO_MNE.values())
+    keys = set(mne_keys())
     for label, comps in getattr(ica, "labels_", {}).items():
-        if label not in mne_keys:
+        if label not in keys:
             continue
         for comp in comps:
             comp = _check_index(comp, n_components, f"ica.labels_[{label!r}]")
@@ -199,7 +195,7 @@ def _write_components(
     ]
     for method, scores in probabilities.items():
         header += _PROBA_COLUMNS[method]
-        scores = np.asarray(scores).astype(_PROBA_DTYPES[method], copy=False)
+        scores = np.asarray(scores).astype(get_method(method).dtype, copy=False)
         for row, values in zip(rows, scores, strict=True):
             row.extend(str(value) for value in values)  # shortest exact repr
     entries = {**_sidecar_entries(probabilities), **(sidecar or {})}
@@ -292,8 +288,8 @@ def _sidecar_entries(methods) -> dict[str, str]:
         for col, cls in zip(_PROBA_COLUMNS[method], CLASSES[method], strict=True):
             sidecar[col] = (
                 f"Probability (0 to 1) that the component is '{cls}', estimated "
-                f"by {_METHOD_NAMES[method]}. The '{method}_*' columns of a row "
-                "sum to 1."
+                f"by {get_method(method).display_name}. The '{method}_*' columns "
+                "of a row sum to 1."
             )
     return sidecar
 
@@ -351,7 +347,7 @@ def mark_component(
         _check_text(value, name)
     _validate_type(strict_label, bool, "strict_label")
     if strict_label:
-        valid = list(dict.fromkeys(CLASSES["iclabel"] + CLASSES["megnet"]))
+        valid = list(all_classes())
         if label not in valid:
             raise ValueError(
                 f"{label!r} is not a valid label. Use one of {valid}, or set "
@@ -581,12 +577,12 @@ def _read_method_proba(
         raise ValueError(
             f"The file {path} has probabilities that are not between 0 and 1."
         )
-    return proba.astype(_PROBA_DTYPES[method])
+    return proba.astype(get_method(method).dtype)
 
 
 def _set_on_ica(ica: ICA, labels: list[str | None], proba: np.ndarray | None) -> None:
     """Put the labels and probabilities read from a file on ``ica``."""
-    new: dict[str, list[int]] = {key: [] for key in ICA_LABELS_TO_MNE.values()}
+    new: dict[str, list[int]] = {key: [] for key in get_method("iclabel").mne_keys}
     for comp, label in enumerate(labels):
         if label is not None:
             new.setdefault(to_mne_key(label), []).append(comp)

@@ -33,6 +33,7 @@ from mne.utils import (
     verbose,
 )
 
+from ..methods import get_method, network_names
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ..utils._io import atomic_path
@@ -156,7 +157,7 @@ def _label_one(
 
 def _methods(method: str) -> list[str]:
     """Return the networks of a labelling method."""
-    return ["iclabel", "megnet"] if method == "both" else [method]
+    return list(get_method(method).networks)
 
 
 def _build_policy(
@@ -308,7 +309,7 @@ def _skipped_row(
         record = json.loads(tsv.with_suffix(".json").read_text(encoding="utf-8"))
         record = record.get("ExclusionPolicy")
         if isinstance(record, dict):
-            methods = [m for m in ("iclabel", "megnet") if m in record]
+            methods = [m for m in network_names() if m in record]
             row["policy"] = ExclusionPolicy.from_dict(record).summary(methods)
     except (OSError, ValueError, TypeError):
         pass  # counts of a file this run does not touch are informative only

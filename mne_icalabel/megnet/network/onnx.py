@@ -21,7 +21,14 @@ from numpy.typing import NDArray
 
 from ...utils._imports import has_module, import_optional_dependency
 from ...utils._onnx import cpu_session
-from ._base import BATCH_SIZE, SPATIAL_BATCH_SIZE, MEGNetRunner, _batches
+from ._base import (  # noqa: F401 (WEIGHTS, run: the backend interface)
+    BATCH_SIZE,
+    SPATIAL_BATCH_SIZE,
+    WEIGHTS,
+    MEGNetRunner,
+    _batches,
+    run,
+)
 
 
 def _new_session(model: str | bytes):
@@ -240,3 +247,8 @@ class OnnxRunner(MEGNetRunner):
             }
             out[batch] = self.session.run(None, feeds)[0]
         return out
+
+
+def load(fname) -> OnnxRunner:
+    """Build the runner of ``megnet.onnx`` (the backend interface's ``load``)."""
+    return OnnxRunner(str(fname))
