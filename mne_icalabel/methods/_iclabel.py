@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..iclabel import iclabel_label_components
-from ..iclabel._config import (
-    ICA_LABELS_TO_MNE,
-    ICLABEL_NUMERICAL_TO_STRING,
-    ICLABEL_STRING_TO_NUMERICAL,
-)
+from ..iclabel._config import ICA_LABELS_TO_MNE, ICLABEL_NUMERICAL_TO_STRING
 from ..iclabel.network._backends import BACKENDS
 from ._registry import Method, Preparation
 
@@ -24,7 +20,9 @@ _CLASSES = tuple(ICLABEL_NUMERICAL_TO_STRING.values())
 ICLABEL = Method(
     name="iclabel",
     display_name="ICLabel",
+    # the classes, their keys in ICA.labels_ and EEGLAB's names on the buttons
     classes=_CLASSES,
+    numerical_to_string=ICLABEL_NUMERICAL_TO_STRING,
     mne_keys=tuple(ICA_LABELS_TO_MNE.values()),
     labels=tuple(ICA_LABELS_TO_MNE),
     # EEGLAB's names ("Eye") and MNE's keys ("eog") name the classes too
@@ -33,13 +31,12 @@ ICLABEL = Method(
         **dict(zip(ICA_LABELS_TO_MNE.values(), _CLASSES, strict=True)),
     },
     default_include=("brain", "other"),
+    # extended infomax as trained: Picard's equivalent model when installed
+    preparation=Preparation(modalities=("EEG",), picard=True),
+    # the network: float32, labels stored on the ICA by label_components
     proba=_proba,
     dtype=np.float32,
     stores_labels=True,
     backends=BACKENDS,
     function=iclabel_label_components,
-    numerical_to_string=ICLABEL_NUMERICAL_TO_STRING,
-    string_to_numerical=ICLABEL_STRING_TO_NUMERICAL,
-    # extended infomax as trained: Picard's equivalent model when installed
-    preparation=Preparation(modalities=("EEG",), picard=True),
 )

@@ -126,9 +126,9 @@ class Method:
     function : callable | None
         The public labelling function, as upstream's
         ``mne_icalabel.config.ICALABEL_METHODS`` lists it.
-    numerical_to_string, string_to_numerical : dict | None
-        Upstream's public class dictionaries, when the method has them;
-        built from :attr:`classes` otherwise.
+    numerical_to_string : dict of int to str | None
+        Upstream's public dictionary of the classes (column -> name), when
+        the method has one; built from :attr:`classes` otherwise.
     components : tuple of str
         For a composite method, the methods it runs on the same ICA.
     """
@@ -148,7 +148,6 @@ class Method:
     backends: Backends | None = None
     function: Callable[..., Any] | None = None
     numerical_to_string: Mapping[int, str] | None = None
-    string_to_numerical: Mapping[str, int] | None = None
     components: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -173,8 +172,11 @@ class Method:
                 fill["default_include"] = self.argmax_include
             if self.numerical_to_string is None:
                 fill["numerical_to_string"] = dict(enumerate(self.classes))
-            if self.string_to_numerical is None:
-                fill["string_to_numerical"] = {c: k for k, c in enumerate(self.classes)}
+            elif tuple(self.numerical_to_string.values()) != self.classes:
+                raise ValueError(
+                    f"The numerical_to_string of method {self.name!r} does not "
+                    "list its classes in order."
+                )
         for name, value in fill.items():
             object.__setattr__(self, name, value)
 
@@ -182,6 +184,11 @@ class Method:
     def networks(self) -> tuple[str, ...]:
         """The network methods it runs: its components, or itself."""
         return self.components or (self.name,)
+
+    @property
+    def string_to_numerical(self) -> dict[str, int]:
+        """Class name -> column."""
+        return {c: k for k, c in enumerate(self.classes)}
 
     @property
     def labels_to_mne(self) -> dict[str, str]:

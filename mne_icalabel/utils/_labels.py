@@ -32,3 +32,22 @@ def write_labels(ica: ICA, proba: np.ndarray, keys: Sequence[str]) -> None:
         components = list(np.flatnonzero(predicted == idx))
         current = ica.labels_.setdefault(key, [])
         current.extend(comp for comp in components if comp not in current)
+
+
+def class_dicts(classes) -> tuple[dict[int, str], dict[str, int]]:
+    """Return upstream's ``*_NUMERICAL_TO_STRING`` and ``*_STRING_TO_NUMERICAL``.
+
+    Parameters
+    ----------
+    classes : iterable of str
+        The class names, in the order of the network's output columns.
+
+    Returns
+    -------
+    numerical_to_string : dict of int to str
+        Column -> class name.
+    string_to_numerical : dict of str to int
+        Its inverse.
+    """
+    numerical_to_string = dict(enumerate(classes))
+    return numerical_to_string, {c: k for k, c in numerical_to_string.items()}

@@ -61,13 +61,11 @@ class MEGNetRunner(ABC):
         """
 
 
-def run(
-    runner: MEGNetRunner,
-    spatial: NDArray[np.float32],
-    temporal: NDArray[np.float32],
-    component: NDArray[np.intp],
-) -> NDArray[np.float32]:
-    """Classify one batch of chunks with a loaded runner (the backends' ``run``)."""
+def run(runner: MEGNetRunner, spatial, temporal, component) -> NDArray[np.float32]:
+    """Classify one batch of chunks with a loaded runner (the backends' ``run``).
+
+    See :meth:`MEGNetRunner.predict` for the arrays.
+    """
     return runner.predict(spatial, temporal, component)
 
 

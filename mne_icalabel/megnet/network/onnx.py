@@ -203,12 +203,7 @@ class OnnxRunner(MEGNetRunner):
             inputs = self.session.get_inputs()
             self.spatial_name, self.temporal_name = inputs[0].name, inputs[1].name
 
-    def predict(
-        self,
-        spatial: NDArray[np.float32],
-        temporal: NDArray[np.float32],
-        component: NDArray[np.intp],
-    ) -> NDArray[np.float32]:
+    def predict(self, spatial, temporal, component) -> NDArray[np.float32]:
         """Classify chunks; see ``MEGNetRunner.predict``."""
         if not self.split:
             return self._predict_whole(spatial, temporal, component)
@@ -230,12 +225,7 @@ class OnnxRunner(MEGNetRunner):
             out[batch] = sessions.head.run(None, feeds)[0]
         return out
 
-    def _predict_whole(
-        self,
-        spatial: NDArray[np.float32],
-        temporal: NDArray[np.float32],
-        component: NDArray[np.intp],
-    ) -> NDArray[np.float32]:
+    def _predict_whole(self, spatial, temporal, component) -> NDArray[np.float32]:
         """Run the whole graph on every chunk with its topomap."""
         out = np.empty((temporal.shape[0], 4), np.float32)
         # each chunk has its topomap: as many per call as the spatial branch

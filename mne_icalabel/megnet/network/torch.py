@@ -280,12 +280,7 @@ class TorchRunner(MEGNetRunner):
         super().__init__(batch_size)
         self.network = _load_network(str(fname))
 
-    def predict(
-        self,
-        spatial: NDArray[np.float32],
-        temporal: NDArray[np.float32],
-        component: NDArray[np.intp],
-    ) -> NDArray[np.float32]:
+    def predict(self, spatial, temporal, component) -> NDArray[np.float32]:
         """Classify chunks; see ``MEGNetRunner.predict``."""
         net = self.network
         with torch.inference_mode():
