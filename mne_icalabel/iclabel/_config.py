@@ -1,6 +1,20 @@
 """ICLabel class names, in the order of the network's output columns."""
 
 from ..utils._labels import class_dicts
+from ..utils._picks import MapChannels
+
+#: the network's name, shown to people
+NAME = "ICLabel"
+#: its maps: the EEG channels of the ICA
+MAPS = MapChannels(
+    network=NAME,
+    ch_type="eeg",
+    description="EEG channels",
+    modality="EEG",
+    trained=("eeg",),
+    fix="Fit the ICA on the EEG channels (alone or with other types), e.g. "
+    "ICA(...).fit(inst, picks='eeg'), or use MEGNet for MEG",
+)
 
 # Per output column: the class name, EEGLAB's name of the class and the key of
 # ``ICA.labels_`` MNE uses for it.

@@ -1,6 +1,20 @@
 """MEGNet class names, in the order of the network's output columns."""
 
 from ..utils._labels import class_dicts
+from ..utils._picks import MapChannels
+
+#: the network's name, shown to people
+NAME = "MEGNet"
+#: its maps: the magnetometers of the ICA
+MAPS = MapChannels(
+    network=NAME,
+    ch_type="mag",
+    description="magnetometers",
+    modality="MEG",
+    trained=("mag", "grad"),
+    fix="Fit the ICA on the magnetometers (alone or with the gradiometers), "
+    "e.g. ICA(...).fit(raw, picks='meg')",
+)
 
 # MEGNet's class names -> keys of ``ICA.labels_``: blinks and heart beats use
 # MNE's keys (as find_bads_eog / find_bads_ecg), brain/other counts as brain

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..iclabel import iclabel_label_components
-from ..iclabel._config import ICA_LABELS_TO_MNE, ICLABEL_NUMERICAL_TO_STRING
+from ..iclabel._config import ICA_LABELS_TO_MNE, ICLABEL_NUMERICAL_TO_STRING, NAME
 from ..iclabel.network._backends import BACKENDS
 from ._registry import Method, Preparation
 
@@ -19,7 +19,7 @@ _CLASSES = tuple(ICLABEL_NUMERICAL_TO_STRING.values())
 
 ICLABEL = Method(
     name="iclabel",
-    display_name="ICLabel",
+    display_name=NAME,
     # the classes, their keys in ICA.labels_ and EEGLAB's names on the buttons
     classes=_CLASSES,
     numerical_to_string=ICLABEL_NUMERICAL_TO_STRING,

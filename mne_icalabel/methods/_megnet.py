@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..megnet import megnet_label_components
-from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
+from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING, NAME
 from ..megnet.network import BACKENDS
 from ._registry import Method, Preparation
 
 MEGNET = Method(
     name="megnet",
-    display_name="MEGNet",
+    display_name=NAME,
     classes=tuple(MEGNET_LABELS_TO_MNE),
     numerical_to_string=MEGNET_NUMERICAL_TO_STRING,
     mne_keys=tuple(MEGNET_LABELS_TO_MNE.values()),

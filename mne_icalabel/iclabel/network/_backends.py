@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...datasets.weights import get_weights_path
 from ...utils._backend import Backend, Backends
+from .._config import NAME
 
 _NO_EXTRA = "backend='numpy' needs no extra package."
 
@@ -23,7 +24,7 @@ _NO_EXTRA = "backend='numpy' needs no extra package."
 #: original package), NumPy, which needs no extra package, last.
 #: ``backend="pytorch"`` is the default written in upstream's signature.
 BACKENDS = Backends(
-    "ICLabel",
+    NAME,
     __package__,
     [
         Backend(

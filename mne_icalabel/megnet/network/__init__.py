@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from ...datasets.weights import get_weights_path
 from ...utils._backend import Backend, Backends
+from .._config import NAME
 
 #: ``backend=None``: onnxruntime if it is installed, else torch. onnxruntime
 #: splits the graph with the ``onnx`` package when it is installed, which
 #: changes the float32 rounding: a batch job needs it where the client has it.
 BACKENDS = Backends(
-    "MEGNet",
+    NAME,
     __package__,
     [
         Backend(
