@@ -267,3 +267,25 @@ def test_preparation_of_a_new_method():
     prep = Preparation(modalities=("MEG", "EEG"), sfreq=200.0)
     assert prep.pick_types == ("meg", "eeg", "eog", "ecg")
     assert prep.missing(["mag"]) == ["EEG"]
+
+
+def test_layers():
+    """The networks import no layer above them; the registry none above itself."""
+    from ..test_import import _import_graph
+
+    above = {
+        "networks": ("batch", "gui", "web", "review", "derivatives", "annotation"),
+        "methods": ("batch", "gui", "web", "review", "derivatives", "annotation"),
+    }
+    above["networks"] += ("methods", "commands")
+    graph = _import_graph()
+    for module, targets in graph.items():
+        layer = module.split(".")[1] if module.count(".") else ""
+        kind = "networks" if layer in ("iclabel", "megnet") else layer
+        if kind not in above:
+            continue
+        bad = [
+            t for t in targets if t.split(".")[1:2] and t.split(".")[1] in above[kind]
+        ]
+        assert not bad, f"{module} imports {bad}"
+    assert "mne_icalabel.methods._registry" in graph["mne_icalabel.methods._iclabel"]
