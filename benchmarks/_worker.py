@@ -115,9 +115,9 @@ def _split_megnet(raw, ica, ours: bool) -> dict:
     if ours:
         # private: the runner and the vote of mne_icalabel.megnet
         from mne_icalabel.megnet._voting import _chunk_predicting
-        from mne_icalabel.megnet.network import _check_backend, _get_runner
+        from mne_icalabel.megnet.network import BACKENDS
 
-        runner = _TimedRunner(_get_runner(_check_backend(None)))
+        runner = _TimedRunner(BACKENDS.load(BACKENDS.resolve(None))[1])
         t0 = time.perf_counter()
         _chunk_predicting(runner, time_series, topomaps)
         t1 = time.perf_counter()

@@ -1,36 +1,31 @@
-"""Labelling methods and their class names.
+"""Labelling methods and their class names (upstream's public tables).
 
-The public face of the class tables: each table lives beside its model
-(``iclabel._config``, ``megnet._config``), which import nothing of the package, so
-that the package's modules can use them without importing this one.
+Derived from the method registry (:mod:`mne_icalabel.methods`) as it stands
+when the package is imported; the class dictionaries are those of the models
+(``iclabel._config``, ``megnet._config``).
 """
 
-from .iclabel import iclabel_label_components
-from .iclabel._config import (
+from .iclabel._config import (  # noqa: F401 (upstream's names)
     ICA_LABELS_TO_MNE,
     ICLABEL_NUMERICAL_TO_STRING,
     ICLABEL_STRING_TO_NUMERICAL,
 )
-from .megnet import megnet_label_components
-from .megnet._config import (
+from .megnet._config import (  # noqa: F401 (upstream's names)
     MEGNET_LABELS_TO_MNE,
     MEGNET_NUMERICAL_TO_STRING,
     MEGNET_STRING_TO_NUMERICAL,
 )
+from .methods import get_method, network_names
 
 ICALABEL_METHODS = {
-    "iclabel": iclabel_label_components,
-    "megnet": megnet_label_components,
+    **{name: get_method(name).function for name in network_names()},
     "manual": None,
 }
-
 ICALABEL_METHODS_NUMERICAL_TO_STRING = {
-    "iclabel": ICLABEL_NUMERICAL_TO_STRING,
-    "megnet": MEGNET_NUMERICAL_TO_STRING,
+    name: get_method(name).numerical_to_string for name in network_names()
 }
 ICALABEL_METHODS_STRING_TO_NUMERICAL = {
-    "iclabel": ICLABEL_STRING_TO_NUMERICAL,
-    "megnet": MEGNET_STRING_TO_NUMERICAL,
+    name: get_method(name).string_to_numerical for name in network_names()
 }
 
 __all__ = [

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _check_option, _validate_type, verbose
 
+from .methods import get_method, network_names
+from .utils._checks import _validate_inst_and_ica
+from .utils._docs import fill_doc
+from .utils._labels import write_labels
+
 if TYPE_CHECKING:
     from mne import BaseEpochs
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
-
-from .utils._checks import _validate_inst_and_ica
-from .utils._docs import fill_doc
 
 
 @verbose
@@ -29,7 +31,8 @@ def label_components(
     %(ica)s
     method : ``"iclabel"`` | ``"megnet"``
         The labelling method: ICLabel for EEG (Raw or Epochs), MEGNet for MEG
-        (Raw only).
+        (Raw only), or another method registered with
+        :func:`mne_icalabel.methods.register_method`.
     %(verbose)s
 
     Returns
@@ -51,20 +54,20 @@ def label_components(
     installed (it imports far faster than torch), else torch, and for ICLabel
     NumPy as the last resort. Call the method's own function to choose.
     """
-    from .config import ICALABEL_METHODS, ICALABEL_METHODS_NUMERICAL_TO_STRING
-
     _validate_type(method, str, "method")
-    _check_option("method", method, ("iclabel", "megnet"))
+    _check_option("method", method, network_names())
     _validate_inst_and_ica(inst, ica)
-    proba = ICALABEL_METHODS[method](inst, ica)
+    entry = get_method(method)
+    proba = entry.proba(inst, ica, None)
     if proba.shape[0] != ica.n_components_:
         raise RuntimeError(
             f"The {method} network returned {proba.shape[0]} rows for "
             f"{ica.n_components_} components; please report this as a bug."
         )
+    if entry.stores_labels:
+        write_labels(ica, proba, entry.mne_keys)
     predicted = np.argmax(proba, axis=1)
-    names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
     return {
         "y_pred_proba": proba[np.arange(predicted.size), predicted],
-        "labels": [names[int(k)] for k in predicted],
+        "labels": [entry.classes[k] for k in predicted],
     }

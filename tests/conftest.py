@@ -25,6 +25,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 
+@pytest.fixture
+def standin_method():
+    """Register the stand-in method of ``tests/_standin.py`` for one test.
+
+    Yields its record; it is unregistered afterwards, even if the test fails.
+    """
+    from mne_icalabel.methods import register_method, unregister_method
+
+    from ._standin import STANDIN
+
+    register_method(STANDIN)
+    try:
+        yield STANDIN
+    finally:
+        unregister_method(STANDIN.name)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """Folder ``../shared/data`` holding weights, MEG info and references."""

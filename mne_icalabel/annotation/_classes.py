@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from mne.utils import _check_option, _validate_type
 
-from ..iclabel._config import ICA_LABELS_TO_MNE, ICLABEL_NUMERICAL_TO_STRING
-from ..megnet._config import MEGNET_LABELS_TO_MNE, MEGNET_NUMERICAL_TO_STRING
+# CLASSES: method -> class names in the order of its probability columns (a
+# live view of the registry of methods)
+from ..derivatives import good_classes
+from ..methods import CLASSES, get_method, network_names
 
-# class names in the order of the probability columns of each method
-CLASSES: dict[str, tuple[str, ...]] = {
-    "iclabel": tuple(ICLABEL_NUMERICAL_TO_STRING.values()),
-    "megnet": tuple(MEGNET_NUMERICAL_TO_STRING.values()),
-}
-# ICLabel can also be addressed with EEGLAB's names ("Eye") or MNE's keys of
-# ``ICA.labels_`` ("eog"); the i-th item of ICA_LABELS_TO_MNE is the i-th class.
-_ICLABEL_ALIASES: dict[str, str] = {}
-for _name, _key, _cls in zip(
-    ICA_LABELS_TO_MNE, ICA_LABELS_TO_MNE.values(), CLASSES["iclabel"], strict=True
-):
-    _ICLABEL_ALIASES[_name] = _cls
-    _ICLABEL_ALIASES[_key] = _cls
 # classes whose components are kept ("good") in a components file
-GOOD_CLASSES = ("brain", "brain/other")
+GOOD_CLASSES = good_classes()
 
 
 def infer_method(n_classes: int, method: str | None) -> str:
@@ -47,21 +34,23 @@ def infer_method(n_classes: int, method: str | None) -> str:
     for name, classes in CLASSES.items():
         if len(classes) == n_classes:
             return name
+    expected = " or ".join(
+        f"{len(classes)} ({get_method(name).display_name})"
+        for name, classes in CLASSES.items()
+    )
     raise ValueError(
         f"The probabilities have {n_classes} columns, which matches no labelling "
-        "method: expected 7 (ICLabel) or 4 (MEGNet)."
+        f"method: expected {expected}."
     )
 
 
 def resolve_class(name: str, method: str, what: str = "class name") -> int:
     """Return the column index of the class ``name`` for ``method``."""
     _validate_type(name, str, what)
-    if method == "iclabel":
-        name = _ICLABEL_ALIASES.get(name, name)
+    aliases = get_method(method).aliases
+    name = aliases.get(name, name)
     if name not in CLASSES[method]:
-        accepted = list(CLASSES[method])
-        if method == "iclabel":
-            accepted += list(_ICLABEL_ALIASES)
+        accepted = list(CLASSES[method]) + list(aliases)
         raise ValueError(
             f"Unknown {what} {name!r} for method '{method}'. Use one of {accepted}."
         )
@@ -75,12 +64,14 @@ def to_mne_key(label: str) -> str:
     names ("eye movement") become MNE's keys ("eog", "eye_movement"); MNE keys
     and any other label are returned unchanged.
     """
-    mne_keys = list(ICA_LABELS_TO_MNE.values())
-    if label in CLASSES["iclabel"]:
-        return mne_keys[CLASSES["iclabel"].index(label)]
-    if label in MEGNET_LABELS_TO_MNE:
-        return MEGNET_LABELS_TO_MNE[label]
-    return ICA_LABELS_TO_MNE.get(label, label)
+    networks = [get_method(name) for name in network_names()]
+    for method in networks:
+        if label in method.classes:
+            return method.classes_to_mne[label]
+    for method in networks:
+        if label in method.aliases:
+            return method.classes_to_mne[method.aliases[label]]
+    return label
 
 
 def add_to_labels(ica, labels) -> None:
@@ -93,11 +84,6 @@ def add_to_labels(ica, labels) -> None:
         entries = ica.labels_.setdefault(to_mne_key(label), [])
         if k not in entries:
             entries.append(k)
-
-
-def column_name(method: str, cls: str) -> str:
-    """Name of the TSV column that holds the probability of ``cls``."""
-    return f"{method}_" + re.sub(r"[^0-9a-z]+", "_", cls.lower()).strip("_")
 
 
 def check_proba(proba, name: str = "probabilities") -> np.ndarray:

@@ -22,7 +22,7 @@ from ..derivatives._components import (
     read_table,
     write_components,
 )
-from ..iclabel._config import ICA_LABELS_TO_MNE
+from ..methods import all_classes, get_method
 from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
@@ -162,7 +162,7 @@ def mark_component(
         check_text(value, name)
     _validate_type(strict_label, bool, "strict_label")
     if strict_label:
-        valid = list(dict.fromkeys(CLASSES["iclabel"] + CLASSES["megnet"]))
+        valid = list(all_classes())
         if label not in valid:
             raise ValueError(
                 f"{label!r} is not a valid label. Use one of {valid}, or set "
@@ -252,7 +252,7 @@ def read_components_tsv(
 
 def _set_on_ica(ica: ICA, labels: list[str | None], proba: np.ndarray | None) -> None:
     """Put the labels and probabilities read from a file on ``ica``."""
-    new: dict[str, list[int]] = {key: [] for key in ICA_LABELS_TO_MNE.values()}
+    new: dict[str, list[int]] = {key: [] for key in get_method("iclabel").mne_keys}
     for comp, label in enumerate(labels):
         if label is not None:
             new.setdefault(to_mne_key(label), []).append(comp)

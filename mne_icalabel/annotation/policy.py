@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import _check_option, _validate_type
 
+from ..methods import get_method, method_names
 from ._classes import CLASSES, check_proba, infer_method, resolve_class
 from .thresholds import _check_probability, _non_included
 
@@ -36,22 +37,17 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
 RULES = ("threshold", "argmax")
-#: classes kept when ``include`` is not given, per method
-DEFAULT_INCLUDE = {"iclabel": ("brain", "other"), "megnet": ("brain/other",)}
-#: classes the argmax rule keeps when ``include`` is not given: the components
-#: file's historical rule, every component whose predicted class is not brain
-#: is bad (``write_components_tsv``, and ``bids`` before the policy existed)
-ARGMAX_INCLUDE = {"iclabel": ("brain",), "megnet": ("brain/other",)}
+# Without ``include``, each method keeps its ``default_include`` classes, and
+# the argmax rule its ``argmax_include`` ones: the components file's historical
+# rule, every component whose predicted class is not brain is bad
+# (``write_components_tsv``, and ``bids`` before the policy existed).
 DEFAULT_EXCLUSION_THRESHOLD = 0.8
 DEFAULT_CLASS_THRESHOLD = 0.3
-# MEGNet has one class for ICLabel's two kept ones
-_MEGNET_ALIASES = {"brain": "brain/other", "other": "brain/other"}
 
 
 def _resolve(name: str, method: str) -> str | None:
     """Return the class of ``method`` that ``name`` designates, or None."""
-    if method == "megnet":
-        name = _MEGNET_ALIASES.get(name, name)
+    name = get_method(method).include_aliases.get(name, name)
     try:
         return CLASSES[method][resolve_class(name, method)]
     except ValueError:
@@ -137,9 +133,12 @@ class Decision:
         return [int(k) for k in np.flatnonzero(self.excluded)]
 
 
-def _combine(decisions: Mapping[str, Decision]) -> Decision:
-    """Combine the decisions of ICLabel and MEGNet on one ICA (``"both"``)."""
-    first, second = (decisions[m] for m in CLASSES)
+def _combine(decisions: Mapping[str, Decision], method: str) -> Decision:
+    """Combine the decisions of ICLabel and MEGNet on one ICA (``"both"``).
+
+    ``decisions`` holds them in the order of the composite's components.
+    """
+    first, second = decisions.values()
     excluded = first.excluded | second.excluded
     # ICLabel's class when it excludes, or keeps and MEGNet does not exclude
     use_first = first.excluded | ~second.excluded
@@ -164,7 +163,7 @@ def _combine(decisions: Mapping[str, Decision]) -> Decision:
         )
     )
     return Decision(
-        method="both",
+        method=method,
         excluded=excluded,
         labels=tuple(
             a if u else b
@@ -271,8 +270,13 @@ class ExclusionPolicy:
         if method in self._limits:
             return self._limits[method]
         if self.include is None:
-            defaults = DEFAULT_INCLUDE if self.rule == "threshold" else ARGMAX_INCLUDE
-            include = list(defaults[method])
+            entry = get_method(method)
+            defaults = (
+                entry.default_include
+                if self.rule == "threshold"
+                else entry.argmax_include
+            )
+            include = list(defaults)
         else:
             include = [_resolve(name, method) for name in self.include]
             include = list(dict.fromkeys(c for c in include if c is not None))
@@ -337,14 +341,17 @@ class ExclusionPolicy:
             and how far each decision is from flipping. The TSV writer, the
             report, ``ica.exclude`` and the review queue all read it.
         """
-        if method == "both":
-            _validate_type(proba, Mapping, "proba", "dict for method='both'")
-            missing = [m for m in CLASSES if m not in proba]
+        known = method in method_names()
+        components = get_method(method).components if known else ()
+        if components:
+            _validate_type(proba, Mapping, "proba", f"dict for method={method!r}")
+            missing = [m for m in components if m not in proba]
             if missing:
                 raise ValueError(
-                    f"proba misses the probabilities of {missing} for method='both'."
+                    f"proba misses the probabilities of {missing} for "
+                    f"method={method!r}."
                 )
-            return _combine({m: self.decide(proba[m], m) for m in CLASSES})
+            return _combine({m: self.decide(proba[m], m) for m in components}, method)
         _check_option("method", method, tuple(CLASSES))
         proba = check_proba(proba)
         infer_method(proba.shape[1], method)

@@ -1,7 +1,8 @@
 """Label one ICA with ICLabel and MEGNet, and combine their decisions.
 
 Used for recordings with EEG and MEG labelled with ``method="both"``: each
-network labels the same (combined) ICA from its own channels, and the
+network labels the same (combined) ICA from its own channels (the ``proba``
+of the method ``"both"``, :mod:`mne_icalabel.methods`), and the
 exclusion policy, applied to each network, turns the two predictions into the
 component's ``status`` and ``ic_type`` (:meth:`ExclusionPolicy.decide` with
 ``method="both"`` combines the two decisions).
@@ -13,34 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..annotation._classes import add_to_labels
+from ..annotation.policy import Decision, ExclusionPolicy
+from ..methods import get_method
+
 if TYPE_CHECKING:
     from mne.preprocessing import ICA
-
-    from ..annotation.policy import Decision, ExclusionPolicy
-
-#: the methods of ``method="both"``, in the order of the TSV columns
-METHODS = ("iclabel", "megnet")
-
-
-def both_probabilities(
-    inst, ica: ICA, backend: str | dict[str, str] | None = None
-) -> dict[str, np.ndarray]:
-    """Return ICLabel's and MEGNet's probabilities of ``ica`` (not changed).
-
-    ``backend`` is the network backend of both, or one per method
-    (``{"iclabel": ..., "megnet": ...}``, as the batch pre-flight resolves them).
-    """
-    from ..iclabel import iclabel_label_components
-    from ..megnet import megnet_label_components
-
-    if not isinstance(backend, dict):
-        backend = dict(iclabel=backend, megnet=backend)
-    return {
-        "iclabel": iclabel_label_components(
-            inst, ica, inplace=False, backend=backend.get("iclabel")
-        ),
-        "megnet": megnet_label_components(inst, ica, backend.get("megnet")),
-    }
 
 
 def store_both(ica: ICA, proba: dict[str, np.ndarray], decision: Decision) -> None:
@@ -50,8 +29,6 @@ def store_both(ica: ICA, proba: dict[str, np.ndarray], decision: Decision) -> No
     decided it, :meth:`ExclusionPolicy.decide` with ``method="both"``) under
     MNE's keys, and ``ica.labels_scores_`` ICLabel's probabilities.
     """
-    from ..annotation._classes import add_to_labels
-
     add_to_labels(ica, decision.labels)
     ica.labels_scores_ = proba["iclabel"]
 
@@ -64,13 +41,11 @@ def label_both(
 ) -> tuple[dict[str, np.ndarray], list[str]]:
     """Label ``ica`` (changed in place) with both networks and combine them.
 
-    See :func:`both_probabilities` and :func:`store_both`; ``policy`` decides
-    the combined class (``None``: the default policy). Returns both
-    probability sets and the combined class names.
+    See the ``proba`` of the method ``"both"`` and :func:`store_both`;
+    ``policy`` decides the combined class (``None``: the default policy).
+    Returns both probability sets and the combined class names.
     """
-    from ..annotation.policy import ExclusionPolicy
-
-    proba = both_probabilities(inst, ica, backend)
+    proba = get_method("both").proba(inst, ica, backend)
     decision = (ExclusionPolicy() if policy is None else policy).decide(proba, "both")
     store_both(ica, proba, decision)
     return proba, list(decision.labels)

@@ -42,6 +42,7 @@ from ..derivatives import (
     save_ica,
     write_description,
 )
+from ..methods import get_method, network_names
 from ..utils._docs import fill_doc
 from ._dispatch import JobSettings, preflight_client
 from ._step import DatasetStep, Job, Selection
@@ -136,7 +137,7 @@ class LabelJob(Job):
 
 def _methods(method: str) -> list[str]:
     """Return the networks of a labelling method."""
-    return ["iclabel", "megnet"] if method == "both" else [method]
+    return list(get_method(method).networks)
 
 
 def _build_policy(
@@ -271,7 +272,7 @@ def _skipped_row(
         row.update(n_excluded=len(table.bad), n_manual=len(table.manual))
         record = read_sidecar(tsv).get(POLICY_KEY)
         if isinstance(record, dict):
-            methods = [m for m in ("iclabel", "megnet") if m in record]
+            methods = [m for m in network_names() if m in record]
             row["policy"] = ExclusionPolicy.from_dict(record).summary(methods)
     except (OSError, ValueError, TypeError):
         pass  # counts of a file this run does not touch are informative only

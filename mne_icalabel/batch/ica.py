@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbose, warn
 
+from ..methods import get_method, method_names, network_names
 from ..utils._docs import fill_doc
 from ..utils._imports import has_module
 
@@ -15,9 +16,6 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
-#: default number of components fitted, capped by the data rank
-N_COMPONENTS = {"iclabel": 20, "megnet": 20, "both": 20}
-_METHODS = ("iclabel", "megnet", "both")
 RANDOM_STATE = 97
 #: ``decim="auto"`` keeps at least this many samples per squared component ...
 SAMPLES_PER_COMPONENT2 = 60
@@ -108,30 +106,24 @@ def prepare_recording(
     from mne.io import BaseRaw
 
     _validate_type(inst, (BaseRaw, BaseEpochs), "inst", "Raw or Epochs")
-    _check_option("method", method, _METHODS)
-    if method != "iclabel":
+    _check_option("method", method, method_names())
+    prep = get_method(method).preparation
+    if prep.raw_only:
         _validate_type(inst, BaseRaw, "inst", "Raw (MEGNet does not label Epochs)")
-    kinds = dict(
-        iclabel=("eeg", "eog", "ecg"),
-        megnet=("meg", "eog", "ecg"),
-        both=("eeg", "meg", "eog", "ecg"),
-    )[method]
     present = set(inst.get_channel_types())
-    needed = dict(iclabel=["EEG"], megnet=["MEG"], both=["EEG", "MEG"])[method]
-    found = {"EEG": "eeg" in present, "MEG": bool(present & {"mag", "grad"})}
-    missing = [what for what in needed if not found[what]]
+    missing = prep.missing(present)
     if missing:
-        other = {"iclabel": "megnet", "megnet": "iclabel", "both": "iclabel or megnet"}
+        other = " or ".join(name for name in network_names() if name != method)
         raise RuntimeError(
             f"Could not find {' and '.join(missing)} channels in the recording, "
-            f"which {method} needs; use --method {other[method]} or another "
+            f"which {method} needs; use --method {other} or another "
             "recording."
         )
-    inst = inst.copy().pick([k for k in kinds if k in present or k == "meg"])
+    inst = inst.copy().pick([k for k in prep.pick_types if k in present or k == "meg"])
     inst.load_data()
-    if method != "iclabel" and abs(inst.info["sfreq"] - 250.0) > 0.1:
-        logger.info(f"Resampling from {inst.info['sfreq']:g} Hz to 250 Hz")
-        inst.resample(250.0)
+    if prep.sfreq is not None and abs(inst.info["sfreq"] - prep.sfreq) > 0.1:
+        logger.info(f"Resampling from {inst.info['sfreq']:g} Hz to {prep.sfreq:g} Hz")
+        inst.resample(prep.sfreq)
     nyquist = inst.info["sfreq"] / 2.0
     h_freq = 100.0 if nyquist > 100.0 else None
     logger.info(f"Filtering {1.0:g}-{h_freq or nyquist:g} Hz")
@@ -146,7 +138,7 @@ def fit_reference(method: str) -> str:
     ``"average"`` (common average of the good EEG channels) when the ICA has
     EEG channels (ICLabel, both networks), ``"none"`` for MEG alone.
     """
-    return "none" if method == "megnet" else "average"
+    return get_method(method).preparation.reference
 
 
 def set_reference(inst, reference: str):
@@ -166,7 +158,8 @@ def _ica_packages(method: str) -> tuple[str, ...]:
     A machine that lacks them fits another (equivalent but not identical)
     decomposition, so the jobs of one dataset must all see the same ones.
     """
-    return ("picard",) if method == "iclabel" and has_module("picard") else ()
+    picard = get_method(method).preparation.picard
+    return ("picard",) if picard and has_module("picard") else ()
 
 
 @verbose
@@ -231,18 +224,19 @@ def fit_ica(
     from mne import BaseEpochs
     from mne.preprocessing import ICA
 
-    _check_option("method", method, _METHODS)
+    _check_option("method", method, method_names())
+    prep = get_method(method).preparation
     _validate_type(n_components, ("int-like", None), "n_components")
     decim = _check_decim(decim)
     _validate_type(reject_by_annotation, bool, "reject_by_annotation")
-    picks = dict(iclabel=("eeg",), megnet=("mag", "grad"), both=("eeg", "mag", "grad"))
-    picks = picks[method]
+    picks = prep.fit_types
     present = set(inst.get_channel_types(picks=list(picks)))
     n_data = sum(1 for kind in inst.get_channel_types() if kind in picks)
     n_bads = sum(1 for ch in inst.info["bads"] if ch in inst.ch_names)
-    rank = n_data - n_bads - (0 if method == "megnet" else 1)
+    # an average reference removes one dimension
+    rank = n_data - n_bads - (1 if prep.reference == "average" else 0)
     if n_components is None:
-        n_components = N_COMPONENTS[method]
+        n_components = prep.n_components
     if n_components < 2:
         raise ValueError(f"n_components must be at least 2, got {n_components}.")
     if n_components > rank:
@@ -250,7 +244,7 @@ def fit_ica(
         n_components = rank
     if "picard" in _ica_packages(method):
         kwargs = dict(method="picard", fit_params=dict(ortho=False, extended=True))
-    elif method != "megnet":
+    elif prep.extended:
         kwargs = dict(method="infomax", fit_params=dict(extended=True))
     else:
         kwargs = dict(method="infomax")

@@ -62,9 +62,9 @@ def _annotation_columns(decision: Decision) -> dict[str, list[str]]:
     decided the component).
     """
     from ..annotation._classes import to_mne_key
-    from ._both import METHODS
+    from ..methods import get_method
 
-    name = "+".join(METHODS) if decision.method == "both" else decision.method
+    name = "+".join(get_method(decision.method).networks)
     n = len(decision)
     return dict(
         status=["bad" if e else "good" for e in decision.excluded],
@@ -180,9 +180,9 @@ def label_recording(
     _validate_type(basename, str, "basename")
     _validate_type(policy, (ExclusionPolicy, None), "policy", "ExclusionPolicy")
     _validate_type(discard_manual, bool, "discard_manual")
-    from ._both import METHODS
+    from ..methods import get_method
 
-    methods = list(METHODS) if method == "both" else [method]
+    methods = list(get_method(method).networks)
     policy = (ExclusionPolicy() if policy is None else policy).check(methods)
     tsv = out = None
     if out_dir is not None:
@@ -213,9 +213,9 @@ def label_recording(
     else:
         ica = ica.copy()
     if method == "both":
-        from ._both import both_probabilities, store_both
+        from ._both import store_both
 
-        proba = probabilities = both_probabilities(inst, ica, backend)
+        proba = probabilities = get_method(method).proba(inst, ica, backend)
         decision = policy.decide(proba, method)
         store_both(ica, proba, decision)
         labels = list(decision.labels)

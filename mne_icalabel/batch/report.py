@@ -13,6 +13,7 @@ from mne.utils import _check_option, _validate_type, logger, verbose
 from ..annotation.bids import read_components_tsv
 from ..annotation.policy import ExclusionPolicy
 from ..derivatives import read_table, save_report
+from ..methods import get_method, method_names
 from ..utils._docs import fill_doc
 from .ica import describe_ica, prepare_recording
 
@@ -36,10 +37,7 @@ LABEL_COLORS: dict[str, str] = {
 
 
 def _class_names(method: str) -> list[str]:
-    from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
-
-    names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
-    return [names[k] for k in sorted(names)]
+    return list(get_method(method).classes)
 
 
 def _probability_table(proba: np.ndarray, method: str, excluded=()) -> str:
@@ -206,15 +204,14 @@ def make_report(
     """
     import mne
 
-    from ._both import METHODS
-
-    _check_option("method", method, ("iclabel", "megnet", "both"))
-    if method == "both":
-        _validate_type(proba, dict, "proba", "dict for method='both'")
-        missing = [m for m in METHODS if m not in proba]
+    _check_option("method", method, method_names())
+    components = get_method(method).components
+    if components:
+        _validate_type(proba, dict, "proba", f"dict for method={method!r}")
+        missing = [m for m in components if m not in proba]
         if missing:
             raise ValueError(f"proba misses the probabilities of {missing}.")
-        probabilities = {m: np.asarray(proba[m]) for m in METHODS}
+        probabilities = {m: np.asarray(proba[m]) for m in components}
     else:
         probabilities = {method: np.asarray(proba)}
     for name, values in probabilities.items():
@@ -233,9 +230,9 @@ def make_report(
     report = mne.Report(title=title, verbose=False)
     if decision is None:
         decision = policy.decide(
-            probabilities if method == "both" else probabilities[method], method
+            probabilities if components else probabilities[method], method
         )
-    if method == "both":
+    if components:
         labels = np.array(decision.labels)
         titles = list(labels)
     else:
@@ -252,22 +249,21 @@ def make_report(
     counts = ", ".join(
         f"{name}: {int(np.sum(labels == name))}" for name in dict.fromkeys(labels)
     )
-    names = {"iclabel": "ICLabel", "megnet": "MEGNet"}
     rule = (
         " A component is excluded when the policy excludes it for either network."
-        if method == "both"
+        if components
         else ""
     )
     listed = ", ".join(f"ICA{k:03d}" for k in sorted(excluded)) or "none"
     summary = (
         f"<p>{html.escape(describe_ica(ica))}, labelled with "
-        f"{' and '.join(names[m] for m in probabilities)}. "
+        f"{' and '.join(get_method(m).display_name for m in probabilities)}. "
         f"{html.escape(counts)}.</p><p>Exclusion policy: "
         f"{html.escape(policy.summary(probabilities))}.{rule} Excluded: "
         f"{listed}.</p>"
     )
     tables = "".join(
-        (f"<h4>{names[m]}</h4>" if method == "both" else "")
+        (f"<h4>{get_method(m).display_name}</h4>" if components else "")
         + _probability_table(values, m, excluded)
         for m, values in probabilities.items()
     )
@@ -447,7 +443,8 @@ def write_cleaning_report(
         types = set(ica.get_channel_types())
         combined = "eeg" in types and bool(types & {"mag", "grad"})
         prepared = prepare_recording(stored, "both" if combined else method)
-        proba = probabilities if method == "both" else probabilities[method]
+        components = get_method(method).components
+        proba = probabilities if components else probabilities[method]
         report = make_report(prepared, ica, proba, method, None, title=title)
     else:
         report = mne.Report(title=title, verbose=False)

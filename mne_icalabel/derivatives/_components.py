@@ -15,6 +15,7 @@ automatic writer keeps it (``manual="keep"``) or, on request, drops it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from mne.utils import _ensure_int, logger
 
-from ..annotation._classes import CLASSES, GOOD_CLASSES, column_name
-from ..iclabel._config import ICA_LABELS_TO_MNE
-from ..megnet._config import MEGNET_LABELS_TO_MNE
+from ..methods import CLASSES, get_method, mne_keys, network_names
 from ..utils._io import read_json_object
 from ._files import write_json, write_text
 
@@ -66,13 +65,29 @@ _COLUMN_DESCRIPTIONS = {
         "'eye movement'). 'n/a' when not annotated."
     ),
 }
-_METHOD_NAMES = {"iclabel": "ICLabel", "megnet": "MEGNet"}
-PROBA_COLUMNS = {
-    method: tuple(column_name(method, cls) for cls in classes)
-    for method, classes in CLASSES.items()
-}
-#: dtype of the probabilities returned by each method
-PROBA_DTYPES = {"iclabel": np.float32, "megnet": np.float64}
+
+
+def column_name(method: str, cls: str) -> str:
+    """Return the name of the TSV column that holds the probability of ``cls``."""
+    return f"{method}_" + re.sub(r"[^0-9a-z]+", "_", cls.lower()).strip("_")
+
+
+def proba_columns(method: str) -> tuple[str, ...]:
+    """Return the probability columns of a registered network method."""
+    return tuple(column_name(method, cls) for cls in CLASSES[method])
+
+
+def _all_proba_columns() -> dict[str, tuple[str, ...]]:
+    return {method: proba_columns(method) for method in network_names()}
+
+
+def good_classes() -> tuple[str, ...]:
+    """Return the classes whose components a components file keeps (``good``)."""
+    return tuple(
+        dict.fromkeys(
+            c for name in network_names() for c in get_method(name).argmax_include
+        )
+    )
 
 
 def sidecar_path(tsv: Path) -> Path:
@@ -131,7 +146,7 @@ class ComponentsTable:
     @property
     def methods(self) -> list[str]:
         """The methods with probability columns in the table."""
-        return [m for m, cols in PROBA_COLUMNS.items() if cols[0] in self.header]
+        return [m for m, cols in _all_proba_columns().items() if cols[0] in self.header]
 
     def probabilities(self) -> dict[str, np.ndarray]:
         """Return each method's probabilities, (n_components, n_classes)."""
@@ -139,19 +154,20 @@ class ComponentsTable:
         ordered = [
             row for _, row in sorted(zip(self.components, self.rows, strict=True))
         ]
-        for method, cols in PROBA_COLUMNS.items():
+        for method, cols in _all_proba_columns().items():
             present = [col for col in cols if col in self.header]
             if present:
                 out[method] = self._proba(ordered, method, present)
         return out
 
     def _proba(self, rows, method: str, present: list[str]) -> np.ndarray:
-        if len(present) != len(PROBA_COLUMNS[method]):
-            missing = sorted(set(PROBA_COLUMNS[method]) - set(present))
+        columns = proba_columns(method)
+        if len(present) != len(columns):
+            missing = sorted(set(columns) - set(present))
             raise ValueError(
                 f"The file {self.path} misses the probability column(s) {missing}."
             )
-        idx = [self.header.index(col) for col in PROBA_COLUMNS[method]]
+        idx = [self.header.index(col) for col in columns]
         try:
             proba = np.array([[float(row[k]) for k in idx] for row in rows])
         except ValueError as error:
@@ -167,7 +183,7 @@ class ComponentsTable:
             raise ValueError(
                 f"The file {self.path} has probabilities that are not between 0 and 1."
             )
-        return proba.astype(PROBA_DTYPES[method])
+        return proba.astype(get_method(method).dtype)
 
     def format(self) -> str:
         """Return the table as TSV text."""
@@ -187,15 +203,16 @@ class ComponentsTable:
         method: str,
         label: str | None,
         author: str,
-        kept=GOOD_CLASSES,
+        kept=None,
     ) -> None:
         """Set the status and annotation fields of one component's row.
 
         ``label=None`` clears the row's label: its status and annotation
         fields get their defaults (``"good"``, ``"n/a"``). A label in ``kept``
-        gets ``status`` ``"good"``, any other ``"bad"``. Every other field is
-        kept.
+        gets ``status`` ``"good"``, any other ``"bad"`` (None: the classes of
+        :func:`good_classes`). Every other field is kept.
         """
+        kept = good_classes() if kept is None else kept
         if label is None:
             values = dict(DEFAULTS)
         else:
@@ -306,9 +323,9 @@ def _labels_table(ica: ICA, path: Path, decisions: dict | None) -> ComponentsTab
     n_components = ica.n_components_
     status = ["good"] * n_components
     ic_type = [NA] * n_components
-    mne_keys = set(ICA_LABELS_TO_MNE.values()) | set(MEGNET_LABELS_TO_MNE.values())
+    keys = set(mne_keys())
     for label, comps in getattr(ica, "labels_", {}).items():
-        if label not in mne_keys:
+        if label not in keys:
             continue
         for comp in comps:
             comp = check_index(comp, n_components, f"ica.labels_[{label!r}]")
@@ -328,8 +345,8 @@ def _labels_table(ica: ICA, path: Path, decisions: dict | None) -> ComponentsTab
 def _add_probabilities(table: ComponentsTable, probabilities: dict) -> None:
     """Append the probability columns of each method to ``table``."""
     for method, scores in probabilities.items():
-        table.header += PROBA_COLUMNS[method]
-        scores = np.asarray(scores).astype(PROBA_DTYPES[method], copy=False)
+        table.header += proba_columns(method)
+        scores = np.asarray(scores).astype(get_method(method).dtype, copy=False)
         for row, values in zip(table.rows, scores, strict=True):
             row.extend(str(value) for value in values)  # shortest exact repr
 
@@ -345,7 +362,7 @@ def _keep_manual_rows(new: ComponentsTable, path: Path) -> ComponentsTable:
     old = read_own_table(path)
     old_rows = dict(zip(old.components, old.rows, strict=True))
     manual = old.manual
-    probability = {col for cols in PROBA_COLUMNS.values() for col in cols}
+    probability = {col for cols in _all_proba_columns().values() for col in cols}
     extra = [c for c in old.header if c not in new.header and c not in probability]
     if not manual and not extra:
         return new
@@ -371,11 +388,11 @@ def _column_descriptions(methods) -> dict[str, str]:
     """Describe the annotation columns and the probability columns of ``methods``."""
     sidecar = dict(_COLUMN_DESCRIPTIONS)
     for method in methods:
-        for col, cls in zip(PROBA_COLUMNS[method], CLASSES[method], strict=True):
+        name = get_method(method).display_name
+        for col, cls in zip(proba_columns(method), CLASSES[method], strict=True):
             sidecar[col] = (
                 f"Probability (0 to 1) that the component is '{cls}', estimated "
-                f"by {_METHOD_NAMES[method]}. The '{method}_*' columns of a row "
-                "sum to 1."
+                f"by {name}. The '{method}_*' columns of a row sum to 1."
             )
     return sidecar
 
@@ -386,7 +403,8 @@ def _merged_sidecar(
     """Return the sidecar updated with ``entries``, without the keys of ``drop``."""
     content = read_sidecar(tsv, "fix or delete it")
     # drop the description of probability columns that are not written anymore
-    stale = {col for cols in PROBA_COLUMNS.values() for col in cols} - set(entries)
+    stale = {c for cols in _all_proba_columns().values() for c in cols}
+    stale -= set(entries)
     stale |= set(drop)
     content = {k: v for k, v in content.items() if k not in stale}
     content.update(entries)
@@ -466,7 +484,7 @@ def mark_components(
     :func:`write_components` writes it); None: a missing file is an error.
     TSV and sidecar are each replaced atomically.
     """
-    kept = GOOD_CLASSES if kept is None else tuple(kept)
+    kept = good_classes() if kept is None else tuple(kept)
     if new is not None and not path.is_file():
         table = _labels_table(new[0], path, None)
         _add_probabilities(table, new[1])

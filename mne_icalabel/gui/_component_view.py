@@ -7,13 +7,14 @@ Both the labelling window and the dataset review window show a
 
 from __future__ import annotations
 
+import warnings
 from functools import partial
 
 import numpy as np
 from mne import BaseEpochs
 from mne.io import BaseRaw
 from mne.preprocessing import ICA
-from mne.utils import _validate_type, logger
+from mne.utils import _check_option, _validate_type, logger
 from qtpy.QtCore import Qt, Signal
 from qtpy.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
 from qtpy.QtWidgets import (
@@ -29,9 +30,10 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ..iclabel._config import ICA_LABELS_TO_MNE
-from ..megnet._config import MEGNET_LABELS_TO_MNE as _MEGNET_LABELS_TO_MNE
+from ..annotation._classes import CLASSES, infer_method, to_mne_key
+from ..methods import get_method, method_names, mne_keys, network_names
 from ..utils._checks import _check_ica_channels
+from ..utils._picks import default_method
 from ._data import compute_plot_data, is_meg_ica
 from ._panels import (
     ERPImagePanel,
@@ -45,9 +47,7 @@ from ._progress import ProgressStrip
 from ._worker import Job, Worker
 
 # MEGNet's four classes (button text) -> keys of ``ICA.labels_``
-MEGNET_LABELS_TO_MNE = {
-    name.title(): key for name, key in _MEGNET_LABELS_TO_MNE.items()
-}
+MEGNET_LABELS_TO_MNE = get_method("megnet").labels_to_mne
 _LETTERS = {
     "Brain": "B",
     "Muscle": "M",
@@ -62,9 +62,7 @@ _LETTERS = {
     "Eye Movement": "M",
 }
 # every key this view manages: relabelling removes a component from all of them
-_CLASS_KEYS = tuple(
-    dict.fromkeys([*ICA_LABELS_TO_MNE.values(), *MEGNET_LABELS_TO_MNE.values()])
-)
+_CLASS_KEYS = mne_keys()
 _HELP = (
     "<b>Keys</b><br>"
     "digit / letter: label<br>"
@@ -196,9 +194,7 @@ class ComponentView(QWidget):
             self._plots_job.cancel()
             self._plots_job = None
             self.progress.stop()
-        label_map = (
-            dict(MEGNET_LABELS_TO_MNE) if is_meg_ica(ica) else dict(ICA_LABELS_TO_MNE)
-        )
+        label_map = get_method("megnet" if is_meg_ica(ica) else "iclabel").labels_to_mne
         n_components = ica.n_components_
         primary, names = _primary_scores(ica, label_map, scores, n_components)
         other = _check_other_scores(scores, n_components, primary)
@@ -474,21 +470,15 @@ class ComponentView(QWidget):
             self._labelling_done()
 
     def _check_method(self, method: str | None) -> str:
-        from mne.utils import _check_option
-
         if self._ica is None:
             raise RuntimeError("No recording is shown: call set_recording first.")
         if method is None:
-            from ..utils._picks import default_method
-
             method, _ = default_method(self._inst, self._ica)
-        _check_option("method", method, ("iclabel", "megnet", "both"))
+        _check_option("method", method, method_names())
         return method
 
     def _apply_labels(self, proba: dict, labels: list[str], method: str) -> None:
         """Show the networks' result: scores, and labels where none is set."""
-        from ..annotation._classes import to_mne_key
-
         ica = self._ica
         primary = proba["iclabel" if "iclabel" in proba else method]
         # only now that every network ran: change the ICA
@@ -803,7 +793,8 @@ class ComponentView(QWidget):
         """Give the probability sets to the bar chart; offer automatic labelling."""
         sets = []
         if self._scores is not None:
-            title = "ICLabel" if self._scores.shape[1] == 7 else "MEGNet"
+            method = infer_method(self._scores.shape[1], None)
+            title = get_method(method).display_name
             sets.append((title, self._score_names, self._scores))
         for name, (proba, classes) in self._other_scores.items():
             sets.append((name, classes, proba))
@@ -953,14 +944,10 @@ def _compute_labels(method: str, inst, ica) -> tuple[dict, list[str], list[str]]
     Returns the probabilities by method, the label of each component (the
     combined class for ``"both"``) and the warnings the networks gave.
     """
-    import warnings
-
-    from ..annotation._classes import CLASSES
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if method == "both":
-            from ..batch._both import label_both
+        if get_method(method).components:
+            from ..batch._both import label_both  # gui and batch: to be moved
 
             proba, labels = label_both(inst, ica.copy())
         else:
@@ -972,12 +959,7 @@ def _compute_labels(method: str, inst, ica) -> tuple[dict, list[str], list[str]]
 
 def _run_network(method: str, inst, ica) -> np.ndarray:
     """Return the (n_components, n_classes) probabilities; ``ica`` unchanged."""
-    from ..iclabel import iclabel_label_components
-    from ..megnet import megnet_label_components
-
-    if method == "iclabel":
-        return iclabel_label_components(inst, ica, inplace=False)
-    return megnet_label_components(inst, ica)  # says that it needs a Raw
+    return get_method(method).proba(inst, ica, None)  # MEGNet: says it needs a Raw
 
 
 def _primary_scores(ica, label_map, scores, n_components):
@@ -986,7 +968,10 @@ def _primary_scores(ica, label_map, scores, n_components):
     ``ica.labels_scores_`` if it has a known shape, else the set of ``scores``
     of the method whose classes are the buttons'.
     """
-    names_of = {7: list(ICA_LABELS_TO_MNE), 4: list(MEGNET_LABELS_TO_MNE)}
+    names_of = {}
+    for name in network_names():  # the first method of a number of classes
+        labels = get_method(name).labels
+        names_of.setdefault(len(labels), list(labels))
     proba = getattr(ica, "labels_scores_", None)
     if proba is not None:
         proba = np.asarray(proba, float)
@@ -997,7 +982,7 @@ def _primary_scores(ica, label_map, scores, n_components):
         ):
             return proba, names_of[proba.shape[1]]
         logger.info(f"ica.labels_scores_ has shape {proba.shape}: not shown.")
-    method = "megnet" if len(label_map) == 4 else "iclabel"
+    method = infer_method(len(label_map), None)
     if isinstance(scores, dict) and method in scores:
         proba = np.asarray(scores[method], float)
         if proba.shape == (n_components, len(label_map)):
@@ -1014,10 +999,7 @@ def _check_other_scores(scores, n_components, primary) -> dict:
     the header, except the one equal to the primary set (shown beside the
     class buttons).
     """
-    from ..annotation._classes import CLASSES
-
     _validate_type(scores, (dict, None), "scores")
-    names = {"iclabel": "ICLabel", "megnet": "MEGNet"}
     out = {}
     for method, proba in (scores or {}).items():
         if method not in CLASSES:
@@ -1032,5 +1014,5 @@ def _check_other_scores(scores, n_components, primary) -> dict:
             )
         if primary is not None and np.array_equal(proba, primary):
             continue
-        out[names[method]] = (proba, list(CLASSES[method]))
+        out[get_method(method).display_name] = (proba, list(CLASSES[method]))
     return out

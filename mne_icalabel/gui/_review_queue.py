@@ -45,6 +45,7 @@ from ..derivatives import (
     read_table,
     running_recordings,
 )
+from ..methods import method_for, method_for_channels
 from ..utils._io import read_json_object, remove_orphans
 
 if TYPE_CHECKING:
@@ -320,13 +321,9 @@ class LoadedRecording:
 
 def _method_of(methods: tuple[str, ...], ica: ICA) -> str:
     """Return the method: from the TSV's probabilities, else the ICA's channels."""
-    if len(methods) == 2:
-        return "both"
     if methods:
-        return methods[0]
-    types = set(ica.get_channel_types())
-    meg = bool(types & {"mag", "grad"})
-    return "both" if meg and "eeg" in types else ("megnet" if meg else "iclabel")
+        return method_for(methods)
+    return method_for_channels(ica.get_channel_types())
 
 
 class ReviewQueue:

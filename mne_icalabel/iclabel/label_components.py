@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
 
 from ..utils._docs import fill_doc
+from ..utils._labels import write_labels
+from ._config import ICA_LABELS_TO_MNE
 from .features import get_iclabel_features
 from .network import run_iclabel
 
@@ -71,11 +73,4 @@ def _write_labels(ica: ICA, proba: np.ndarray) -> None:
     Components are appended to the list of their predicted class (MNE's key,
     e.g. ``"eog"``); entries already present are kept, nothing is removed.
     """
-    from ._config import ICA_LABELS_TO_MNE
-
-    ica.labels_scores_ = proba
-    predicted = np.argmax(proba, axis=1)
-    for idx, mne_label in enumerate(ICA_LABELS_TO_MNE.values()):
-        components = list(np.flatnonzero(predicted == idx))
-        current = ica.labels_.setdefault(mne_label, [])
-        current.extend(comp for comp in components if comp not in current)
+    write_labels(ica, proba, tuple(ICA_LABELS_TO_MNE.values()))

@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 from ..utils._checks import _check_finite, _check_ica_channels, _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._picks import method_picks
+from ._config import MAPS
 from ._topomaps import _get_topomaps, _project_sensors
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:
             f"{raw.info['sfreq']:g} Hz)."
         )
     _check_ica_channels(raw, ica)
-    mags = method_picks(ica, "megnet")
+    mags = method_picks(ica, MAPS)
     if len(mags) < 3:
         raise RuntimeError(
             f"MEGNet draws the topomaps from the magnetometers, but the ICA was "

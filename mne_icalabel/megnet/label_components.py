@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from ..utils._docs import fill_doc
 from ._voting import _chunk_predicting
 from .features import get_megnet_features
-from .network import _check_backend, _get_runner
+from .network import BACKENDS
 
 if TYPE_CHECKING:
     from mne.io import BaseRaw
@@ -51,9 +51,9 @@ def megnet_label_components(
        removal for MEG using spatiotemporal convolutional neural networks.
        NeuroImage, 241, 118402.
     """
-    backend = _check_backend(backend)
+    backend = BACKENDS.resolve(backend)
     # Load the network first: a missing weights file fails before the features.
-    runner = _get_runner(backend)
+    _, runner = BACKENDS.load(backend)
     time_series, topomaps = get_megnet_features(raw, ica)
     logger.info(
         f"Running MEGNet ({backend}) on {time_series.shape[0]} components of "

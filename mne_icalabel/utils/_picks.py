@@ -9,6 +9,7 @@ channels, as the ICA defines them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,12 +19,33 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
     from numpy.typing import NDArray
 
-# channel type of the maps of each method, and its name in messages
-_MAP_TYPE = {"iclabel": "eeg", "megnet": "mag"}
-_MAP_NAME = {"iclabel": "EEG channels", "megnet": "magnetometers"}
-_METHOD_NAME = {"iclabel": "ICLabel", "megnet": "MEGNet"}
-# channel types a method was trained with, beyond which the ICA is "combined"
-_TRAINED_TYPES = {"iclabel": {"eeg"}, "megnet": {"mag", "grad"}}
+
+@dataclass(frozen=True)
+class MapChannels:
+    """The channels of an ICA a network reads its maps from.
+
+    Attributes
+    ----------
+    network : str
+        The network's name, in messages (``"ICLabel"``).
+    ch_type : str
+        The channel type of the maps (``"eeg"``, ``"mag"``).
+    description : str
+        Those channels in messages (``"EEG channels"``, ``"magnetometers"``).
+    modality : str
+        The data of the decompositions it was trained on (``"EEG"``).
+    trained : tuple of str
+        Their channel types; an ICA of others too is "combined".
+    fix : str
+        How to fit an ICA it can label, when it has none of those channels.
+    """
+
+    network: str
+    ch_type: str
+    description: str
+    modality: str
+    trained: tuple[str, ...]
+    fix: str
 
 
 def ica_channel_types(ica: ICA) -> list[str]:
@@ -40,8 +62,8 @@ def ica_type_picks(ica: ICA, ch_type: str) -> NDArray[np.intp]:
     return np.flatnonzero(types == ch_type)
 
 
-def method_picks(ica: ICA, method: str) -> NDArray[np.intp]:
-    """Return the indices of the ICA channels whose maps ``method`` uses.
+def method_picks(ica: ICA, maps: MapChannels) -> NDArray[np.intp]:
+    """Return the indices of the ICA channels whose maps a network uses.
 
     Warns once when the ICA was fitted on channel types the method was not
     trained with (e.g. EEG and MEG together), and says which channels the
@@ -52,36 +74,25 @@ def method_picks(ica: ICA, method: str) -> NDArray[np.intp]:
     RuntimeError
         If the ICA has no channel of the method's type.
     """
-    ch_type = _MAP_TYPE[method]
-    picks = ica_type_picks(ica, ch_type)
+    picks = ica_type_picks(ica, maps.ch_type)
     types = ica_channel_types(ica)
-    name = _METHOD_NAME[method]
+    name, needs = maps.network, maps.description
     if picks.size == 0:
-        needs = "magnetometers" if method == "megnet" else "EEG channels"
-        fix = (
-            "Fit the ICA on the magnetometers (alone or with the gradiometers), "
-            "e.g. ICA(...).fit(raw, picks='meg')"
-            if method == "megnet"
-            else "Fit the ICA on the EEG channels (alone or with other types), "
-            "e.g. ICA(...).fit(inst, picks='eeg'), or use MEGNet for MEG"
-        )
         raise RuntimeError(
             f"{name} needs {needs}: the ICA was fitted on {', '.join(types) or 'no'}"
-            f" channels only, without any {needs.removesuffix('s')}. {fix}."
+            f" channels only, without any {needs.removesuffix('s')}. {maps.fix}."
         )
-    others = [t for t in types if t not in _TRAINED_TYPES[method]]
+    others = [t for t in types if t not in maps.trained]
     if others:
         warn(
             f"The ICA was fitted on {' and '.join(types)} channels together. "
-            f"{name} was trained on {'EEG' if method == 'iclabel' else 'MEG'}-only "
+            f"{name} was trained on {maps.modality}-only "
             f"decompositions: its maps are taken from the {picks.size} "
-            f"{_MAP_NAME[method]} of the mixing matrix (the {', '.join(others)} "
+            f"{needs} of the mixing matrix (the {', '.join(others)} "
             "rows are ignored), the time courses from all channels. The labels "
             "may be less reliable than for a decomposition of one modality."
         )
-    logger.info(
-        "%s uses the maps of %d %s of the ICA.", name, picks.size, _MAP_NAME[method]
-    )
+    logger.info("%s uses the maps of %d %s of the ICA.", name, picks.size, needs)
     return picks
 
 

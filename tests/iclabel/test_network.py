@@ -18,10 +18,11 @@ from scipy.io import loadmat
 from mne_icalabel.datasets import weights as weights_module
 from mne_icalabel.datasets.weights import WeightsError
 from mne_icalabel.iclabel import run_iclabel
-from mne_icalabel.iclabel.network import _backends, _format_input, _run
+from mne_icalabel.iclabel.network import _format_input
+from mne_icalabel.iclabel.network._backends import BACKENDS as NETWORK
 from mne_icalabel.iclabel.network._state_dict import read_state_dict
 
-BACKENDS = list(_backends.BACKENDS)
+BACKENDS = list(NETWORK.names)
 # The MATLAB references: np.allclose as upstream and ICLABEL.md section 8
 # (rtol 1e-5, atol 1e-7). Between our float32 backends and a float64 forward
 # pass, the bound of ``_float64_forward_and_bound`` below.
@@ -204,8 +205,7 @@ def _float64_forward_and_bound(features) -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     """Each backend; skipped only if its optional package is not installed."""
-    package = _backends.BACKENDS[request.param]
-    if package is not None:
+    for package in NETWORK[request.param].packages:
         pytest.importorskip(package)
     return request.param
 
@@ -265,7 +265,7 @@ def test_network_reference(backend, iclabel_path):
         assert_array_equal(_eeglab_layout(ours), theirs)
     _assert_reference(run_iclabel(*features, backend=backend), reference)
     # the backend alone on the MATLAB-formatted batch
-    module, model = _backends._get_model(backend)
+    module, model = NETWORK.load(backend)
     batch = [np.ascontiguousarray(np.transpose(a, (3, 2, 0, 1))) for a in formatted]
     _assert_reference(np.asarray(module.run(model, *batch)), reference)
 
@@ -308,14 +308,15 @@ def test_backends_agree(n_components, iclabel_path):
     outputs are realistic, not saturated (pure noise gives probabilities of 1).
     Two backends then agree within twice the bound (not asserted: implied).
     """
-    for package in filter(None, _backends.BACKENDS.values()):
-        pytest.importorskip(package)
+    for name in NETWORK.names:
+        for package in NETWORK[name].packages:
+            pytest.importorskip(package)
     features, exact, bound = _reference(n_components, n_components, iclabel_path)
     # a softmax sums to 1 up to its own rounding and the sum's 6 additions
     assert_allclose(exact.sum(axis=1), 1, rtol=0, atol=(SOFTMAX_UNITS + 6) * U64)
     assert exact.max(axis=1).min() < 0.99  # not saturated
     # the NumPy backend in float64 is the same pass: both within the float64 bound
-    module, params = _backends._get_model("numpy")
+    module, params = NETWORK.load("numpy")
     params64 = {key: value.astype(np.float64) for key, value in params.items()}
     batch64 = [x.astype(np.float64) for x in _format_input(*features)]
     _assert_within(module.run(params64, *batch64), exact, 2 * bound * U64 / U32)
@@ -447,9 +448,9 @@ def test_numpy_backend_without_torch_and_onnxruntime(iclabel_path, weights_dir):
         import numpy as np
         from scipy.io import loadmat
         from mne_icalabel.iclabel import run_iclabel
-        from mne_icalabel.iclabel.network._backends import _select_backend
+        from mne_icalabel.iclabel.network._backends import BACKENDS
 
-        assert _select_backend(None) == "numpy"
+        assert BACKENDS.resolve(None) == "numpy"
         path = {str(iclabel_path)!r}
         features = loadmat(path + "/features/features-raw.mat")["features"][0]
         reference = loadmat(path + "/iclabel-output-raw.mat")["labels"]
@@ -499,13 +500,13 @@ def test_backend_none_order(blocked, expected, monkeypatch):
     for package in blocked:
         monkeypatch.setitem(sys.modules, package, None)
     used = []
-    get_model = _run._get_model
+    get_model = NETWORK.load
 
     def spy(name):
         used.append(name)
         return get_model(name)
 
-    monkeypatch.setattr(_run, "_get_model", spy)
+    monkeypatch.setattr(NETWORK, "load", spy)
     labels = run_iclabel(*_random_features(2, seed=0))
     assert used == [expected]
     assert labels.shape == (2, 7)
@@ -632,8 +633,8 @@ def test_array_like_inputs(iclabel_path):
 
 def test_model_loaded_once(backend, monkeypatch):
     """Each backend loads its network once per process."""
-    monkeypatch.setattr(_backends, "_MODELS", {})
-    module = _backends._backend_module(backend)
+    monkeypatch.setattr(NETWORK, "_models", {})
+    module = NETWORK.module(backend)
     loads = []
     load = module.load
 
@@ -647,14 +648,14 @@ def test_model_loaded_once(backend, monkeypatch):
     second = run_iclabel(*features, backend=backend)
     assert loads == [module.WEIGHTS]
     assert_array_equal(first, second)
-    [(name, fname)] = _backends._MODELS
+    [(name, fname)] = NETWORK._models
     assert name == backend
     assert Path(fname).name == module.WEIGHTS
 
 
 def test_corrupt_weights_not_loaded(backend, weights_dir, tmp_path, monkeypatch):
     """A corrupt weights file raises WeightsError before it is parsed."""
-    module = _backends._backend_module(backend)
+    module = NETWORK.module(backend)
     corrupt = tmp_path / module.WEIGHTS
     shutil.copyfile(weights_dir / module.WEIGHTS, corrupt)
     with open(corrupt, "r+b") as fid:
@@ -663,7 +664,7 @@ def test_corrupt_weights_not_loaded(backend, weights_dir, tmp_path, monkeypatch)
         fid.seek(1000)
         fid.write(bytes([byte[0] ^ 0xFF]))
     monkeypatch.setenv("MNE_ICALABEL_WEIGHTS_PATH", str(tmp_path))
-    monkeypatch.setattr(_backends, "_MODELS", {})
+    monkeypatch.setattr(NETWORK, "_models", {})
     monkeypatch.setattr(weights_module, "_VERIFIED", set())
 
     def must_not_load(fname):
@@ -673,4 +674,4 @@ def test_corrupt_weights_not_loaded(backend, weights_dir, tmp_path, monkeypatch)
     with pytest.raises(WeightsError, match=f"{module.WEIGHTS}.*SHA256") as info:
         run_iclabel(*_random_features(2, seed=4), backend=backend)
     assert weights_module.WEIGHTS[module.WEIGHTS][1] in str(info.value)
-    assert not _backends._MODELS
+    assert not NETWORK._models

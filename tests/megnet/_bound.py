@@ -350,9 +350,9 @@ def reference(spatial, temporal, component=None) -> Reference:
     component : ndarray of shape (n_chunks,) | None
         Map of each chunk; None: chunk i goes with map i.
     """
-    from mne_icalabel.megnet import network
+    from mne_icalabel.megnet.network import BACKENDS
 
-    fname = network._weights_fname()
+    fname = str(BACKENDS.weights_path("onnx"))
     spatial = np.asarray(spatial, np.float32)
     temporal = np.asarray(temporal, np.float32).reshape(len(temporal), -1)
     if component is None:
@@ -385,9 +385,9 @@ def reference(spatial, temporal, component=None) -> Reference:
 
 def head_logits(spatial_features, temporal_features) -> np.ndarray:
     """The head in float64 on given flattened features: (B, 4) logits."""
-    from mne_icalabel.megnet import network
+    from mne_icalabel.megnet.network import BACKENDS
 
-    w = _weights(network._weights_fname(), torch.float64)
+    w = _weights(str(BACKENDS.weights_path("onnx")), torch.float64)
     features = np.concatenate([spatial_features, temporal_features], axis=1)
     with torch.no_grad():
         return _head(w, torch.from_numpy(features.astype(np.float64)), _OFF).numpy()

@@ -5,15 +5,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mne_icalabel.megnet import network as megnet_network
 from mne_icalabel.megnet._voting import _vote_weights
-from mne_icalabel.megnet.network import _check_backend, _get_runner
+from mne_icalabel.megnet.network import BACKENDS
+from mne_icalabel.utils import _backend as backend_module
 
 from ._bound import assert_proba_within, assert_within, head_logits, reference
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
+
+
+def _weights_fname() -> str:
+    return str(BACKENDS.weights_path("onnx"))
+
+
+def _runner(backend, batch_size=None):
+    """The loaded runner of a backend, or a new one with another batch size."""
+    runner = BACKENDS.load(backend)[1]
+    return runner if batch_size is None else type(runner)(_weights_fname(), batch_size)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +48,7 @@ def logits_session(logits_model):
 
 
 def _torch_intermediates(spatial, temporal):
-    net = _get_runner("torch").network
+    net = _runner("torch").network
     with torch.inference_mode():
         fs = net.spatial(torch.from_numpy(spatial))
         ft = net.temporal(torch.from_numpy(temporal))
@@ -75,8 +85,8 @@ def _check_agreement(session, spatial, temporal):
         _assert_branches(ref, f_s, f_t, name)
         assert_within(z, ref.logits, f"{name} logits")
     component = np.arange(spatial.shape[0])
-    p_onnx = _get_runner("onnx").predict(spatial, temporal, component)
-    p_torch = _get_runner("torch").predict(spatial, temporal, component)
+    p_onnx = _runner("onnx").predict(spatial, temporal, component)
+    p_torch = _runner("torch").predict(spatial, temporal, component)
     np.testing.assert_array_equal(p_onnx, proba)  # the same session, same batch
     assert p_torch.shape == p_onnx.shape == (spatial.shape[0], 4)
     assert_proba_within(p_onnx, ref, "onnx")
@@ -159,7 +169,7 @@ def test_split_runner_equals_whole_runner(meg_recording, meg_features):
     """Spatial features computed per component, repeated per chunk, any batch."""
     from mne_icalabel.megnet.network.onnx import OnnxRunner
 
-    fname = megnet_network._weights_fname()
+    fname = _weights_fname()
     spatial, temporal = _real_inputs(meg_recording, meg_features)
     component = np.array([0, 0, 3, 1, 5, 5, 2, 4, 3])
     chunks = temporal[component]  # the pairs of _real_inputs, repeated
@@ -196,7 +206,7 @@ def test_onnx_spatial_branch_one_topomap_per_call(meg_recording, meg_features):
 
     spatial, temporal = _real_inputs(meg_recording, meg_features)
     component = np.array([0, 0, 3, 1, 5, 5, 2, 4, 3, 1])
-    runner = OnnxRunner(megnet_network._weights_fname(), batch_size=4)
+    runner = OnnxRunner(_weights_fname(), batch_size=4)
     sessions = runner.sessions
     spy = sessions._replace(
         spatial=_Recorder(sessions.spatial), head=_Recorder(sessions.head)
@@ -208,7 +218,7 @@ def test_onnx_spatial_branch_one_topomap_per_call(meg_recording, meg_features):
     assert [size[spy.temporal_input] for size in spy.head.sizes] == [4, 4, 2]
     ref = reference(spatial, temporal[component], component)
     assert_proba_within(got, ref, "onnx, one map per call")
-    whole = OnnxRunner(megnet_network._weights_fname(), batch_size=4, split=False)
+    whole = OnnxRunner(_weights_fname(), batch_size=4, split=False)
     whole.session = _Recorder(whole.session)
     whole.predict(spatial, temporal[component], component)
     assert [len(size) for size in whole.session.sizes] == [2] * 10
@@ -221,7 +231,7 @@ def test_sessions_do_not_keep_the_serialised_model():
 
     from mne_icalabel.utils._onnx import cpu_session
 
-    serialised = onnx.load(megnet_network._weights_fname()).SerializeToString()
+    serialised = onnx.load(_weights_fname()).SerializeToString()
     before = sys.getrefcount(serialised)
     session = cpu_session(serialised)
     assert sys.getrefcount(serialised) == before
@@ -238,7 +248,7 @@ def test_onnx_runner_without_onnx_package(monkeypatch):
     spatial, temporal = _random_inputs(2, 2, 42)
     component = np.array([1, 0, 1])
     temporal = temporal[component]  # pairs of the cached reference
-    fname = megnet_network._weights_fname()
+    fname = _weights_fname()
     with catch_logging(verbose="info") as log:
         runner = onnx_runner.OnnxRunner(fname)
     assert "'onnx' package is missing" in log.getvalue()
@@ -259,38 +269,38 @@ def test_torch_spatial_once_and_batching():
     component = np.array([0, 1, 1, 0, 1])
     temporal = temporal[component]  # pairs of the cached reference
     ref = reference(spatial, temporal, component)
-    net = _get_runner("torch").network
+    net = _runner("torch").network
     with torch.inference_mode():
         full = net(
             torch.from_numpy(spatial[component]),
             torch.from_numpy(temporal[:, :, None]),
         ).numpy()
-    fname = str(megnet_network._weights_fname())
+    fname = _weights_fname()
     for batch_size in (1, 2, 32):
         got = TorchRunner(fname, batch_size).predict(spatial, temporal, component)
         assert_proba_within(got, ref, f"torch, batches of {batch_size}")
     assert_proba_within(full, ref, "torch, whole")
-    onnx_small = megnet_network._get_runner("onnx", batch_size=2)
+    onnx_small = _runner("onnx", batch_size=2)
     assert_proba_within(onnx_small.predict(spatial, temporal, component), ref, "onnx")
 
 
 def test_runners_are_loaded_once():
-    assert _get_runner("onnx").sessions is _get_runner("onnx").sessions
-    assert _get_runner("torch").network is _get_runner("torch").network
+    assert _runner("onnx").sessions is _runner("onnx").sessions
+    assert _runner("torch").network is _runner("torch").network
 
 
 def test_backend_resolution(monkeypatch):
-    assert _check_backend("onnx") == "onnx"
-    assert _check_backend("torch") == "torch"
-    assert _check_backend(None) == "onnx"
+    assert BACKENDS.resolve("onnx") == "onnx"
+    assert BACKENDS.resolve("torch") == "torch"
+    assert BACKENDS.resolve(None) == "onnx"
     with pytest.raises(ValueError, match="Invalid value for the 'backend'"):
-        _check_backend("pytorch")
+        BACKENDS.resolve("pytorch")
     no_ort = lambda name: name != "onnxruntime"  # noqa: E731
-    monkeypatch.setattr(megnet_network, "has_module", no_ort)
-    assert _check_backend(None) == "torch"
-    monkeypatch.setattr(megnet_network, "has_module", lambda name: False)
+    monkeypatch.setattr(backend_module, "has_module", no_ort)
+    assert BACKENDS.resolve(None) == "torch"
+    monkeypatch.setattr(backend_module, "has_module", lambda name: False)
     with pytest.raises(ImportError, match="pip install onnxruntime"):
-        _check_backend(None)
+        BACKENDS.resolve(None)
 
 
 @pytest.mark.parametrize(
@@ -302,4 +312,4 @@ def test_missing_backend_package(monkeypatch, backend, missing, hint):
 
     monkeypatch.setitem(sys.modules, missing, None)  # import raises ImportError
     with pytest.raises(ImportError, match=f"Missing optional dependency.*{hint}"):
-        _check_backend(backend)
+        BACKENDS.resolve(backend)

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 from mne.utils import _ensure_int, _validate_type, logger
 
-from ...datasets.weights import (
-    resolve_weights,
-)
-from ...utils._imports import has_module, import_optional_dependency
+from ..._version import __version__
+from ...datasets.weights import resolve_weights
+from ...methods import get_method
+from ...utils._imports import import_optional_dependency
 
 
 @dataclass(frozen=True)
@@ -42,50 +42,9 @@ class JobSettings:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
-def _backend_packages(method: str, backend: str) -> tuple[str, ...]:
-    """Return the packages a backend imports (``onnx`` when it changes results)."""
-    if method == "iclabel":
-        from ...iclabel.network._backends import BACKENDS
-
-        return () if BACKENDS[backend] is None else (BACKENDS[backend],)
-    if backend == "torch":
-        return ("torch", "onnx")
-    # MEGNet on onnxruntime splits its graph with onnx when it is installed
-    return ("onnxruntime", "onnx") if has_module("onnx") else ("onnxruntime",)
-
-
-def _resolve_backend(method: str, backend: str | None) -> str:
-    """Return the backend to run here; ImportError if it cannot run."""
-    if method == "iclabel":
-        from ...iclabel.network._backends import _select_backend
-        from ...iclabel.network._run import _ALIASES
-
-        return _select_backend(_ALIASES.get(backend, backend))
-    from ...megnet.network import _check_backend
-
-    return _check_backend(backend)
-
-
-def _weights_names(method: str, backend: str) -> tuple[str, ...]:
-    if method == "iclabel":
-        from ...iclabel.network._backends import _backend_module
-
-        return (_backend_module(backend).WEIGHTS,)
-    from ...megnet.network import WEIGHTS
-
-    return (WEIGHTS,)
-
-
 def _load_network(method: str, backend: str) -> None:
     """Load (and cache in this process) the network of a method + backend."""
-    if method == "iclabel":
-        from ...iclabel.network._backends import _get_model
-
-        _get_model(backend)
-    else:
-        from ...megnet.network import _get_runner
-
-        _get_runner(backend)
+    get_method(method).backends.load(backend)
 
 
 def preflight_client(
@@ -100,8 +59,9 @@ def preflight_client(
     Parameters
     ----------
     methods : iterable of str
-        The labelling methods the jobs run (``"iclabel"``, ``"megnet"``);
-        empty for jobs that need no network.
+        The labelling methods the jobs run (``"iclabel"``, ``"megnet"``, a
+        composite such as ``"both"`` stands for its networks); empty for jobs
+        that need no network.
     backend : str | None
         The network backend; ``None`` picks the first available here.
     packages : iterable of str
@@ -119,8 +79,6 @@ def preflight_client(
     ImportError, WeightsError
         Saying what is missing here and how to provide it.
     """
-    from ..._version import __version__
-
     _validate_type(blas_threads, ("int-like", None), "blas_threads")
     if blas_threads is not None:
         blas_threads = _ensure_int(blas_threads, "blas_threads")
@@ -128,10 +86,12 @@ def preflight_client(
             raise ValueError(f"blas_threads must be at least 1, got {blas_threads}.")
     needed = list(packages)
     backends, names = {}, []
-    for method in dict.fromkeys(methods):
-        backends[method] = _resolve_backend(method, backend)
-        needed += _backend_packages(method, backends[method])
-        names += _weights_names(method, backends[method])
+    networks = [n for method in methods for n in get_method(method).networks]
+    for method in dict.fromkeys(networks):
+        network = get_method(method).backends
+        backends[method] = network.resolve(backend)
+        needed += network.packages(backends[method])
+        names.append(network.weights(backends[method]))
     for name in dict.fromkeys(needed):
         import_optional_dependency(name)
     weights = {

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..._version import __version__
 from ...datasets.weights import (
     CACHE_FOLDER,
     CONFIG_KEY,
@@ -79,8 +80,6 @@ def _prepare_worker(
     names it could not read, to be sent as ``blobs``); ``weights_dir``; the
     worker's ``name`` and ``host``.
     """
-    from ..._version import __version__
-
     report: dict[str, Any] = dict(
         ok=False,
         problems=[],

@@ -10,6 +10,7 @@ from mne.utils import logger, verbose
 from ...utils._checks import _check_ica_channels, _validate_inst_and_ica
 from ...utils._docs import fill_doc
 from ...utils._picks import method_picks
+from .._config import MAPS
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -93,7 +94,7 @@ def get_iclabel_features(
             "if they are wrong."
         )
     _check_ica_channels(inst, ica)
-    eeg = method_picks(ica, "iclabel")
+    eeg = method_picks(ica, MAPS)
     _check_sampling(inst)
     rd, th = _mne_to_eeglab_locs(inst, [ica.ch_names[k] for k in eeg])
     _warn_preprocessing(inst, ica)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from mne.utils import _check_option, _validate_type, logger, verbose
+from mne.utils import _validate_type, logger, verbose
 from numpy.typing import ArrayLike
 
 from ...utils._docs import fill_doc
-from ._backends import BACKENDS, _get_model, _select_backend
+from ._backends import BACKENDS
 
 # argument name -> shape of one component in the EEGLAB layout (last axis = N)
 _FEATURE_SHAPES: dict[str, tuple[int, int, int]] = {
@@ -15,8 +15,6 @@ _FEATURE_SHAPES: dict[str, tuple[int, int, int]] = {
     "psds": (1, 100, 1),
     "autocorr": (1, 100, 1),
 }
-# ``backend="pytorch"``: the default written in upstream's signature.
-_ALIASES = {"pytorch": "torch"}
 
 
 def _check_features(
@@ -175,12 +173,10 @@ def run_iclabel(
        automated electroencephalographic independent component classifier,
        dataset, and website. NeuroImage 198, 181-197.
     """
-    _validate_type(backend, (None, str), "backend")
-    backend = _ALIASES.get(backend, backend)
-    _check_option("backend", backend, (None, *BACKENDS))
+    backend = BACKENDS.check(backend)
     features = _check_features(images, psds, autocorr)
-    backend = _select_backend(backend)
-    module, model = _get_model(backend)
+    backend = BACKENDS.resolve(backend)
+    module, model = BACKENDS.load(backend)
     n_components = features[0].shape[3]
     logger.debug(f"Running ICLabel ({backend}) on {n_components} components")
     labels = module.run(model, *_format_input(*features))

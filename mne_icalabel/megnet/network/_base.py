@@ -7,6 +7,8 @@ from abc import ABC, abstractmethod
 import numpy as np
 from numpy.typing import NDArray
 
+#: the weights file both backends read (torch takes its initializers)
+WEIGHTS = "megnet.onnx"
 #: Number of chunks sent to the network in one call. One chunk needs about
 #: 12 MB of activations in the network. Measured on 140 chunks (20 components,
 #: 5 min): batches of 8 are faster than 32 (onnx 0.51 vs 0.70 s, torch 0.37 vs
@@ -21,10 +23,11 @@ SPATIAL_BATCH_SIZE = 1
 
 
 class MEGNetRunner(ABC):
-    """A loaded MEGNet network.
+    """A loaded MEGNet network: the model of a backend module.
 
-    Subclasses are built once per process and weights file (``load``) and
-    reused. They receive plain arrays, never MNE objects.
+    A backend's ``load(fname)`` builds one (once per process and weights file,
+    see :mod:`mne_icalabel.utils._backend`) and its ``run`` calls
+    :meth:`predict`. Runners receive plain arrays, never MNE objects.
     """
 
     #: name of the backend, as given to ``megnet_label_components``
@@ -56,6 +59,14 @@ class MEGNetRunner(ABC):
         proba : ndarray of shape (n_chunks, 4)
             float32 softmax output of the network for each chunk.
         """
+
+
+def run(runner: MEGNetRunner, spatial, temporal, component) -> NDArray[np.float32]:
+    """Classify one batch of chunks with a loaded runner (the backends' ``run``).
+
+    See :meth:`MEGNetRunner.predict` for the arrays.
+    """
+    return runner.predict(spatial, temporal, component)
 
 
 def _batches(n_items: int, batch_size: int) -> list[slice]:

@@ -21,7 +21,14 @@ from numpy.typing import NDArray
 
 from ...utils._imports import has_module, import_optional_dependency
 from ...utils._onnx import cpu_session
-from ._base import BATCH_SIZE, SPATIAL_BATCH_SIZE, MEGNetRunner, _batches
+from ._base import (  # noqa: F401 (WEIGHTS, run: the backend interface)
+    BATCH_SIZE,
+    SPATIAL_BATCH_SIZE,
+    WEIGHTS,
+    MEGNetRunner,
+    _batches,
+    run,
+)
 
 
 def _new_session(model: str | bytes):
@@ -196,12 +203,7 @@ class OnnxRunner(MEGNetRunner):
             inputs = self.session.get_inputs()
             self.spatial_name, self.temporal_name = inputs[0].name, inputs[1].name
 
-    def predict(
-        self,
-        spatial: NDArray[np.float32],
-        temporal: NDArray[np.float32],
-        component: NDArray[np.intp],
-    ) -> NDArray[np.float32]:
+    def predict(self, spatial, temporal, component) -> NDArray[np.float32]:
         """Classify chunks; see ``MEGNetRunner.predict``."""
         if not self.split:
             return self._predict_whole(spatial, temporal, component)
@@ -223,12 +225,7 @@ class OnnxRunner(MEGNetRunner):
             out[batch] = sessions.head.run(None, feeds)[0]
         return out
 
-    def _predict_whole(
-        self,
-        spatial: NDArray[np.float32],
-        temporal: NDArray[np.float32],
-        component: NDArray[np.intp],
-    ) -> NDArray[np.float32]:
+    def _predict_whole(self, spatial, temporal, component) -> NDArray[np.float32]:
         """Run the whole graph on every chunk with its topomap."""
         out = np.empty((temporal.shape[0], 4), np.float32)
         # each chunk has its topomap: as many per call as the spatial branch
@@ -240,3 +237,8 @@ class OnnxRunner(MEGNetRunner):
             }
             out[batch] = self.session.run(None, feeds)[0]
         return out
+
+
+def load(fname) -> OnnxRunner:
+    """Build the runner of ``megnet.onnx`` (the backend interface's ``load``)."""
+    return OnnxRunner(str(fname))

@@ -21,7 +21,13 @@ from numpy.typing import NDArray
 from torch import nn
 
 from ...utils._imports import import_optional_dependency
-from ._base import BATCH_SIZE, MEGNetRunner, _batches
+from ._base import (  # noqa: F401 (WEIGHTS, run: the backend interface)
+    BATCH_SIZE,
+    WEIGHTS,
+    MEGNetRunner,
+    _batches,
+    run,
+)
 
 _PREFIX = "StatefulPartitionedCall/model/"
 _EPS = 1e-3  # Keras BatchNormalization epsilon
@@ -274,12 +280,7 @@ class TorchRunner(MEGNetRunner):
         super().__init__(batch_size)
         self.network = _load_network(str(fname))
 
-    def predict(
-        self,
-        spatial: NDArray[np.float32],
-        temporal: NDArray[np.float32],
-        component: NDArray[np.intp],
-    ) -> NDArray[np.float32]:
+    def predict(self, spatial, temporal, component) -> NDArray[np.float32]:
         """Classify chunks; see ``MEGNetRunner.predict``."""
         net = self.network
         with torch.inference_mode():
@@ -298,3 +299,8 @@ class TorchRunner(MEGNetRunner):
                 )
                 out[batch] = net.head(dense0).numpy()
         return out
+
+
+def load(fname) -> TorchRunner:
+    """Build the runner of ``megnet.onnx`` (the backend interface's ``load``)."""
+    return TorchRunner(str(fname))
