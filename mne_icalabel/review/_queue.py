@@ -34,7 +34,13 @@ from mne.utils import _validate_type, logger
 from ..annotation._classes import GOOD_CLASSES, to_mne_key
 from ..annotation.bids import _check_text, _read_table, read_components_tsv
 from ..annotation.policy import ExclusionPolicy
-from ..batch._layout import LabelledRecording, find_labelled_recordings
+from ..batch._layout import (
+    LabelledRecording,
+    derivatives_root,
+    find_labelled_recordings,
+)
+from ..batch._lock import running_recordings
+from ..batch.ica import prepare_recording
 from ..utils._io import read_json_object, remove_orphans
 
 if TYPE_CHECKING:
@@ -395,9 +401,6 @@ class ReviewQueue:
             The entries it has not finished; all of them until it has listed
             its recordings.
         """
-        from ..batch._layout import derivatives_root
-        from ..batch._lock import running_recordings
-
         run = running_recordings(derivatives_root(self.bids_root))
         if run is None or run[0].command != "bids":  # apply writes no TSV
             return "", frozenset()
@@ -534,8 +537,6 @@ class ReviewQueue:
         method (``"both"`` for an ICA of EEG and MEG, as ``bids`` does); sets
         ``loaded.inst`` and returns ``loaded``.
         """
-        from ..batch.ica import prepare_recording
-
         if loaded.inst is not None:
             return loaded
         start = time.perf_counter()
@@ -600,7 +601,8 @@ class ReviewQueue:
         TSVChangedError
             If the files changed on disk since loading and ``force`` is False.
         """
-        from ._io import update_tsv_atomic
+        # the write the store (derivatives/) will own; until then the gui's
+        from ..gui._io import update_tsv_atomic
 
         _validate_type(author, str, "author")
         _check_text(author, "author")
