@@ -11,8 +11,8 @@ import pytest
 from qtpy.QtCore import Qt, QTimer
 
 from mne_icalabel.gui import _component_view
-from mne_icalabel.review import _networks
 from mne_icalabel.gui._label_components import ICAComponentLabeler
+from mne_icalabel.review import _networks
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
