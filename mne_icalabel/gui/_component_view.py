@@ -512,9 +512,10 @@ class ComponentView(QWidget):
         self.checkbox_advance = side.checkbox_advance
         self.proba_panel = side.proba_panel
         self.button_group.idClicked.connect(self._on_class_clicked)
-        self.button_reset.clicked.connect(partial(self._forward, "reset_selected"))
-        self.button_prev.clicked.connect(partial(self._forward, "step", -1))
-        self.button_next.clicked.connect(partial(self._forward, "step", 1))
+        # clicked(checked): the lambdas drop the argument
+        self.button_reset.clicked.connect(lambda: self._forward("reset_selected"))
+        self.button_prev.clicked.connect(lambda: self._forward("step", -1))
+        self.button_next.clicked.connect(lambda: self._forward("step", 1))
         self.checkbox_advance.toggled.connect(
             partial(self._forward, "set_auto_advance")
         )
