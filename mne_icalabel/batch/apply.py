@@ -40,11 +40,12 @@ from ..derivatives import (
     write_json,
 )
 from ..derivatives import clean_path as _clean_path
+from ..methods._prepare import fit_reference, set_reference
 from ..utils._docs import fill_doc
 from ..utils._io import read_json_object
 from ._dispatch import JobSettings, preflight_client
 from ._step import DatasetStep, Job, Selection
-from .ica import fit_reference, read_ica_file, set_reference
+from .ica import read_ica_file
 from .report import write_cleaning_report
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, logger, verbose
 
 from .._version import __version__
+from ..annotation._both import store_both
 from ..annotation.policy import ExclusionPolicy
 from ..derivatives import (
     FINGERPRINT_KEY,
@@ -23,8 +24,9 @@ from ..derivatives import (
     write_components,
 )
 from ..derivatives import save_ica as save_ica_file
+from ..methods._prepare import prepare_recording
 from ..utils._docs import fill_doc
-from .ica import _check_decim, fit_ica, prepare_recording
+from .ica import _check_decim, fit_ica
 from .report import make_report
 
 if TYPE_CHECKING:
@@ -213,8 +215,6 @@ def label_recording(
     else:
         ica = ica.copy()
     if method == "both":
-        from ._both import store_both
-
         proba = probabilities = get_method(method).proba(inst, ica, backend)
         decision = policy.decide(proba, method)
         store_both(ica, proba, decision)

@@ -14,8 +14,9 @@ from ..annotation.bids import read_components_tsv
 from ..annotation.policy import ExclusionPolicy
 from ..derivatives import read_table, save_report
 from ..methods import get_method, method_names
+from ..methods._prepare import prepare_recording
 from ..utils._docs import fill_doc
-from .ica import describe_ica, prepare_recording
+from .ica import describe_ica
 
 if TYPE_CHECKING:
     from mne import BaseEpochs, Report

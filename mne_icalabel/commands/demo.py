@@ -88,9 +88,10 @@ def run(args) -> int:
     """Run the demo."""
     import time
 
-    from ..batch.ica import describe_ica, prepare_recording
+    from ..batch.ica import describe_ica
     from ..batch.recording import label_recording
     from ..datasets.simulation import simulate_eeg_raw
+    from ..methods._prepare import prepare_recording
 
     start = time.perf_counter()
     raw = simulate_eeg_raw(

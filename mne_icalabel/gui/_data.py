@@ -20,9 +20,11 @@ from mne.utils import logger
 from numpy.typing import NDArray
 from scipy.signal import welch
 
+from ..features.topomaps import _SPHERE, _interpolate_topomaps
+from ..review._recording import is_meg_ica  # noqa: F401 (the views ask here)
+
 # preferred channel type for the topographic map, first found wins
 _TOPO_TYPES = ("eeg", "mag", "grad")
-_MEG_TYPES = ("mag", "grad")
 
 
 @dataclass
@@ -96,12 +98,6 @@ class ICAPlotData:
             return self.sources[:, k]
         n = self.n_segments * self.n_segment_times
         return self.sources[k, :n].reshape(self.n_segments, self.n_segment_times)
-
-
-def is_meg_ica(ica: ICA) -> bool:
-    """Tell whether the ICA was fitted on MEG channels only."""
-    types = set(ica.get_channel_types())
-    return bool(types & set(_MEG_TYPES)) and not types - set(_MEG_TYPES)
 
 
 def compute_plot_data(
@@ -297,8 +293,6 @@ def _topomap_images(
     outside the interpolated area), their extent ``(xmin, xmax, ymin, ymax)``,
     the radius of the disc they are clipped to, and the sensor positions.
     """
-    from ..features.topomaps import _SPHERE, _interpolate_topomaps
-
     ch_types = ica.get_channel_types()
     if topo_type is None:
         topo_type = next((t for t in _TOPO_TYPES if t in ch_types), None)

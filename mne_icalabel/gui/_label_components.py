@@ -21,11 +21,9 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ._component_view import (  # noqa: F401 (re-exported names)
-    MEGNET_LABELS_TO_MNE,
-    ComponentView,
-    check_recording,
-)
+from ..review import check_recording
+from ..review._networks import MEGNET_LABELS_TO_MNE  # noqa: F401 (re-exported)
+from ._component_view import ComponentView
 from ._io import default_author, save_ica_atomic, write_tsv_atomic
 
 _TITLE = "ICA Component Labeler"

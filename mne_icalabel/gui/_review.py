@@ -1,11 +1,14 @@
-"""The Qt window to review the labels of a whole BIDS dataset."""
+"""The Qt window to review the labels of a whole BIDS dataset.
+
+A view over a :class:`~mne_icalabel.review.DatasetReview` (the recordings,
+their state, the recording shown, the guard against a running ``bids``): the
+recording list on the left, the :class:`~._component_view.ComponentView` of
+the recording shown, and the recordings read ahead by a
+:class:`~._review_loader.RecordingLoader`.
+"""
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from concurrent.futures import Future
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -24,18 +27,11 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ..review import DatasetReview, LoadedRecording, RecordingEntry, TSVChangedError
 from ._component_view import ComponentView
-from ._data import ICAPlotData, compute_plot_data
 from ._io import default_author
 from ._progress import ProgressStrip
-from ._review_queue import (
-    LoadedRecording,
-    RecordingEntry,
-    ReviewQueue,
-    TSVChangedError,
-    kept_labels,
-)
-from ._worker import Job, Worker
+from ._review_loader import RecordingLoader
 
 _TITLE = "ICA Review"
 _STATE_COLORS = {"reviewed": "#2e7d32", "changed": "#1565c0"}
@@ -45,28 +41,9 @@ _HELP = (
     "PgDn / PgUp: next / previous recording<br>"
     "<span style='color:#b22222'>x</span>: excluded"
 )
-# recordings kept in memory: the one shown, the previous and the next
-_CACHE_SIZE = 3
 #: how often the window looks for a running ``bids`` (ms): two small files read
 _RUN_POLL_MS = 1000
 _REWRITING_COLOR = "#9e9e9e"
-
-
-@dataclass
-class _Prepared:
-    """A recording read for review and the arrays its plots show."""
-
-    loaded: LoadedRecording
-    data: ICAPlotData
-
-
-def _prepare(queue: ReviewQueue, loaded: LoadedRecording) -> _Prepared:
-    """Prepare a recording read and precompute its plots (no Qt: runs in a thread)."""
-    loaded = queue.prepare(loaded)
-    start = time.perf_counter()
-    data = compute_plot_data(loaded.inst, loaded.ica)
-    loaded.seconds["plots"] = time.perf_counter() - start
-    return _Prepared(loaded, data)
 
 
 class ReviewWindow(QMainWindow):
@@ -94,6 +71,12 @@ class ReviewWindow(QMainWindow):
     time_window : float
         Duration in seconds of the time course shown.
 
+    Attributes
+    ----------
+    dataset : DatasetReview
+        The review model: the queue, the recording shown and its labelling
+        state (``dataset.review``), the recordings a ``bids`` run rewrites.
+
     Notes
     -----
     See :func:`mne_icalabel.gui.review_bids_dataset`.
@@ -113,27 +96,17 @@ class ReviewWindow(QMainWindow):
         prefetch: bool = True,
         time_window: float = 10.0,
     ) -> None:
-        self.queue = ReviewQueue(
+        self.dataset = DatasetReview(
             bids_root,
             subjects=subjects,
             sessions=sessions,
             tasks=tasks,
             runs=runs,
             datatype=datatype,
+            author=author if author is not None else default_author(),
         )
         super().__init__()
-        self.author = author if author is not None else default_author()
-        #: entry index of each row of the recording list, in review order
-        self.recording_rows: list[int] = self.queue.recording_order()
-        self._current: _Prepared | None = None
-        self._cache: OrderedDict[int, Job] = OrderedDict()
-        self._worker = Worker(self, "mne-icalabel-review") if prefetch else None
-        #: the entry index of the recording being loaded to be shown, and its job
-        self._loading: tuple[int, Job] | None = None
-        self._kept: tuple[str, ...] = ()
-        #: a running ``mne-icalabel bids`` and the entries it may rewrite
-        self._run = ""
-        self._rewriting: frozenset[int] = frozenset()
+        self._loader = RecordingLoader(self, self.queue, prefetch)
         self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name}[*]")
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.NoContextMenu)
         self._build_ui(time_window)
@@ -159,30 +132,53 @@ class ReviewWindow(QMainWindow):
 
     # ------------------------------------------------------------------ API
     @property
+    def queue(self):
+        """The recordings (a :class:`~mne_icalabel.review.ReviewQueue`)."""
+        return self.dataset.queue
+
+    @property
+    def recording_rows(self) -> list[int]:
+        """Entry index of each row of the recording list, in review order."""
+        return self.dataset.recording_rows
+
+    @property
+    def author(self) -> str:
+        """The reviewer, written with the decisions."""
+        return self.dataset.author
+
+    @author.setter
+    def author(self, author: str) -> None:
+        self.dataset.author = author
+
+    @property
     def loaded(self) -> LoadedRecording | None:
         """The recording shown."""
-        return None if self._current is None else self._current.loaded
+        return self.dataset.loaded
 
     @property
     def current_index(self) -> int:
         """Index in ``queue.entries`` of the recording shown (-1: none)."""
-        return -1 if self._current is None else self._current.loaded.index
+        return self.dataset.current_index
 
     @property
     def current_row(self) -> int:
         """Row of the recording shown in the recording list."""
-        index = self.current_index
-        return self.recording_rows.index(index) if index >= 0 else -1
+        return self.dataset.row_of(self.current_index)
 
     @property
     def modified(self) -> bool:
         """Whether the recording shown has decisions not saved yet."""
-        return self.view.modified
+        return self.dataset.modified
 
     @property
     def loading(self) -> int:
         """Index in ``queue.entries`` of the recording being loaded (-1: none)."""
-        return -1 if self._loading is None else self._loading[0]
+        return self._loader.loading_index
+
+    @property
+    def _cache(self):
+        """The recordings read or being read (entry index -> job)."""
+        return self._loader.cache
 
     def show_recording(self, index: int) -> bool:
         """Show a recording; ask first if the one shown has unsaved decisions.
@@ -206,140 +202,50 @@ class ReviewWindow(QMainWindow):
             cancelled, or the recording could not be read (the one shown
             stays).
         """
-        if index == self.current_index and self._loading is None:
+        if index == self.current_index and self._loader.loading is None:
             return True
         if index == self.loading:
             return True
-        if self._loading is None and not self._leave_current():
+        if self._loader.loading is None and not self._leave_current():
             return False
         self._stop_loading()
         if index == self.current_index:  # back to the one shown
             return True
-        job = self._cache.get(index)
-        if self._worker is None or (job is not None and job.done()):
+        if self._loader.ready(index):
             return self._show_now(index)
         return self._load(index)
-
-    def _load(self, index: int) -> bool:
-        """Load a recording in the worker; show it when it is ready."""
-        job = self._cache.get(index)
-        if job is None:
-            try:  # the headers here (warnings are global), the data in the thread
-                loaded = self.queue.read(index)
-            except Exception as error:
-                self._show_error(
-                    f"Could not load {self.queue.entries[index].key}: {error}"
-                )
-                self._select_row(self.current_row)
-                return False
-            job = self._worker.submit(_prepare, self.queue, loaded)
-            self._cache[index] = job
-        self._loading = (index, job)
-        self._worker.deliver(
-            job, partial(self._on_loaded, index), partial(self._on_load_failed, index)
-        )
-        self.view.setEnabled(False)  # nothing is labelled on the one leaving
-        self.loading_progress.start(
-            f"Loading {self.queue.entries[index].key}...", on_cancel=self.cancel_loading
-        )
-        self._select_row(self.recording_rows.index(index))
-        return True
-
-    def cancel_loading(self) -> None:
-        """Stop loading the recording asked for; the one shown stays."""
-        if self._loading is None:
-            return
-        index, job = self._loading
-        self._stop_loading()
-        job.cancel()
-        self._cache.pop(index, None)
-        logger.info(f"Cancelled loading {self.queue.entries[index].key}.")
-        self._select_row(self.current_row)
-
-    def wait_loaded(self) -> None:
-        """Wait until the recording being loaded is shown (scripts and tests)."""
-        if self._loading is not None:
-            self._worker.wait(self._loading[1])
-
-    def _stop_loading(self) -> None:
-        """Forget the recording being loaded (its job stays, as a prefetch)."""
-        if self._loading is not None:
-            self._loading[1].ignore()  # not delivered; still a prefetch
-            self._loading = None
-        self.loading_progress.stop()
-        if not self.view.isEnabled():
-            self.view.setEnabled(True)
-            self.view.list_components.setFocus()
-
-    def _on_loaded(self, index: int, _prepared) -> None:
-        if index != self.loading:  # another was asked for meanwhile
-            return
-        self._stop_loading()
-        self._show_now(index)
-
-    def _on_load_failed(self, index: int, error: BaseException) -> None:
-        if index != self.loading:
-            return
-        self._stop_loading()
-        self._cache.pop(index, None)
-        self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
-        self._select_row(self.current_row)
-
-    def _show_now(self, index: int) -> bool:
-        """Show a recording (read here unless it is ready in the cache)."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            prepared = self._get_prepared(index)
-        except Exception as error:
-            self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
-            return False
-        finally:
-            QApplication.restoreOverrideCursor()
-            self._select_row(self.current_row)
-        loaded = prepared.loaded
-        self.view.set_recording(
-            loaded.inst,
-            loaded.ica,
-            scores=loaded.probabilities,
-            excluded=loaded.excluded,
-            order=loaded.order,
-            data=prepared.data,
-        )
-        previous, self._current = self.current_index, prepared
-        if previous >= 0:
-            self._refresh_row(previous)  # not bold anymore
-        methods = list(loaded.entry.methods)
-        self._kept = kept_labels(loaded.policy, methods) if methods else ()
-        self.setWindowModified(False)
-        self._apply_read_only()
-        self._refresh_row(index)
-        self._select_row(self.current_row)
-        self.setWindowTitle(
-            f"{_TITLE} - {self.queue.bids_root.name} - {loaded.entry.key}[*]"
-        )
-        self.recording_header.setText(self._header_text(loaded))
-        self._update_remaining()
-        self._prefetch_around(self.current_row)
-        return True
 
     def step_recording(self, step: int) -> bool:
         """Show the next (``step=1``) or previous (``-1``) recording of the list.
 
         While one is being loaded, the step is from that one.
         """
-        base = (
-            self.current_row
-            if self._loading is None
-            else self.recording_rows.index(self.loading)
-        )
-        row = base + step
-        if not 0 <= row < len(self.recording_rows):
+        base = self.current_index if self.loading < 0 else self.loading
+        index = self.dataset.neighbour(base, step)
+        if index is None:
             self.statusBar().showMessage(
                 "This is the last recording." if step > 0 else "This is the first.",
                 3000,
             )
             return False
-        return self.show_recording(self.recording_rows[row])
+        return self.show_recording(index)
+
+    def cancel_loading(self) -> None:
+        """Stop loading the recording asked for; the one shown stays."""
+        index = self._loader.cancel()
+        if index < 0:
+            return
+        self._stop_loading()
+        logger.info(f"Cancelled loading {self.queue.entries[index].key}.")
+        self._select_row(self.current_row)
+
+    def wait_loaded(self) -> None:
+        """Wait until the recording being loaded is shown (scripts and tests)."""
+        self._loader.wait()
+
+    def wait_prefetch(self) -> None:
+        """Wait until the recordings being loaded in the background are loaded."""
+        self._loader.wait_prefetch()
 
     def save(self, *, force: bool = False) -> RecordingEntry:
         """Save the decisions on the recording shown (TSV and sidecar).
@@ -361,27 +267,88 @@ class ReviewWindow(QMainWindow):
         RuntimeError
             If a running ``mne-icalabel bids`` may rewrite the recording.
         """
-        loaded = self.loaded
-        if self.view.read_only is not None:
-            raise RuntimeError(f"Not saved: {self.view.read_only}")
-        entry = self.queue.save(
-            loaded, self.view.manual_marks(), self.author, force=force
-        )
-        self.view.set_saved()
+        entry = self.dataset.save(force=force)
         self.setWindowModified(False)
-        self._refresh_row(loaded.index)
+        self._refresh_row(self.current_index)
         self._update_remaining()
-        self.recording_header.setText(self._header_text(loaded))
+        self.recording_header.setText(_recording_header(self.dataset))
         self.statusBar().showMessage(f"Saved {entry.recording.tsv.name}", 5000)
         return entry
 
-    def wait_prefetch(self) -> None:
-        """Wait until the recordings being loaded in the background are loaded."""
-        for job in list(self._cache.values()):
-            try:
-                job.result()
-            except BaseException:  # reported when the recording is shown
-                pass
+    # ------------------------------------------------------------- loading
+    def _load(self, index: int) -> bool:
+        """Load a recording in the worker; show it when it is ready."""
+        try:
+            self._loader.start(
+                index,
+                partial(self._on_loaded, index),
+                partial(self._on_load_failed, index),
+            )
+        except Exception as error:
+            self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
+            self._select_row(self.current_row)
+            return False
+        self.view.setEnabled(False)  # nothing is labelled on the one leaving
+        self.loading_progress.start(
+            f"Loading {self.queue.entries[index].key}...", on_cancel=self.cancel_loading
+        )
+        self._select_row(self.dataset.row_of(index))
+        return True
+
+    def _stop_loading(self) -> None:
+        """Forget the recording being loaded (its job stays, as a prefetch)."""
+        self._loader.stop()
+        self.loading_progress.stop()
+        if not self.view.isEnabled():
+            self.view.setEnabled(True)
+            self.view.list_components.setFocus()
+
+    def _on_loaded(self, index: int, _prepared) -> None:
+        if index != self.loading:  # another was asked for meanwhile
+            return
+        self._stop_loading()
+        self._show_now(index)
+
+    def _on_load_failed(self, index: int, error: BaseException) -> None:
+        if index != self.loading:
+            return
+        self._stop_loading()
+        self._loader.drop(index)
+        self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
+        self._select_row(self.current_row)
+
+    def _show_now(self, index: int) -> bool:
+        """Show a recording (read here unless it is ready in the cache)."""
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            prepared = self._loader.get(index)
+        except Exception as error:
+            self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
+            return False
+        finally:
+            QApplication.restoreOverrideCursor()
+            self._select_row(self.current_row)
+        previous = self.current_index
+        review = self.dataset.open(prepared.loaded, auto_advance=self.view.auto_advance)
+        self.view.set_review(review, data=prepared.data)
+        if previous >= 0:
+            self._refresh_row(previous)  # not bold anymore
+        self.setWindowModified(False)
+        self._show_read_only()
+        self._refresh_row(index)
+        self._select_row(self.current_row)
+        key = prepared.loaded.entry.key
+        self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name} - {key}[*]")
+        self._update_remaining()
+        row = self.current_row
+        self._loader.prefetch(
+            [
+                self.recording_rows[r]
+                for r in (row, row + 1, row - 1)
+                if 0 <= r < len(self.recording_rows)
+            ]
+        )
+        return True
 
     # --------------------------------------------------------------- layout
     def _build_ui(self, time_window: float) -> None:
@@ -431,7 +398,7 @@ class ReviewWindow(QMainWindow):
     def _refresh_row(self, index: int) -> None:
         """Write a recording's state and counts into its list item."""
         entry = self.queue.entries[index]
-        item = self.list_recordings.item(self.recording_rows.index(index))
+        item = self.list_recordings.item(self.dataset.row_of(index))
         name = Path(entry.key).name.rsplit("_", 1)[0]  # without _<datatype>.<ext>
         item.setText(
             f"{name}\n  {entry.state} \N{MIDDLE DOT} {entry.n_excluded}/"
@@ -439,9 +406,9 @@ class ReviewWindow(QMainWindow):
         )
         item.setToolTip(entry.key)
         color = _STATE_COLORS.get(entry.state)
-        if index in self._rewriting:
+        if index in self.dataset.rewriting:
             item.setText(item.text() + "\n  being rewritten: read-only")
-            item.setToolTip(f"{entry.key}: being rewritten by {self._run}")
+            item.setToolTip(f"{entry.key}: being rewritten by {self.dataset.run}")
             color = _REWRITING_COLOR
         if color is None:
             item.setData(Qt.ItemDataRole.ForegroundRole, None)
@@ -456,25 +423,18 @@ class ReviewWindow(QMainWindow):
         self.list_recordings.setCurrentRow(row)
         self.list_recordings.blockSignals(False)
 
-    def _header_text(self, loaded: LoadedRecording) -> str:
-        entry = loaded.entry
-        policy = loaded.policy.summary(entry.methods) if entry.methods else "n/a"
-        origin = "" if entry.has_policy else " (not recorded: the default)"
-        review = entry.review
-        reviewed = (
-            f"reviewed by {review.get('Author', '?')} on {review.get('Date', '?')}"
-            if review
-            else "not reviewed"
+    def _show_read_only(self) -> None:
+        """Show whether the recording shown can be changed (Save, header)."""
+        review = self.dataset.review
+        self.button_save.setEnabled(review is None or review.read_only is None)
+        if review is not None:
+            self.recording_header.setText(_recording_header(self.dataset))
+
+    def _update_remaining(self) -> None:
+        n = self.dataset.n_remaining
+        self.remaining_label.setText(
+            f"{n} doubtful component{'s' * (n != 1)} remaining"
         )
-        n_doubtful = int(entry.doubtful.sum())
-        doubtful = f"{n_doubtful} doubtful component{'s' * (n_doubtful != 1)}"
-        text = (
-            f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful} (listed first)<br>"
-            f"<small>policy: {policy}{origin}</small>"
-        )
-        if self.view.read_only is not None:
-            text += f"<br><span style='color:#b22222'>{self.view.read_only}</span>"
-        return text
 
     def _check_rewriting(self) -> None:
         """Follow a running ``bids``: its recordings read-only, shown again when done.
@@ -484,124 +444,43 @@ class ReviewWindow(QMainWindow):
         no unsaved decision and its files changed, it is loaded again; with
         unsaved decisions it stays, and saving asks (the files changed).
         """
-        try:
-            run, rewriting = self.queue.rewriting()
-        except Exception as error:  # never stops the review
-            logger.info(f"Could not read the run state: {error}")
+        change = self.dataset.poll_rewriting()
+        if change is None:
             return
-        if (run, rewriting) == (self._run, self._rewriting):
-            return
-        finished = self._rewriting - rewriting
-        changed = self._rewriting ^ rewriting
-        self._run, self._rewriting = run, rewriting
-        for index in finished:
-            self.queue.refresh(index)
-            if index != self.current_index and index != self.loading:
-                job = self._cache.pop(index, None)  # read before the rewrite
-                if job is not None:
-                    job.cancel()
-        for index in changed:
+        current = self.current_index
+        for index in change.finished:
+            if index not in (current, self.loading):  # read before the rewrite
+                self._loader.drop(index, cancel=True)
+        for index in change.changed:
             self._refresh_row(index)
         self._update_remaining()
-        current = self.current_index
         if current < 0:
             return
-        self._apply_read_only()
-        loaded = self.loaded
-        if current in finished and self.queue.changed_on_disk(loaded):
-            if self.view.modified:
-                self.statusBar().showMessage(
-                    f"{loaded.entry.key} was rewritten by {run or 'a bids run'}; "
-                    "saving your decisions will ask first.",
-                    10000,
-                )
-            else:
-                self._cache.pop(current, None)
-                self.statusBar().showMessage(
-                    f"{loaded.entry.key} was rewritten: shown again.", 5000
-                )
-                (self._load if self._worker is not None else self._show_now)(current)
-
-    def _apply_read_only(self) -> None:
-        """Make the view read-only while a run may rewrite the recording shown."""
-        loaded = self.loaded
-        reason = None
-        if loaded is not None and loaded.index in self._rewriting:
-            reason = (
-                f"{loaded.entry.key} is being rewritten by {self._run}: read-only "
-                "until it is done."
-            )
-        changed = reason != self.view.read_only
-        self.view.set_read_only(reason)
-        self.button_save.setEnabled(reason is None)
-        if changed and loaded is not None:
-            self.recording_header.setText(self._header_text(loaded))
-
-    def _update_remaining(self) -> None:
-        n = self.queue.n_remaining
-        self.remaining_label.setText(
-            f"{n} doubtful component{'s' * (n != 1)} remaining"
-        )
-
-    # ------------------------------------------------------------- loading
-    def _get_prepared(self, index: int) -> _Prepared:
-        """Return the recording, from the cache (if still up to date) or read now."""
-        job = self._cache.pop(index, None)
-        prepared = None
-        if job is not None:
-            try:
-                prepared = job.result()
-            except Exception as error:  # read again, to report it
-                logger.info(f"Loading in the background failed: {error}")
-            if prepared is not None and self.queue.changed_on_disk(prepared.loaded):
-                prepared = None  # written by someone else since: read it again
-        if prepared is None:
-            prepared = _prepare(self.queue, self.queue.read(index))
-        done: Future = Future()
-        done.set_result(prepared)
-        self._cache[index] = Job(done)
-        return prepared
-
-    def _prefetch_around(self, row: int) -> None:
-        """Keep the previous and next recordings loaded (in the background)."""
-        wanted = [
-            self.recording_rows[r]
-            for r in (row, row + 1, row - 1)
-            if 0 <= r < len(self.recording_rows)
-        ]
-        for index in list(self._cache):
-            if index not in wanted and index != self.loading:
-                self._cache.pop(index).cancel()
-        if self._worker is None:
+        self._show_read_only()
+        if not change.reload:
             return
-        for index in wanted[1:_CACHE_SIZE]:
-            if index in self._cache:
-                continue
-            try:  # the headers here (warnings are global), the data in the thread
-                loaded = self.queue.read(index)
-            except Exception as error:  # reported when the recording is shown
-                logger.info(f"Could not read {self.queue.entries[index].key}: {error}")
-                continue
-            self._cache[index] = self._worker.submit(_prepare, self.queue, loaded)
+        key = self.loaded.entry.key
+        if self.view.modified:
+            self.statusBar().showMessage(
+                f"{key} was rewritten by {self.dataset.run or 'a bids run'}; "
+                "saving your decisions will ask first.",
+                10000,
+            )
+        else:
+            self._loader.drop(current)
+            self.statusBar().showMessage(f"{key} was rewritten: shown again.", 5000)
+            (self._load if self._loader.worker is not None else self._show_now)(current)
 
     # ---------------------------------------------------------------- slots
-    def _on_label_changed(self, component: int, label) -> None:
+    def _on_label_changed(self, _component: int, _label) -> None:
         self.setWindowModified(True)
-        key = None if label is None else self.view.label_map[label]
-        excluded = set(self.view.excluded)
-        if key is None or key in self._kept:
-            excluded.discard(component)
-        else:
-            excluded.add(component)
-        if excluded != set(self.view.excluded):
-            self.view.set_excluded(sorted(excluded))
 
     def _on_row_clicked(self, row: int) -> None:
         if 0 <= row < len(self.recording_rows):
             self.show_recording(self.recording_rows[row])
         loading = self.loading
         self._select_row(
-            self.current_row if loading < 0 else self.recording_rows.index(loading)
+            self.current_row if loading < 0 else self.dataset.row_of(loading)
         )
 
     def _on_save_requested(self) -> bool:
@@ -635,7 +514,7 @@ class ReviewWindow(QMainWindow):
 
     def _leave_current(self) -> bool:
         """Ask what to do with unsaved decisions; return whether to go on."""
-        if self._current is None or not self.view.modified:
+        if not self.dataset.modified:
             return True
         answer = QMessageBox.question(
             self,
@@ -650,8 +529,8 @@ class ReviewWindow(QMainWindow):
             return self._on_save_requested()
         if answer == QMessageBox.StandardButton.Discard:
             # the ICA shown holds the discarded labels: read it again next time
-            self._cache.pop(self.current_index, None)
-            self.view.set_saved()
+            self._loader.drop(self.current_index)
+            self.dataset.discard()
             self.setWindowModified(False)
             return True
         return False
@@ -680,7 +559,29 @@ class ReviewWindow(QMainWindow):
             event.ignore()
             return
         self._stop_loading()
-        if self._worker is not None:
-            self._worker.shutdown()
-        self._cache.clear()
+        self._loader.shutdown()
         event.accept()
+
+
+def _recording_header(dataset: DatasetReview) -> str:
+    """Return the line above the components: the recording, its review, policy."""
+    loaded = dataset.loaded
+    entry = loaded.entry
+    policy = loaded.policy.summary(entry.methods) if entry.methods else "n/a"
+    origin = "" if entry.has_policy else " (not recorded: the default)"
+    review = entry.review
+    reviewed = (
+        f"reviewed by {review.get('Author', '?')} on {review.get('Date', '?')}"
+        if review
+        else "not reviewed"
+    )
+    n_doubtful = int(entry.doubtful.sum())
+    doubtful = f"{n_doubtful} doubtful component{'s' * (n_doubtful != 1)}"
+    text = (
+        f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful} (listed first)<br>"
+        f"<small>policy: {policy}{origin}</small>"
+    )
+    read_only = dataset.review.read_only
+    if read_only is not None:
+        text += f"<br><span style='color:#b22222'>{read_only}</span>"
+    return text

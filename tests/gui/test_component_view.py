@@ -217,7 +217,7 @@ def _open_window(qtbot, inst, ica) -> ICAComponentLabeler:
 
 def test_label_automatically_keeps_manual_labels(qtbot, combined_recording):
     """ICLabel and MEGNet in the window (ICA of EEG and MEG): both run."""
-    from mne_icalabel.batch._both import label_both
+    from mne_icalabel.annotation._both import label_both
 
     raw, ica = combined_recording["raw"], combined_recording["ica_both"].copy()
     # ICLabel warns about the EEG + MEG decomposition, MEGNet about picard

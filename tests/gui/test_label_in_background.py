@@ -12,6 +12,7 @@ from qtpy.QtCore import Qt, QTimer
 
 from mne_icalabel.gui import _component_view
 from mne_icalabel.gui._label_components import ICAComponentLabeler
+from mne_icalabel.review import _networks
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -63,13 +64,13 @@ def test_event_loop_keeps_running(qtbot, combined_recording):
 def _gated(monkeypatch):
     """Make the labelling wait for an event the test sets (ordering only)."""
     gate = threading.Event()
-    real = _component_view._compute_labels
+    real = _networks._compute_labels
 
     def slow(*args):
         gate.wait(60)
         return real(*args)
 
-    monkeypatch.setattr(_component_view, "_compute_labels", slow)
+    monkeypatch.setattr(_networks, "_compute_labels", slow)
     return gate
 
 

@@ -12,7 +12,7 @@ pytest.importorskip("mne_bids")
 from qtpy.QtCore import Qt, QTimer  # noqa: E402
 from qtpy.QtWidgets import QMessageBox  # noqa: E402
 
-from mne_icalabel.gui import _review  # noqa: E402
+from mne_icalabel.gui import _review_loader  # noqa: E402
 from mne_icalabel.gui._review import ReviewWindow  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -24,7 +24,7 @@ def _gated(monkeypatch, opened: bool):
     gate = threading.Event()
     if opened:
         gate.set()
-    real = _review._prepare
+    real = _review_loader._prepare
     started = []
 
     def gated(queue, loaded):
@@ -32,7 +32,7 @@ def _gated(monkeypatch, opened: bool):
         assert gate.wait(60), "the test never opened the gate"
         return real(queue, loaded)
 
-    monkeypatch.setattr(_review, "_prepare", gated)
+    monkeypatch.setattr(_review_loader, "_prepare", gated)
     return gate, started
 
 

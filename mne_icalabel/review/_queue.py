@@ -46,6 +46,7 @@ from ..derivatives import (
     running_recordings,
 )
 from ..methods import method_for, method_for_channels
+from ..methods._prepare import prepare_recording
 from ..utils._io import read_json_object, remove_orphans
 
 if TYPE_CHECKING:
@@ -533,8 +534,6 @@ class ReviewQueue:
         method (``"both"`` for an ICA of EEG and MEG, as ``bids`` does); sets
         ``loaded.inst`` and returns ``loaded``.
         """
-        from ..batch.ica import prepare_recording
-
         if loaded.inst is not None:
             return loaded
         start = time.perf_counter()
@@ -599,7 +598,7 @@ class ReviewQueue:
         TSVChangedError
             If the files changed on disk since loading and ``force`` is False.
         """
-        from ._io import update_tsv_atomic
+        from ..gui._io import update_tsv_atomic
 
         _validate_type(author, str, "author")
         check_text(author, "author")

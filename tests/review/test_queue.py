@@ -13,7 +13,7 @@ import pytest
 from mne_icalabel.annotation import mark_component, read_components_tsv
 from mne_icalabel.annotation.policy import ExclusionPolicy
 from mne_icalabel.gui._io import default_author
-from mne_icalabel.gui._review_queue import (
+from mne_icalabel.review import (
     DOUBTFUL,
     Fingerprint,
     ReviewQueue,

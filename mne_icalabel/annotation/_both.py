@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..annotation._classes import add_to_labels
-from ..annotation.policy import Decision, ExclusionPolicy
 from ..methods import get_method
+from ._classes import add_to_labels
+from .policy import Decision, ExclusionPolicy
 
 if TYPE_CHECKING:
     from mne.preprocessing import ICA

@@ -1,0 +1,258 @@
+"""The review of a labelled BIDS dataset: the queue, the recording shown, the guards.
+
+No Qt here. A :class:`DatasetReview` holds the :class:`~._queue.ReviewQueue`
+(the recordings, their state, the doubtful-first order), the recording shown
+as a :class:`~._recording.ComponentsReview`, and what a running
+``mne-icalabel bids`` may rewrite: such a recording is read-only, and its save
+refused naming the run. Reading the recordings (slow) is the front end's:
+:meth:`ReviewQueue.read` and :meth:`ReviewQueue.prepare`, possibly in a
+worker, then :meth:`DatasetReview.open`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mne.utils import logger
+
+from ._queue import LoadedRecording, RecordingEntry, ReviewQueue, kept_labels
+from ._recording import ComponentsReview, ReviewEvent
+
+
+@dataclass(frozen=True)
+class RewritingChange:
+    """What :meth:`DatasetReview.poll_rewriting` found changed.
+
+    Attributes
+    ----------
+    finished : frozenset of int
+        The entries the run is done with (read again).
+    changed : frozenset of int
+        The entries that became or stopped being rewritten.
+    reload : bool
+        Whether the recording shown was rewritten on disk: show it again
+        (unless it has unsaved decisions, which a save then guards).
+    """
+
+    finished: frozenset[int]
+    changed: frozenset[int]
+    reload: bool
+
+
+class DatasetReview:
+    """The review of the labelled recordings of a BIDS dataset.
+
+    Parameters
+    ----------
+    bids_root : path-like
+        Root of the BIDS dataset, labelled with ``mne-icalabel bids``.
+    subjects, sessions, tasks, runs : str | list of str | None
+        Keep only these entity values; None keeps all.
+    datatype : ``"eeg"`` | ``"meg"``
+        The data type.
+    author : str
+        The reviewer, written with the decisions.
+
+    Attributes
+    ----------
+    queue : ReviewQueue
+        The recordings.
+    author : str
+        The reviewer.
+    recording_rows : list of int
+        The entry index of each recording, in review order (not reviewed
+        first, most doubtful first).
+    loaded : LoadedRecording | None
+        The recording shown.
+    review : ComponentsReview | None
+        Its labelling state.
+    run : str
+        The running ``mne-icalabel bids`` (empty: none).
+    rewriting : frozenset of int
+        The entries it may rewrite.
+    """
+
+    def __init__(
+        self,
+        bids_root,
+        *,
+        subjects=None,
+        sessions=None,
+        tasks=None,
+        runs=None,
+        datatype: str = "eeg",
+        author: str = "n/a",
+    ) -> None:
+        self.queue = ReviewQueue(
+            bids_root,
+            subjects=subjects,
+            sessions=sessions,
+            tasks=tasks,
+            runs=runs,
+            datatype=datatype,
+        )
+        self.author = author
+        self.recording_rows: list[int] = self.queue.recording_order()
+        self.loaded: LoadedRecording | None = None
+        self.review: ComponentsReview | None = None
+        self.run = ""
+        self.rewriting: frozenset[int] = frozenset()
+        self._observers: list[Callable[[ReviewEvent], None]] = []
+
+    # ------------------------------------------------------------ observers
+    def subscribe(self, callback: Callable[[ReviewEvent], None]) -> Callable:
+        """Call ``callback(event)`` after each change; return the unsubscriber.
+
+        The events: ``"recording"`` (another recording is shown;
+        ``component`` is its entry index), ``"entry"`` (an entry's state or
+        counts changed; ``component`` is its index), ``"rewriting"`` (a run
+        started or finished rewriting recordings).
+        """
+        self._observers.append(callback)
+        return lambda: self._observers.remove(callback)
+
+    def _notify(self, kind: str, index: int | None = None) -> None:
+        for callback in list(self._observers):
+            callback(ReviewEvent(kind, index))
+
+    # ---------------------------------------------------------------- state
+    @property
+    def current_index(self) -> int:
+        """Entry index of the recording shown (-1: none)."""
+        return -1 if self.loaded is None else self.loaded.index
+
+    def row_of(self, index: int) -> int:
+        """Return the row of an entry in :attr:`recording_rows` (-1 for -1)."""
+        return self.recording_rows.index(index) if index >= 0 else -1
+
+    def neighbour(self, index: int, step: int) -> int | None:
+        """Return the entry ``step`` rows from ``index`` (None: beyond the list)."""
+        row = self.row_of(index) + step
+        return self.recording_rows[row] if 0 <= row < len(self.recording_rows) else None
+
+    @property
+    def modified(self) -> bool:
+        """Whether the recording shown has decisions not saved yet."""
+        return self.review is not None and self.review.modified
+
+    @property
+    def n_remaining(self) -> int:
+        """Doubtful components of the recordings not reviewed yet."""
+        return self.queue.n_remaining
+
+    def read_only_reason(self, index: int) -> str | None:
+        """Why an entry cannot be changed now (None: it can)."""
+        if index not in self.rewriting:
+            return None
+        key = self.queue.entries[index].key
+        return f"{key} is being rewritten by {self.run}: read-only until it is done."
+
+    # -------------------------------------------------------------- intents
+    def open(self, loaded: LoadedRecording, *, auto_advance: bool = False):
+        """Show a recording read by the queue; return its labelling state.
+
+        Its components are listed most doubtful first, those the TSV's
+        ``status`` excludes marked; a label of a class the recorded policy
+        does not keep excludes the component, one it keeps does not.
+
+        Parameters
+        ----------
+        loaded : LoadedRecording
+            The recording, prepared (:meth:`ReviewQueue.load`).
+        auto_advance : bool
+            See :class:`ComponentsReview`.
+
+        Returns
+        -------
+        review : ComponentsReview
+            The recording's state, also :attr:`review`.
+        """
+        methods = list(loaded.entry.methods)
+        review = ComponentsReview(
+            loaded.inst,
+            loaded.ica,
+            scores=loaded.probabilities,
+            excluded=loaded.excluded,
+            order=loaded.order,
+            kept=kept_labels(loaded.policy, methods) if methods else (),
+            auto_advance=auto_advance,
+        )
+        review.set_read_only(self.read_only_reason(loaded.index))
+        self.loaded, self.review = loaded, review
+        self._notify("recording", loaded.index)
+        return review
+
+    def save(self, *, force: bool = False) -> RecordingEntry:
+        """Save the decisions on the recording shown (TSV and sidecar).
+
+        Parameters
+        ----------
+        force : bool
+            Write even if the TSV changed on disk since it was loaded.
+
+        Returns
+        -------
+        entry : RecordingEntry
+            The recording's entry, read back.
+
+        Raises
+        ------
+        TSVChangedError
+            If the TSV or its sidecar changed on disk and ``force`` is False.
+        RuntimeError
+            If nothing is shown, or a running ``mne-icalabel bids`` may
+            rewrite the recording (the message names the run).
+        """
+        if self.review is None:
+            raise RuntimeError("Not saved: no recording is shown.")
+        if self.review.read_only is not None:
+            raise RuntimeError(f"Not saved: {self.review.read_only}")
+        entry = self.queue.save(
+            self.loaded, self.review.manual_marks(), self.author, force=force
+        )
+        self.review.mark_saved()
+        self._notify("entry", self.loaded.index)
+        return entry
+
+    def discard(self) -> None:
+        """Forget the unsaved decisions of the recording shown.
+
+        Its ICA holds them: read the recording again to show it as saved.
+        """
+        if self.review is not None:
+            self.review.mark_saved()
+
+    def poll_rewriting(self) -> RewritingChange | None:
+        """Follow a running ``bids``: its recordings read-only, read again when done.
+
+        Reads the run state (:meth:`ReviewQueue.rewriting`: two small files).
+        The entries the run is done with are read again; the recording shown
+        becomes read-only while the run may rewrite it.
+
+        Returns
+        -------
+        change : RewritingChange | None
+            None if nothing changed (or the run state could not be read).
+        """
+        try:
+            run, rewriting = self.queue.rewriting()
+        except Exception as error:  # never stops the review
+            logger.info(f"Could not read the run state: {error}")
+            return None
+        if (run, rewriting) == (self.run, self.rewriting):
+            return None
+        finished = self.rewriting - rewriting
+        changed = self.rewriting ^ rewriting
+        self.run, self.rewriting = run, rewriting
+        for index in finished:
+            self.queue.refresh(index)
+        current = self.current_index
+        reload = False
+        if current >= 0:
+            self.review.set_read_only(self.read_only_reason(current))
+            reload = current in finished and bool(
+                self.queue.changed_on_disk(self.loaded)
+            )
+        self._notify("rewriting")
+        return RewritingChange(frozenset(finished), frozenset(changed), reload)
