@@ -23,8 +23,8 @@ from qtpy.QtWidgets import (
 
 from ..review import check_recording
 from ..review._networks import MEGNET_LABELS_TO_MNE  # noqa: F401 (re-exported)
+from ..review._saving import default_author, save_ica_atomic, write_tsv_atomic
 from ._component_view import ComponentView
-from ._io import default_author, save_ica_atomic, write_tsv_atomic
 
 _TITLE = "ICA Component Labeler"
 

@@ -28,8 +28,8 @@ from qtpy.QtWidgets import (
 )
 
 from ..review import DatasetReview, LoadedRecording, RecordingEntry, TSVChangedError
+from ..review._saving import default_author
 from ._component_view import ComponentView
-from ._io import default_author
 from ._progress import ProgressStrip
 from ._review_loader import RecordingLoader
 

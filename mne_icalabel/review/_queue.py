@@ -48,6 +48,7 @@ from ..derivatives import (
 from ..methods import method_for, method_for_channels
 from ..methods._prepare import prepare_recording
 from ..utils._io import read_json_object, remove_orphans
+from ._saving import update_tsv_atomic
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -598,8 +599,6 @@ class ReviewQueue:
         TSVChangedError
             If the files changed on disk since loading and ``force`` is False.
         """
-        from ..gui._io import update_tsv_atomic
-
         _validate_type(author, str, "author")
         check_text(author, "author")
         changed_files = self.changed_on_disk(loaded)

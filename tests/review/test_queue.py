@@ -12,7 +12,6 @@ import pytest
 
 from mne_icalabel.annotation import mark_component, read_components_tsv
 from mne_icalabel.annotation.policy import ExclusionPolicy
-from mne_icalabel.gui._io import default_author
 from mne_icalabel.review import (
     DOUBTFUL,
     Fingerprint,
@@ -20,6 +19,7 @@ from mne_icalabel.review import (
     TSVChangedError,
     component_doubt,
 )
+from mne_icalabel.review._saving import default_author
 
 from ..conftest import REVIEW_N_COMPONENTS
 

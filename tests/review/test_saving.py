@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mne_icalabel.gui._io import write_tsv_atomic
+from mne_icalabel.review._saving import write_tsv_atomic
 
 _PIPELINE = (
     "component\ttype\tdescription\tstatus\tstatus_description\tnote\n"

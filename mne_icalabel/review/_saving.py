@@ -1,4 +1,4 @@
-"""The window's saves: the ICA and the components TSV, through the store.
+"""A reviewer's saves: the ICA and the components TSV, through the store.
 
 Each file is replaced atomically by :mod:`mne_icalabel.derivatives`: an
 interrupted save never leaves a half-written file behind.
