@@ -42,7 +42,7 @@ from ..derivatives import (
     save_ica,
     write_description,
 )
-from ..methods import get_method, network_names
+from ..methods import get_method, method_names, network_names
 from ..utils._docs import fill_doc
 from ._dispatch import JobSettings, preflight_client
 from ._step import DatasetStep, Job, Selection
@@ -331,7 +331,7 @@ class LabelStep(DatasetStep):
         )
         backends = settings.backends
         self.options["backend"] = (
-            backends if self.method == "both" else backends[self.method]
+            backends if get_method(self.method).components else backends[self.method]
         )
         return settings
 
@@ -505,12 +505,12 @@ def label_bids_dataset(
     _check_option("datatype", datatype, ("eeg", "meg"))
     if method is None:
         method = "iclabel" if datatype == "eeg" else "megnet"
-    _check_option("method", method, ("iclabel", "megnet", "both"))
-    if method == "both" and datatype != "meg":
+    _check_option("method", method, method_names())
+    if get_method(method).components and datatype != "meg":
         # BIDS stores the EEG recorded with MEG in the meg recording
         raise ValueError(
-            "method='both' labels recordings with EEG and MEG, which BIDS stores "
-            f"under the 'meg' datatype; got datatype={datatype!r}. Use "
+            f"method={method!r} labels recordings with EEG and MEG, which BIDS "
+            f"stores under the 'meg' datatype; got datatype={datatype!r}. Use "
             "datatype='meg' (--datatype meg)."
         )
     for name, value in (("report", report), ("discard_manual", discard_manual)):

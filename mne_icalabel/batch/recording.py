@@ -11,6 +11,7 @@ from mne.utils import _check_option, _validate_type, logger, verbose
 
 from .._version import __version__
 from ..annotation._both import store_both
+from ..annotation._classes import add_to_labels, to_mne_key
 from ..annotation.policy import ExclusionPolicy
 from ..derivatives import (
     FINGERPRINT_KEY,
@@ -24,8 +25,10 @@ from ..derivatives import (
     write_components,
 )
 from ..derivatives import save_ica as save_ica_file
+from ..methods import get_method, method_names
 from ..methods._prepare import prepare_recording
 from ..utils._docs import fill_doc
+from ..utils._labels import write_labels
 from .ica import _check_decim, fit_ica
 from .report import make_report
 
@@ -38,19 +41,19 @@ if TYPE_CHECKING:
 
 
 def _label(inst, ica: ICA, method: str, backend: str | None = None) -> np.ndarray:
-    """Run the method, store probabilities and labels on ``ica``, return them."""
-    if method == "iclabel":
-        from ..iclabel import iclabel_label_components
+    """Run a network method, store probabilities and labels on ``ica``, return them.
 
-        return iclabel_label_components(inst, ica, inplace=True, backend=backend)
-    from ..annotation._classes import add_to_labels
-    from ..megnet import megnet_label_components
-    from ..megnet._config import MEGNET_NUMERICAL_TO_STRING
-
-    proba = megnet_label_components(inst, ica, backend)
-    ica.labels_scores_ = proba
-    names = [MEGNET_NUMERICAL_TO_STRING[int(k)] for k in np.argmax(proba, axis=1)]
-    add_to_labels(ica, names)
+    A method that stores its labels as ICLabel does (every class key, in
+    class order) gets them so; any other has its predicted classes added to
+    ``ica.labels_`` (:func:`add_to_labels`).
+    """
+    record = get_method(method)
+    proba = record.proba(inst, ica, backend)
+    if record.stores_labels:
+        write_labels(ica, proba, record.mne_keys)
+    else:
+        ica.labels_scores_ = proba
+        add_to_labels(ica, [record.classes[k] for k in np.argmax(proba, axis=1)])
     return proba
 
 
@@ -63,9 +66,6 @@ def _annotation_columns(decision: Decision) -> dict[str, list[str]]:
     package and its version) and ``ic_type`` (MNE's key of the class that
     decided the component).
     """
-    from ..annotation._classes import to_mne_key
-    from ..methods import get_method
-
     name = "+".join(get_method(decision.method).networks)
     n = len(decision)
     return dict(
@@ -174,16 +174,12 @@ def label_recording(
     """
     from mne.preprocessing import ICA
 
-    from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
-
-    _check_option("method", method, ("iclabel", "megnet", "both"))
+    _check_option("method", method, method_names())
     ica_decim = _check_decim(ica_decim, "ica_decim")
     _validate_type(ica, (ICA, None), "ica", "ICA or None")
     _validate_type(basename, str, "basename")
     _validate_type(policy, (ExclusionPolicy, None), "policy", "ExclusionPolicy")
     _validate_type(discard_manual, bool, "discard_manual")
-    from ..methods import get_method
-
     methods = list(get_method(method).networks)
     policy = (ExclusionPolicy() if policy is None else policy).check(methods)
     tsv = out = None
@@ -214,14 +210,14 @@ def label_recording(
         ica = fit_ica(inst, method, n_components, decim=ica_decim)
     else:
         ica = ica.copy()
-    if method == "both":
+    if get_method(method).components:
         proba = probabilities = get_method(method).proba(inst, ica, backend)
         decision = policy.decide(proba, method)
         store_both(ica, proba, decision)
         labels = list(decision.labels)
     else:
         proba = _label(inst, ica, method, backend)
-        names = ICALABEL_METHODS_NUMERICAL_TO_STRING[method]
+        names = get_method(method).classes
         labels = [names[int(k)] for k in np.argmax(proba, axis=1)]
         probabilities = {method: proba}
         decision = policy.decide(proba, method)

@@ -147,6 +147,7 @@ class RecordingClaims:
             self._thread.join()
         for key in list(self.held):
             self.release(key)
+        self._remove_stale()
         removed = remove_orphans(self.folder) if self.folder.is_dir() else []
         if removed:
             logger.info(
@@ -155,6 +156,20 @@ class RecordingClaims:
             )
         with contextlib.suppress(OSError):
             (self.folder / CLAIMS).rmdir()  # when no other run claims anything
+
+    def _remove_stale(self) -> None:
+        """Remove the claims of dead runs on recordings this run did not redo.
+
+        A killed run leaves its claims; those on the recordings a later run
+        redoes are taken over, the others (done since, or not selected) are
+        removed here, so that no dead claim stays.
+        """
+        folder = self.folder / CLAIMS
+        for path in sorted(folder.glob(f"*{LOCK_NAME}")) if folder.is_dir() else []:
+            other = read_owner(path)
+            reason = stale_reason(other, path)
+            if reason is not None:
+                take_over(path, other, reason, self.owner.token, quiet=True)
 
     def __enter__(self) -> RecordingClaims:
         return self

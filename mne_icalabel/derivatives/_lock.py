@@ -165,7 +165,9 @@ def _link_new(path: Path, text: str) -> bool:
         unique.unlink(missing_ok=True)
 
 
-def take_over(path: Path, other: LockOwner | None, reason: str, token: str) -> bool:
+def take_over(
+    path: Path, other: LockOwner | None, reason: str, token: str, *, quiet=False
+) -> bool:
     """Remove the stale lock ``path`` of ``other``, unless it was replaced meanwhile.
 
     One run at a time takes over, under a guard file created like the lock:
@@ -174,6 +176,7 @@ def take_over(path: Path, other: LockOwner | None, reason: str, token: str) -> b
     lock needs its name free, a take-over the guard), so a live lock is never
     removed. A guard older than ``_GUARD_STALE`` seconds was left by a run
     killed while taking over, and is removed. Returns whether it removed it.
+    ``quiet``: say it in the log instead of a warning.
     """
     guard = path.with_name(f"{path.name}.takeover")
     if not _link_new(guard, token):
@@ -187,10 +190,13 @@ def take_over(path: Path, other: LockOwner | None, reason: str, token: str) -> b
             return False
         path.unlink(missing_ok=True)
         who = other.describe() if other is not None else "an unknown run"
-        warn(
-            f"Took over the stale lock {path} of {who}: {reason}. The "
-            "recordings it had not finished are redone by this run."
-        )
+        if quiet:
+            logger.info(f"Removed the stale lock {path} of {who}: {reason}.")
+        else:
+            warn(
+                f"Took over the stale lock {path} of {who}: {reason}. The "
+                "recordings it had not finished are redone by this run."
+            )
         return True
     finally:
         guard.unlink(missing_ok=True)

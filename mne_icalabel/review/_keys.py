@@ -15,8 +15,7 @@ A front end forwards a key pressed without modifier, by name (``"3"``,
 
 from __future__ import annotations
 
-from ..iclabel._config import ICA_LABELS_TO_MNE
-from ._networks import MEGNET_LABELS_TO_MNE
+from ..methods import mne_keys
 
 #: the letter of each class (ICLabel's seven, MEGNet's four)
 LETTERS = {
@@ -34,9 +33,7 @@ LETTERS = {
 }
 #: every ``ICA.labels_`` key a review manages: relabelling a component removes
 #: it from all of them (other keys, e.g. ``"eog/0/EOG061"``, are kept)
-CLASS_KEYS = tuple(
-    dict.fromkeys([*ICA_LABELS_TO_MNE.values(), *MEGNET_LABELS_TO_MNE.values()])
-)
+CLASS_KEYS = mne_keys()
 RESET_KEYS = ("0", "Backspace", "Delete")
 NEXT_KEYS = ("N", "Right", "Down")
 PREVIOUS_KEYS = ("P", "Left", "Up")

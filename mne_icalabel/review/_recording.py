@@ -19,13 +19,12 @@ from mne.io import BaseRaw
 from mne.preprocessing import ICA
 from mne.utils import _check_option, _validate_type, logger
 
-from ..annotation._classes import CLASSES, to_mne_key
-from ..iclabel._config import ICA_LABELS_TO_MNE
+from ..annotation._classes import CLASSES, infer_method, to_mne_key
+from ..methods import get_method, method_names, network_names
 from ..utils._checks import _check_ica_channels
 from ..utils._picks import default_method
 from . import _networks
 from ._keys import CLASS_KEYS, LETTERS, key_intent
-from ._networks import MEGNET_LABELS_TO_MNE
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -41,7 +40,6 @@ EVENTS = (
     "auto_advance",  # the automatic move after labelling toggled
     "saved",  # the labels were saved: not modified any more
 )
-_METHOD_TITLES = {"iclabel": "ICLabel", "megnet": "MEGNet"}
 
 
 @dataclass(frozen=True)
@@ -162,9 +160,7 @@ class ComponentsReview:
         auto_advance: bool = False,
     ) -> None:
         check_recording(inst, ica)
-        label_map = (
-            dict(MEGNET_LABELS_TO_MNE) if is_meg_ica(ica) else dict(ICA_LABELS_TO_MNE)
-        )
+        label_map = _label_map(ica, scores)
         n_components = int(ica.n_components_)
         primary, names = _primary_scores(ica, label_map, scores, n_components)
         other = _check_other_scores(scores, n_components, primary)
@@ -545,7 +541,7 @@ class ComponentsReview:
         """
         if method is None:
             method, _ = default_method(self.inst, self.ica)
-        _check_option("method", method, ("iclabel", "megnet", "both"))
+        _check_option("method", method, method_names())
         return LabellingTask(method, self.inst, self.ica)
 
     def apply_labels(self, task: LabellingTask, result) -> list[str]:
@@ -640,13 +636,27 @@ def check_components(components, n_components: int, name: str) -> list[int]:
     return out
 
 
+def _label_map(ica, scores) -> dict[str, str]:
+    """Return the buttons (class name -> MNE key) of a recording.
+
+    Those of the one network whose probabilities ``scores`` holds, else
+    MEGNet's for an ICA of MEG alone, ICLabel's otherwise.
+    """
+    networks = [m for m in (scores or {}) if m in network_names()]
+    if len(networks) == 1:
+        return get_method(networks[0]).labels_to_mne
+    return get_method("megnet" if is_meg_ica(ica) else "iclabel").labels_to_mne
+
+
 def _primary_scores(ica, label_map, scores, n_components):
     """Return the probabilities shown beside the buttons and in the list.
 
     ``ica.labels_scores_`` if it has a known shape, else the set of ``scores``
     of the method whose classes are the buttons'.
     """
-    names_of = {7: list(ICA_LABELS_TO_MNE), 4: list(MEGNET_LABELS_TO_MNE)}
+    names_of = {}
+    for name in network_names():  # the first method of a number of classes
+        names_of.setdefault(len(get_method(name).labels), list(get_method(name).labels))
     proba = getattr(ica, "labels_scores_", None)
     if proba is not None:
         proba = np.asarray(proba, float)
@@ -657,7 +667,7 @@ def _primary_scores(ica, label_map, scores, n_components):
         ):
             return proba, names_of[proba.shape[1]]
         logger.info(f"ica.labels_scores_ has shape {proba.shape}: not shown.")
-    method = "megnet" if len(label_map) == 4 else "iclabel"
+    method = infer_method(len(label_map), None)
     if isinstance(scores, dict) and method in scores:
         proba = np.asarray(scores[method], float)
         if proba.shape == (n_components, len(label_map)):
@@ -688,5 +698,5 @@ def _check_other_scores(scores, n_components, primary) -> dict:
             )
         if primary is not None and np.array_equal(proba, primary):
             continue
-        out[_METHOD_TITLES[method]] = (proba, list(CLASSES[method]))
+        out[get_method(method).display_name] = (proba, list(CLASSES[method]))
     return out

@@ -44,7 +44,9 @@ class JobSettings:
 
 def _load_network(method: str, backend: str) -> None:
     """Load (and cache in this process) the network of a method + backend."""
-    get_method(method).backends.load(backend)
+    network = get_method(method).backends
+    if network is not None:
+        network.load(backend)
 
 
 def preflight_client(
@@ -89,6 +91,9 @@ def preflight_client(
     networks = [n for method in methods for n in get_method(method).networks]
     for method in dict.fromkeys(networks):
         network = get_method(method).backends
+        if network is None:  # no choice of backend, no weights to check
+            backends[method] = None
+            continue
         backends[method] = network.resolve(backend)
         needed += network.packages(backends[method])
         names.append(network.weights(backends[method]))
