@@ -38,7 +38,7 @@ from ._lock import (
 
 CLAIMS = ".claims"
 #: the short lock of the files all runs share
-SHARED_LOCK = ".mne-icalabel.shared.lock"
+SHARED_LOCK = f".shared{LOCK_NAME}"
 #: seconds a run waits for the short lock (a merge takes milliseconds)
 SHARED_WAIT = 60.0
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from mne.utils import logger, warn
 
-from ..utils._io import no_space_error, remove_orphans
+from ..utils._io import no_space_error, remove_orphans, temporary_prefix
 
 LOCK_NAME = ".mne-icalabel.lock"
 #: seconds between two touches of a held lock
@@ -140,8 +140,11 @@ def _link_new(path: Path, text: str) -> bool:
     unique file, then hard-linked to ``path``. On NFS a ``link`` whose reply
     was lost can fail although it succeeded, hence the link count check.
     """
-    unique = path.with_name(f"{path.name}.{socket.gethostname()}.{os.getpid()}")
-    unique = unique.with_name(f"{unique.name}.{secrets.token_hex(4)}")
+    # a temporary's name (.tmp-<pid>-): what a killed run leaves is an orphan
+    unique = path.with_name(
+        f"{temporary_prefix()}{socket.gethostname()}-{secrets.token_hex(4)}"
+        f"-{path.name}"
+    )
     try:
         fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fid:
