@@ -115,6 +115,11 @@ class DatasetReview(Observable):
         row = self.row_of(index) + step
         return self.recording_rows[row] if 0 <= row < len(self.recording_rows) else None
 
+    def around(self, index: int) -> list[int]:
+        """Return ``index`` and its next and previous entries (to keep read)."""
+        steps = (index, self.neighbour(index, 1), self.neighbour(index, -1))
+        return [i for i in steps if i is not None]
+
     @property
     def modified(self) -> bool:
         """Whether the recording shown has decisions not saved yet."""
