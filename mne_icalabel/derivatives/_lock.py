@@ -142,8 +142,7 @@ def _link_new(path: Path, text: str) -> bool:
     """
     # a temporary's name (.tmp-<pid>-): what a killed run leaves is an orphan
     unique = path.with_name(
-        f"{temporary_prefix()}{socket.gethostname()}-{secrets.token_hex(4)}"
-        f"-{path.name}"
+        f"{temporary_prefix()}{socket.gethostname()}-{secrets.token_hex(4)}-{path.name}"
     )
     try:
         fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)

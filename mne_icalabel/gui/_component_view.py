@@ -16,31 +16,16 @@ from functools import partial
 from mne import BaseEpochs
 from mne.io import BaseRaw
 from mne.preprocessing import ICA
-from mne.utils import logger
 from qtpy.QtCore import Qt, Signal
-from qtpy.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from qtpy.QtWidgets import QHBoxLayout, QPushButton, QWidget
 
 from ..review import ComponentsReview, ReviewEvent, check_recording
 from ..review._networks import MEGNET_LABELS_TO_MNE  # noqa: F401 (re-exported)
+from ._auto_labelling import BackgroundLabelling
 from ._class_panel import ClassPanel
 from ._component_list import ComponentList
-from ._data import compute_plot_data
 from ._key_bindings import bind_keys
-from ._panels import (
-    ERPImagePanel,
-    SourcePanel,
-    SpectrumPanel,
-    TopomapPanel,
-    VariancePanel,
-)
-from ._progress import ProgressStrip
+from ._plots import ComponentPlots
 from ._worker import Job, Worker
 
 
@@ -80,12 +65,12 @@ class ComponentView(QWidget):
         super().__init__(parent)
         self._time_window = float(time_window)
         self.model: ComponentsReview | None = None
-        self._data = None
         self._unsubscribe = None
         self._worker = Worker(self, "mne-icalabel-view")
-        self._labelling_job: Job | None = None
-        self._plots_job: Job | None = None
         self._build_ui()
+        self._labelling = BackgroundLabelling(
+            self, self._worker, self.button_auto, lambda: self.model
+        )
         self._shortcuts = bind_keys(self, self._on_key, self.scroll_time)
         self.setFocusProxy(self.list_components)
 
@@ -137,7 +122,7 @@ class ComponentView(QWidget):
         """
         check_recording(inst, ica)
         if data is None and not background:  # the slow part: before any change
-            data = compute_plot_data(inst, ica)
+            data = self.plots.compute(inst, ica)
         model = ComponentsReview(
             inst,
             ica,
@@ -161,36 +146,14 @@ class ComponentView(QWidget):
             See :meth:`set_recording`.
         """
         self.cancel_labelling()
-        if self._plots_job is not None:
-            self._plots_job.cancel()
-            self._plots_job = None
-            self.progress.stop()
-        if data is None and not background:
-            data = compute_plot_data(model.inst, model.ica)
+        self.plots.load(model, data, background, on_ready=self._show_selected)
         if self._unsubscribe is not None:
             self._unsubscribe()
         previous = None if self.model is None else self.model.label_map
-        self.model, self._data = model, data
+        self.model = model
         if model.label_map != previous:
             self.class_panel.build_buttons(model.label_map, model.class_letters)
         self._unsubscribe = model.subscribe(self._on_model_event)
-        for panel in self.panels:
-            if data is None:
-                panel.clear()
-            else:
-                panel.set_data(data)
-        if data is None:
-            ica = model.ica
-            self._plots_job = self._worker.submit(
-                compute_plot_data,
-                model.inst,
-                ica,
-                on_done=partial(self._on_plot_data, model),
-                on_error=partial(self._on_plot_error, model),
-            )
-            self.progress.start(
-                f"Computing the plots of the {ica.n_components_} components..."
-            )
         self.class_panel.set_auto_advance(model.auto_advance)
         self.class_panel.set_read_only(model.read_only)
         self._show_scores()
@@ -201,31 +164,16 @@ class ComponentView(QWidget):
     @property
     def plots_ready(self) -> bool:
         """Whether the plots show the recording (False while they are computed)."""
-        return self._data is not None
+        return self.plots.data is not None
 
     def wait_plots(self) -> None:
         """Wait until the plots computed in the background are shown."""
-        if self._plots_job is not None:
-            self._worker.wait(self._plots_job)
+        self.plots.wait()
 
-    def _on_plot_data(self, model, data) -> None:
-        if model is not self.model:  # another recording meanwhile
-            return
-        self._plots_job = None
-        self.progress.stop()
-        self._data = data
-        for panel in self.panels:
-            panel.set_data(data)
-        self._show_selected()
-
-    def _on_plot_error(self, model, error) -> None:
-        if model is not self.model:
-            return
-        self._plots_job = None
-        self.progress.stop()
-        text = f"The plots could not be computed: {error}"
-        logger.error(text)
-        self.header.setText(text)
+    @property
+    def _data(self):
+        """The arrays the plots show (None while they are computed)."""
+        return self.plots.data
 
     # ------------------------------------------------- the model, delegated
     @property
@@ -257,11 +205,6 @@ class ComponentView(QWidget):
     def labels(self) -> dict[int, str]:
         """The class name of each labelled component (a copy)."""
         return {} if self.model is None else self.model.labels
-
-    @property
-    def manual_components(self) -> list[int]:
-        """The components labelled or reset in this view since the recording was set."""
-        return [] if self.model is None else self.model.manual_components
 
     def manual_marks(self) -> dict[int, str | None]:
         """Return the components labelled here, mapped to their ``ICA.labels_`` key."""
@@ -336,85 +279,22 @@ class ComponentView(QWidget):
         self.checkbox_advance.setChecked(bool(enabled))
 
     # ------------------------------------------------------ automatic labels
-    def label_automatically(self, method: str | None = None) -> list[str]:
-        """Label with ICLabel and/or MEGNet here, keeping set labels.
-
-        See :meth:`ComponentsReview.label_automatically`; ``method`` None
-        chooses from the ICA's channel types as ``mne-icalabel label`` does.
-
-        Returns
-        -------
-        messages : list of str
-            The warnings the networks gave.
-        """
-        return self._require_model().label_automatically(method)
-
     @property
     def labelling(self) -> bool:
         """Whether "Label automatically" runs in the background."""
-        return self._labelling_job is not None
+        return self._labelling.running
+
+    @property
+    def _labelling_job(self) -> Job | None:
+        return self._labelling.job
 
     def cancel_labelling(self) -> None:
         """Stop waiting for a running "Label automatically": its result is dropped."""
-        if self._labelling_job is not None:
-            self._labelling_job.cancel()
-            logger.info("Cancelled the automatic labelling; its result is dropped.")
-            self._labelling_done()
-
-    def _require_model(self) -> ComponentsReview:
-        if self.model is None:
-            raise RuntimeError("No recording is shown: call set_recording first.")
-        return self.model
+        self._labelling.cancel()
 
     def _on_label_automatically(self) -> None:
-        """Run the networks in the worker thread; the window stays usable.
-
-        The button becomes "Cancel labelling" meanwhile. The result is shown
-        only on the recording it was computed for: one that arrives after
-        another recording was opened (or after a cancel) is dropped.
-        """
-        if self.labelling:  # the button reads "Cancel labelling"
-            self.cancel_labelling()
-            return
-        try:
-            model = self._require_model()
-            task = model.labelling_task()
-        except Exception as error:
-            self._labelling_failed(error)
-            return
-
-        def done(result) -> None:
-            self._labelling_done()
-            if self.model is not model:  # another recording meanwhile
-                logger.info("Dropped the labels of a recording no longer shown.")
-                return
-            messages = model.apply_labels(task, result)
-            if messages:
-                text = "The network warned:\n" + "\n".join(messages)
-                QMessageBox(
-                    QMessageBox.Icon.Warning, "Label automatically", text, parent=self
-                ).open()
-
-        def failed(error) -> None:
-            self._labelling_done()
-            if self.model is model:
-                self._labelling_failed(error)
-
-        self.button_auto.setText("Cancel labelling")
-        self._labelling_job = self._worker.submit(
-            task.run, on_done=done, on_error=failed
-        )
-
-    def _labelling_done(self) -> None:
-        self._labelling_job = None
-        self.button_auto.setText("Label automatically")
-
-    def _labelling_failed(self, error: Exception) -> None:
-        text = f"Automatic labelling failed: {error}"
-        logger.error(text)
-        QMessageBox(
-            QMessageBox.Icon.Critical, "Label automatically", text, parent=self
-        ).open()  # not modal: never blocks the event loop
+        """Run the networks in the worker thread, or cancel them (the button)."""
+        self._labelling.toggle()
 
     # -------------------------------------------------------------- drawing
     def add_side_widget(self, widget: QWidget) -> None:
@@ -443,15 +323,8 @@ class ComponentView(QWidget):
 
     @property
     def panels(self) -> list:
-        """The plot panels."""
-        return [
-            self.topo_panel,
-            self.psd_panel,
-            self.source_panel,
-            self.erp_panel,
-            self.variance_panel,
-            self.proba_panel,
-        ]
+        """The plot panels (the probability bars last)."""
+        return list(self.plots.panels)
 
     @property
     def canvases(self) -> list:
@@ -479,30 +352,15 @@ class ComponentView(QWidget):
         self.list_components.currentRowChanged.connect(self._on_row_changed)
         layout.addWidget(self.list_components)
         # center: the plots
-        plots = QVBoxLayout()
-        self.header = QLabel(self)
-        self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setWordWrap(True)
-        plots.addWidget(self.header)
-        self.progress = ProgressStrip(self)
-        plots.addWidget(self.progress)
-        top = QHBoxLayout()
-        self.topo_panel = TopomapPanel(self, 2.7, 2.5)
-        self.psd_panel = SpectrumPanel(self, 4.2, 2.5)
-        top.addWidget(self.topo_panel.canvas, 2)
-        top.addWidget(self.psd_panel.canvas, 3)
-        plots.addLayout(top, 5)
-        self.source_panel = SourcePanel(self, 6.9, 2.0, self._time_window)
-        plots.addWidget(self.source_panel.canvas, 4)
-        plots.addWidget(self.source_panel.scroll)
-        self.time_scroll = self.source_panel.scroll
-        bottom = QHBoxLayout()
-        self.erp_panel = ERPImagePanel(self, 4.2, 2.5)
-        self.variance_panel = VariancePanel(self, 2.7, 2.5)
-        bottom.addWidget(self.erp_panel.canvas, 3)
-        bottom.addWidget(self.variance_panel.canvas, 2)
-        plots.addLayout(bottom, 5)
-        layout.addLayout(plots, 1)
+        plots = self.plots = ComponentPlots(self, self._time_window, self._worker)
+        layout.addWidget(plots, 1)
+        self.header, self.progress = plots.header, plots.progress
+        self.topo_panel, self.psd_panel = plots.topo_panel, plots.psd_panel
+        self.source_panel, self.time_scroll = (
+            plots.source_panel,
+            plots.source_panel.scroll,
+        )
+        self.erp_panel, self.variance_panel = plots.erp_panel, plots.variance_panel
         # right: the classes
         side = self.class_panel = ClassPanel(self)
         layout.addWidget(side)
@@ -511,6 +369,7 @@ class ComponentView(QWidget):
         self.button_next, self.button_auto = side.button_next, side.button_auto
         self.checkbox_advance = side.checkbox_advance
         self.proba_panel = side.proba_panel
+        plots.panels.append(self.proba_panel)  # given the arrays, shows ``k``
         self.button_group.idClicked.connect(self._on_class_clicked)
         # clicked(checked): the lambdas drop the argument
         self.button_reset.clicked.connect(lambda: self._forward("reset_selected"))
@@ -539,34 +398,13 @@ class ComponentView(QWidget):
             return
         self.list_components.show_selected(self.model)
         self.class_panel.check(self.model.labels.get(k))
-        if self._data is not None:  # else shown when the plots are computed
-            for panel in self.panels:
-                panel.show(k)
-            for canvas in self.canvases:
-                canvas.update_idle()  # the data artists only, over the kept rest
+        self.plots.show(k)  # nothing until the arrays are computed
         self._show_header(k)
         self.componentSelected.emit(k)
 
     def _show_header(self, k: int) -> None:
         model = self.model
-        text = f"<b>ICA{k:03d}</b>"
-        if self._data is not None:
-            variance = ", ".join(
-                f"{100 * ratio[k]:.1f} % ({ch_type})"
-                for ch_type, ratio in self._data.var_ratio.items()
-            )
-            text += f" &nbsp; variance explained: {variance}"
-        automatic = model.automatic(k)
-        if automatic is not None:
-            text += f" &nbsp; automatic: {automatic[0]} ({automatic[1]:.2f})"
-        if k in model.excluded:
-            text += " &nbsp; <span style='color:#b22222'>excluded by the policy</span>"
-        for name, (proba, classes) in model.other_scores.items():
-            row = ", ".join(
-                f"{cls} {p:.2f}" for cls, p in zip(classes, proba[k], strict=True)
-            )
-            text += f"<br>{name}: {row}"
-        self.header.setText(text)
+        self.plots.show_header(model, self._data, k)
         self.class_panel.set_probabilities(
             model.scores[k] if model.has_scores else None
         )

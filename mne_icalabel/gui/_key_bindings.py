@@ -16,13 +16,13 @@ from functools import partial
 from qtpy.QtGui import QKeySequence, QShortcut
 from qtpy.QtWidgets import QWidget
 
-from ..iclabel._config import ICA_LABELS_TO_MNE
+from ..methods import CLASSES
 from ..review._keys import AUTO_ADVANCE_KEY, LETTERS, RESET_KEYS
 
 # the digits of the largest class set, every class letter, and the moves
 # without the arrows the list handles itself
 _MODEL_KEYS = (
-    *(str(idx + 1) for idx in range(len(ICA_LABELS_TO_MNE))),
+    *(str(idx + 1) for idx in range(max(len(c) for c in CLASSES.values()))),
     *dict.fromkeys(LETTERS.values()),
     *RESET_KEYS,
     "N",

@@ -10,17 +10,14 @@ the recording shown, and the recordings read ahead by a
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 from mne.utils import logger
 from qtpy.QtCore import Qt, QTimer
-from qtpy.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from qtpy.QtGui import QKeySequence, QShortcut
 from qtpy.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QVBoxLayout,
@@ -31,19 +28,19 @@ from ..review import DatasetReview, LoadedRecording, RecordingEntry, TSVChangedE
 from ..review._saving import default_author
 from ._component_view import ComponentView
 from ._progress import ProgressStrip
+from ._recording_list import RecordingList
 from ._review_loader import RecordingLoader
 
 _TITLE = "ICA Review"
-_STATE_COLORS = {"reviewed": "#2e7d32", "changed": "#1565c0"}
 _HELP = (
     "<b>Review</b><br>"
     "Ctrl+S: save this recording<br>"
     "PgDn / PgUp: next / previous recording<br>"
     "<span style='color:#b22222'>x</span>: excluded"
 )
+_Button = QMessageBox.StandardButton
 #: how often the window looks for a running ``bids`` (ms): two small files read
 _RUN_POLL_MS = 1000
-_REWRITING_COLOR = "#9e9e9e"
 
 
 class ReviewWindow(QMainWindow):
@@ -105,6 +102,10 @@ class ReviewWindow(QMainWindow):
             datatype=datatype,
             author=author if author is not None else default_author(),
         )
+        #: the recordings (the model's :class:`~mne_icalabel.review.ReviewQueue`)
+        self.queue = self.dataset.queue
+        #: entry index of each row of the recording list, in review order
+        self.recording_rows: list[int] = self.dataset.recording_rows
         super().__init__()
         self._loader = RecordingLoader(self, self.queue, prefetch)
         self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name}[*]")
@@ -117,7 +118,7 @@ class ReviewWindow(QMainWindow):
         ):
             QShortcut(QKeySequence(key), self).activated.connect(slot)
         self.resize(1560, 760)
-        self._update_remaining()
+        self._show_status()
         self._check_rewriting()
         # polled while shown only: a hidden (or dropped) window runs nothing
         self._run_timer = QTimer(self)
@@ -131,16 +132,6 @@ class ReviewWindow(QMainWindow):
         self.view.list_components.setFocus()
 
     # ------------------------------------------------------------------ API
-    @property
-    def queue(self):
-        """The recordings (a :class:`~mne_icalabel.review.ReviewQueue`)."""
-        return self.dataset.queue
-
-    @property
-    def recording_rows(self) -> list[int]:
-        """Entry index of each row of the recording list, in review order."""
-        return self.dataset.recording_rows
-
     @property
     def author(self) -> str:
         """The reviewer, written with the decisions."""
@@ -237,7 +228,7 @@ class ReviewWindow(QMainWindow):
             return
         self._stop_loading()
         logger.info(f"Cancelled loading {self.queue.entries[index].key}.")
-        self._select_row(self.current_row)
+        self.list_recordings.select_row(self.current_row)
 
     def wait_loaded(self) -> None:
         """Wait until the recording being loaded is shown (scripts and tests)."""
@@ -269,9 +260,8 @@ class ReviewWindow(QMainWindow):
         """
         entry = self.dataset.save(force=force)
         self.setWindowModified(False)
-        self._refresh_row(self.current_index)
-        self._update_remaining()
-        self.recording_header.setText(_recording_header(self.dataset))
+        self.list_recordings.refresh(self.current_index)
+        self._show_status()
         self.statusBar().showMessage(f"Saved {entry.recording.tsv.name}", 5000)
         return entry
 
@@ -285,14 +275,12 @@ class ReviewWindow(QMainWindow):
                 partial(self._on_load_failed, index),
             )
         except Exception as error:
-            self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
-            self._select_row(self.current_row)
-            return False
+            return self._load_failed(index, error)
         self.view.setEnabled(False)  # nothing is labelled on the one leaving
         self.loading_progress.start(
             f"Loading {self.queue.entries[index].key}...", on_cancel=self.cancel_loading
         )
-        self._select_row(self.dataset.row_of(index))
+        self.list_recordings.select_row(self.dataset.row_of(index))
         return True
 
     def _stop_loading(self) -> None:
@@ -314,8 +302,7 @@ class ReviewWindow(QMainWindow):
             return
         self._stop_loading()
         self._loader.drop(index)
-        self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
-        self._select_row(self.current_row)
+        self._load_failed(index, error)
 
     def _show_now(self, index: int) -> bool:
         """Show a recording (read here unless it is ready in the cache)."""
@@ -323,31 +310,22 @@ class ReviewWindow(QMainWindow):
         try:
             prepared = self._loader.get(index)
         except Exception as error:
-            self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
-            return False
+            return self._load_failed(index, error)
         finally:
             QApplication.restoreOverrideCursor()
-            self._select_row(self.current_row)
+            self.list_recordings.select_row(self.current_row)
         previous = self.current_index
         review = self.dataset.open(prepared.loaded, auto_advance=self.view.auto_advance)
         self.view.set_review(review, data=prepared.data)
         if previous >= 0:
-            self._refresh_row(previous)  # not bold anymore
+            self.list_recordings.refresh(previous)  # not bold anymore
         self.setWindowModified(False)
-        self._show_read_only()
-        self._refresh_row(index)
-        self._select_row(self.current_row)
+        self.list_recordings.refresh(index)
+        self.list_recordings.select_row(self.current_row)
         key = prepared.loaded.entry.key
         self.setWindowTitle(f"{_TITLE} - {self.queue.bids_root.name} - {key}[*]")
-        self._update_remaining()
-        row = self.current_row
-        self._loader.prefetch(
-            [
-                self.recording_rows[r]
-                for r in (row, row + 1, row - 1)
-                if 0 <= r < len(self.recording_rows)
-            ]
-        )
+        self._show_status()
+        self._loader.prefetch(self.dataset.around(index))
         return True
 
     # --------------------------------------------------------------- layout
@@ -359,18 +337,7 @@ class ReviewWindow(QMainWindow):
         left = QVBoxLayout()
         title = QLabel(f"<b>Recordings</b> ({len(self.queue)})", central)
         left.addWidget(title)
-        self.list_recordings = QListWidget(central)
-        self.list_recordings.setFixedWidth(280)
-        self.list_recordings.setWordWrap(True)
-        self.list_recordings.setHorizontalScrollBarPolicy(
-            Qt.ScrollBarPolicy.ScrollBarAlwaysOff
-        )
-        # the keys belong to the component list: the mouse selects here
-        self.list_recordings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for _ in self.recording_rows:
-            self.list_recordings.addItem(QListWidgetItem())
-        for index in self.recording_rows:
-            self._refresh_row(index)
+        self.list_recordings = RecordingList(central, self.dataset)
         self.list_recordings.currentRowChanged.connect(self._on_row_clicked)
         left.addWidget(self.list_recordings)
         layout.addLayout(left)
@@ -388,53 +355,28 @@ class ReviewWindow(QMainWindow):
         help_label = QLabel(_HELP, self.view)
         help_label.setWordWrap(True)
         self.view.add_side_widget(help_label)
-        self.view.labelChanged.connect(self._on_label_changed)
+        self.view.labelChanged.connect(lambda *_: self.setWindowModified(True))
 
         self.remaining_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.remaining_label)
         self.loading_progress = ProgressStrip(self)
         self.statusBar().addPermanentWidget(self.loading_progress)
 
-    def _refresh_row(self, index: int) -> None:
-        """Write a recording's state and counts into its list item."""
-        entry = self.queue.entries[index]
-        item = self.list_recordings.item(self.dataset.row_of(index))
-        name = Path(entry.key).name.rsplit("_", 1)[0]  # without _<datatype>.<ext>
-        item.setText(
-            f"{name}\n  {entry.state} \N{MIDDLE DOT} {entry.n_excluded}/"
-            f"{entry.n_components} excluded \N{MIDDLE DOT} {entry.n_manual} manual"
+    def _show_status(self) -> None:
+        """Show the doubtful components left, and whether the recording can change."""
+        n = self.dataset.n_remaining
+        self.remaining_label.setText(
+            f"{n} doubtful component{'s' * (n != 1)} remaining"
         )
-        item.setToolTip(entry.key)
-        color = _STATE_COLORS.get(entry.state)
-        if index in self.dataset.rewriting:
-            item.setText(item.text() + "\n  being rewritten: read-only")
-            item.setToolTip(f"{entry.key}: being rewritten by {self.dataset.run}")
-            color = _REWRITING_COLOR
-        if color is None:
-            item.setData(Qt.ItemDataRole.ForegroundRole, None)
-        else:
-            item.setForeground(QBrush(QColor(color)))
-        font = item.font()
-        font.setBold(index == self.current_index)
-        item.setFont(font)
-
-    def _select_row(self, row: int) -> None:
-        self.list_recordings.blockSignals(True)
-        self.list_recordings.setCurrentRow(row)
-        self.list_recordings.blockSignals(False)
-
-    def _show_read_only(self) -> None:
-        """Show whether the recording shown can be changed (Save, header)."""
         review = self.dataset.review
         self.button_save.setEnabled(review is None or review.read_only is None)
         if review is not None:
             self.recording_header.setText(_recording_header(self.dataset))
 
-    def _update_remaining(self) -> None:
-        n = self.dataset.n_remaining
-        self.remaining_label.setText(
-            f"{n} doubtful component{'s' * (n != 1)} remaining"
-        )
+    def _load_failed(self, index: int, error: BaseException) -> bool:
+        self._show_error(f"Could not load {self.queue.entries[index].key}: {error}")
+        self.list_recordings.select_row(self.current_row)
+        return False
 
     def _check_rewriting(self) -> None:
         """Follow a running ``bids``: its recordings read-only, shown again when done.
@@ -452,11 +394,10 @@ class ReviewWindow(QMainWindow):
             if index not in (current, self.loading):  # read before the rewrite
                 self._loader.drop(index, cancel=True)
         for index in change.changed:
-            self._refresh_row(index)
-        self._update_remaining()
+            self.list_recordings.refresh(index)
+        self._show_status()
         if current < 0:
             return
-        self._show_read_only()
         if not change.reload:
             return
         key = self.loaded.entry.key
@@ -472,14 +413,11 @@ class ReviewWindow(QMainWindow):
             (self._load if self._loader.worker is not None else self._show_now)(current)
 
     # ---------------------------------------------------------------- slots
-    def _on_label_changed(self, _component: int, _label) -> None:
-        self.setWindowModified(True)
-
     def _on_row_clicked(self, row: int) -> None:
         if 0 <= row < len(self.recording_rows):
             self.show_recording(self.recording_rows[row])
         loading = self.loading
-        self._select_row(
+        self.list_recordings.select_row(
             self.current_row if loading < 0 else self.dataset.row_of(loading)
         )
 
@@ -491,23 +429,22 @@ class ReviewWindow(QMainWindow):
             self.save()
             return True
         except TSVChangedError as error:
-            answer = QMessageBox.question(
-                self,
-                _TITLE,
+            text = (
                 f"{error}\n\nSave anyway? Only the components you labelled are "
-                "written; the other rows stay as they are now on disk.",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
+                "written; the other rows stay as they are now on disk."
             )
-            if answer != QMessageBox.StandardButton.Save:
+            answer = QMessageBox.question(
+                self, _TITLE, text, _Button.Save | _Button.Cancel, _Button.Cancel
+            )
+            if answer != _Button.Save:
                 self.statusBar().showMessage("Not saved.", 5000)
                 return False
-            try:
-                self.save(force=True)
-                return True
-            except Exception as again:
-                self._show_error(f"Saving failed: {again}")
-                return False
+        except Exception as error:
+            self._show_error(f"Saving failed: {error}")
+            return False
+        try:
+            self.save(force=True)
+            return True
         except Exception as error:
             self._show_error(f"Saving failed: {error}")
             return False
@@ -520,14 +457,12 @@ class ReviewWindow(QMainWindow):
             self,
             _TITLE,
             f"{self.loaded.entry.key} has decisions that are not saved.",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
+            _Button.Save | _Button.Discard | _Button.Cancel,
+            _Button.Save,
         )
-        if answer == QMessageBox.StandardButton.Save:
+        if answer == _Button.Save:
             return self._on_save_requested()
-        if answer == QMessageBox.StandardButton.Discard:
+        if answer == _Button.Discard:
             # the ICA shown holds the discarded labels: read it again next time
             self._loader.drop(self.current_index)
             self.dataset.discard()

@@ -23,6 +23,7 @@ Nothing here imports Qt or matplotlib.
 """
 
 from ._dataset import DatasetReview, RewritingChange
+from ._events import DATASET_EVENTS, EVENTS, ReviewEvent
 from ._keys import LETTERS, key_intent
 from ._queue import (
     DOUBTFUL,
@@ -35,15 +36,10 @@ from ._queue import (
     component_doubt,
     kept_labels,
 )
-from ._recording import (
-    EVENTS,
-    ComponentsReview,
-    LabellingTask,
-    ReviewEvent,
-    check_recording,
-)
+from ._recording import ComponentsReview, LabellingTask, check_recording
 
 __all__ = [
+    "DATASET_EVENTS",
     "DOUBTFUL",
     "EVENTS",
     "LETTERS",

@@ -11,13 +11,13 @@ worker, then :meth:`DatasetReview.open`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from mne.utils import logger
 
+from ._events import Observable
 from ._queue import LoadedRecording, RecordingEntry, ReviewQueue, kept_labels
-from ._recording import ComponentsReview, ReviewEvent
+from ._recording import ComponentsReview
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class RewritingChange:
     reload: bool
 
 
-class DatasetReview:
+class DatasetReview(Observable):
     """The review of the labelled recordings of a BIDS dataset.
 
     Parameters
@@ -98,23 +98,7 @@ class DatasetReview:
         self.review: ComponentsReview | None = None
         self.run = ""
         self.rewriting: frozenset[int] = frozenset()
-        self._observers: list[Callable[[ReviewEvent], None]] = []
-
-    # ------------------------------------------------------------ observers
-    def subscribe(self, callback: Callable[[ReviewEvent], None]) -> Callable:
-        """Call ``callback(event)`` after each change; return the unsubscriber.
-
-        The events: ``"recording"`` (another recording is shown;
-        ``component`` is its entry index), ``"entry"`` (an entry's state or
-        counts changed; ``component`` is its index), ``"rewriting"`` (a run
-        started or finished rewriting recordings).
-        """
-        self._observers.append(callback)
-        return lambda: self._observers.remove(callback)
-
-    def _notify(self, kind: str, index: int | None = None) -> None:
-        for callback in list(self._observers):
-            callback(ReviewEvent(kind, index))
+        super().__init__()
 
     # ---------------------------------------------------------------- state
     @property
@@ -130,6 +114,11 @@ class DatasetReview:
         """Return the entry ``step`` rows from ``index`` (None: beyond the list)."""
         row = self.row_of(index) + step
         return self.recording_rows[row] if 0 <= row < len(self.recording_rows) else None
+
+    def around(self, index: int) -> list[int]:
+        """Return ``index`` and its next and previous entries (to keep read)."""
+        steps = (index, self.neighbour(index, 1), self.neighbour(index, -1))
+        return [i for i in steps if i is not None]
 
     @property
     def modified(self) -> bool:

@@ -9,7 +9,6 @@ observer callback tells it something changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,41 +23,12 @@ from ..methods import get_method, method_names, network_names
 from ..utils._checks import _check_ica_channels
 from ..utils._picks import default_method
 from . import _networks
+from ._events import Observable
 from ._keys import CLASS_KEYS, LETTERS, key_intent
+from ._snapshot import snapshot
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-#: the kinds of :class:`ReviewEvent`
-EVENTS = (
-    "selection",  # another component is selected (``component``)
-    "label",  # a component's label changed (``component``, ``label``)
-    "excluded",  # the set of excluded components changed
-    "order",  # the list order changed
-    "scores",  # new automatic probabilities (and labels where none was set)
-    "read_only",  # read-only reason set or lifted
-    "auto_advance",  # the automatic move after labelling toggled
-    "saved",  # the labels were saved: not modified any more
-)
-
-
-@dataclass(frozen=True)
-class ReviewEvent:
-    """What changed in a :class:`ComponentsReview`, as told to its observers.
-
-    Attributes
-    ----------
-    kind : str
-        One of :data:`EVENTS`.
-    component : int | None
-        The component concerned (``"selection"``, ``"label"``).
-    label : str | None
-        The new class name (``"label"``; None: label removed).
-    """
-
-    kind: str
-    component: int | None = None
-    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +76,7 @@ def is_meg_ica(ica: ICA) -> bool:
     return bool(types) and types <= {"mag", "grad"}
 
 
-class ComponentsReview:
+class ComponentsReview(Observable):
     """The labelling state of one (inst, ica) pair, and the rules that change it.
 
     Labelling a component (:meth:`set_label`, :meth:`label_selected`, a key
@@ -182,34 +152,7 @@ class ComponentsReview:
         self._read_only: str | None = None
         self._auto_advance = bool(auto_advance)
         self._selected = order[0] if order else -1
-        self._observers: list[Callable[[ReviewEvent], None]] = []
-
-    # ------------------------------------------------------------ observers
-    def subscribe(self, callback: Callable[[ReviewEvent], None]) -> Callable:
-        """Call ``callback(event)`` after each change; return the unsubscriber.
-
-        Parameters
-        ----------
-        callback : callable
-            Called with a :class:`ReviewEvent`, in the thread of the intent.
-
-        Returns
-        -------
-        unsubscribe : callable
-            Call it to stop the notifications.
-        """
-        self._observers.append(callback)
-        return lambda: self.unsubscribe(callback)
-
-    def unsubscribe(self, callback: Callable) -> None:
-        """Stop calling ``callback`` (nothing if it is not subscribed)."""
-        if callback in self._observers:
-            self._observers.remove(callback)
-
-    def _notify(self, kind: str, component: int | None = None, label=None) -> None:
-        event = ReviewEvent(kind, component, label)
-        for callback in list(self._observers):
-            callback(event)
+        super().__init__()
 
     # ---------------------------------------------------------------- state
     @property
@@ -327,43 +270,8 @@ class ComponentsReview:
         return self._score_names[best], float(self._scores[component, best])
 
     def snapshot(self) -> dict:
-        """Return the state as plain Python values (e.g. to send as JSON).
-
-        Returns
-        -------
-        state : dict
-            ``class_names``, ``class_letters``, ``label_map``, ``order``,
-            ``selected``, ``labels`` (component -> class name), ``manual``,
-            ``excluded``, ``automatic`` (component -> [class, probability],
-            or None), ``modified``, ``read_only``, ``auto_advance`` and
-            ``scores`` (title -> {"classes": [...], "values": rows}).
-        """
-        sets = {}
-        if self._scores is not None:
-            sets[self.score_title] = (self._scores, self._score_names)
-        sets.update(self._other_scores)
-        return {
-            "n_components": self.n_components,
-            "class_names": self.class_names,
-            "class_letters": self.class_letters,
-            "label_map": dict(self.label_map),
-            "order": self.order,
-            "selected": self._selected,
-            "labels": {int(k): v for k, v in sorted(self._labels.items())},
-            "manual": self.manual_components,
-            "excluded": sorted(self._excluded),
-            "automatic": [
-                None if (auto := self.automatic(k)) is None else list(auto)
-                for k in range(self.n_components)
-            ],
-            "modified": self._modified,
-            "read_only": self._read_only,
-            "auto_advance": self._auto_advance,
-            "scores": {
-                title: {"classes": list(names), "values": np.asarray(p).tolist()}
-                for title, (p, names) in sets.items()
-            },
-        }
+        """Return the state as plain Python values (:func:`._snapshot.snapshot`)."""
+        return snapshot(self)
 
     # -------------------------------------------------------------- intents
     def select(self, component: int) -> None:

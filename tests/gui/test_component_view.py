@@ -319,3 +319,27 @@ def test_scores_without_labels_scores(qtbot, eeg_raw, eeg_ica):
     assert "ICLabel:" not in view.header.text()  # shown once, as bars
     # the ICA is not changed by showing them
     assert getattr(eeg_ica, "labels_scores_", None) is None
+
+
+def test_view_draws_what_the_model_says(qtbot, eeg_raw, eeg_ica):
+    """Intents sent to the model by another front end show in the Qt view."""
+    view = _view(qtbot, eeg_raw, eeg_ica, order=[4, 2, 0, 1, 3, 5])
+    model = view.model
+    selected = []
+    view.componentSelected.connect(selected.append)
+    with qtbot.waitSignal(view.labelChanged) as blocker:
+        model.press("E")
+    assert blocker.args == [4, "Eye"] and view.buttons[2].isChecked()
+    assert "Eye" in view.list_components.item(0).text()
+    model.step(1)
+    assert selected == [2] and view.list_components.currentRow() == 1
+    assert view.header.text().startswith("<b>ICA002</b>")
+    model.set_auto_advance(True)
+    assert view.checkbox_advance.isChecked()
+    model.set_read_only("busy")
+    assert not view.buttons[0].isEnabled() and not view.button_reset.isEnabled()
+    model.set_read_only(None)
+    assert view.buttons[0].isEnabled()
+    # a click is an intent to the same model
+    qtbot.mouseClick(view.buttons[3], Qt.MouseButton.LeftButton)
+    assert model.labels[2] == "Heart" and model.selected == 0  # auto-advance

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from qtpy.QtCore import Qt, QTimer
 
-from mne_icalabel.gui import _component_view
+from mne_icalabel.gui import _plots
 from mne_icalabel.gui._label_components import ICAComponentLabeler
 from mne_icalabel.review import _networks
 
@@ -141,13 +141,13 @@ def test_close_while_busy(qtbot, monkeypatch, eeg_raw, eeg_ica):
 def test_plots_computed_in_background(qtbot, monkeypatch, eeg_raw, eeg_ica):
     """The window opens before its plots; labelling works meanwhile."""
     gate = threading.Event()
-    real = _component_view.compute_plot_data
+    real = _plots.compute_plot_data
 
     def gated(*args):
         assert gate.wait(60), "the test never opened the gate"
         return real(*args)
 
-    monkeypatch.setattr(_component_view, "compute_plot_data", gated)
+    monkeypatch.setattr(_plots, "compute_plot_data", gated)
     window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
