@@ -186,6 +186,9 @@ def label_recording(
                     "would point at the wrong ones. Give the ICA they were made on, "
                     "or discard them (discard_manual=True, --discard-manual)."
                 )
+    from ._preflight import check_recording
+
+    check_recording(inst, method, ica)  # from the info: before any data is read
     data_digest = None
     if tsv is not None:
         from ._fingerprint import data_fingerprint
