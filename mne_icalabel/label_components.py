@@ -12,10 +12,12 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
+from .utils._advice import quiet_by_default
 from .utils._checks import _validate_inst_and_ica
 from .utils._docs import fill_doc
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def label_components(

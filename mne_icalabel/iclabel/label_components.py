@@ -12,11 +12,13 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
+from ..utils._advice import quiet_by_default
 from ..utils._docs import fill_doc
 from .features import get_iclabel_features
 from .network import run_iclabel
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def iclabel_label_components(

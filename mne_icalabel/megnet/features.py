@@ -9,6 +9,7 @@ from mne import pick_types
 from mne.utils import _validate_type, logger, verbose, warn
 from numpy.typing import NDArray
 
+from ..utils._advice import quiet_by_default
 from ..utils._checks import _check_finite, _check_ica_channels, _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._picks import method_picks
@@ -28,6 +29,7 @@ SFREQ = 250.0
 _BLOCK_BYTES = 4 * 1024**2
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def get_megnet_features(

@@ -36,3 +36,51 @@ def fix(python: str, cli: str | None = None, commands=("label",)) -> str:
     Otherwise (from Python, or a command without that option) ``python``.
     """
     return cli if cli is not None and _COMMAND.get() in commands else python
+
+
+_DETAILS: ContextVar[bool] = ContextVar("mne_icalabel_details", default=False)
+_INSIDE: ContextVar[bool] = ContextVar("mne_icalabel_inside", default=False)
+
+
+@contextmanager
+def show_details(show: bool = True) -> Iterator[None]:
+    """Let the library functions log at MNE's level inside (the CLI's -v)."""
+    token = _DETAILS.set(show)
+    try:
+        yield
+    finally:
+        _DETAILS.reset(token)
+
+
+def quiet_by_default(func):
+    """Run ``func`` at MNE's WARNING level unless its caller asks for more.
+
+    mne-icalabel 0.10's functions log nothing at MNE's default level (INFO);
+    scripts and notebooks that label many recordings rely on that. A function
+    decorated here (outside :func:`mne.utils.verbose`) logs its details only
+    when given ``verbose`` (``True``, ``"INFO"``, ...), when MNE's level is
+    not its default (e.g. ``mne.set_log_level("DEBUG")``), or inside
+    :func:`show_details` (``mne-icalabel ... -v``).
+    """
+    import functools
+    import logging
+
+    from mne.utils import logger
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if _INSIDE.get():  # called by another: its level holds
+            return func(*args, **kwargs)
+        if (
+            kwargs.get("verbose") is None
+            and not _DETAILS.get()
+            and logger.level == logging.INFO
+        ):
+            kwargs["verbose"] = "WARNING"
+        token = _INSIDE.set(True)
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _INSIDE.reset(token)
+
+    return wrapper

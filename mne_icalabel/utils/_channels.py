@@ -377,7 +377,7 @@ def _listed(names, limit: int = 12) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def missing_positions_message(inst, missing, what: str = "EEG channel") -> str:
+def missing_positions_message(inst, missing, start: str | None = None) -> str:
     """Say which channels lack a position and how to give them one.
 
     The advice is the command's options when a command runs (see
@@ -388,11 +388,17 @@ def missing_positions_message(inst, missing, what: str = "EEG channel") -> str:
 
     eeg = _eeg_names(inst, good_only=True)
     n = len(missing)
-    start = (
-        f"{n} {what}{'s' * (n != 1)} ha{'ve' if n != 1 else 's'} no position: "
-        f"{_listed(missing)}. ICLabel draws each component's map from the "
-        "positions of the EEG channels."
-    )
+    if start is None and not missing_positions(inst, eeg) == eeg:
+        start = (
+            f"{n} of the {len(eeg)} EEG channels ha{'ve' if n != 1 else 's'} no "
+            f"position: {_listed(missing)}."
+        )
+    elif start is None:
+        start = (
+            f"Montage is not set: none of the {len(eeg)} EEG channels has a "
+            "position."
+        )
+    start += " ICLabel draws each component's map from the EEG channels' positions."
     placed = [name for name in eeg if name not in missing]
     name, matched, best = choose_montage(eeg)
     best = name or best
