@@ -280,6 +280,8 @@ def _read_montage(montage):
     text = str(montage)
     path = Path(text).expanduser()
     if path.is_file():
+        if path.name.endswith((".fif", ".fif.gz")):  # DigMontage.save's file
+            return mne.channels.read_dig_fif(path), path.name
         return mne.channels.read_custom_montage(path), path.name
     names = [name for name, _ in builtin_montages()]
     lower = {name.lower(): name for name in names}
@@ -395,8 +397,7 @@ def missing_positions_message(inst, missing, start: str | None = None) -> str:
         )
     elif start is None:
         start = (
-            f"Montage is not set: none of the {len(eeg)} EEG channels has a "
-            "position."
+            f"Montage is not set: none of the {len(eeg)} EEG channels has a position."
         )
     start += " ICLabel draws each component's map from the EEG channels' positions."
     placed = [name for name in eeg if name not in missing]
@@ -441,6 +442,12 @@ def missing_positions_message(inst, missing, start: str | None = None) -> str:
                 "inst.set_montage(mne.channels.read_custom_montage(FILE))",
                 "--montage FILE (electrode positions: .elc, .sfp, .bvef, ...)",
             )
+            + "."
+        )
+    elif placed and name is not None:
+        parts.append(
+            f"The built-in montage {name} has all {len(eeg)} EEG channels: "
+            + fix(f"inst.set_montage({name!r}, match_case=False)", f"--montage {name}")
             + "."
         )
     elif placed:
