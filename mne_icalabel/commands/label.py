@@ -198,6 +198,7 @@ def run(args) -> int:
     import mne
 
     from ..annotation.policy import ExclusionPolicy
+    from ..batch._preflight import check_recording
     from ..batch.ica import describe_ica
     from ..batch.recording import label_recording
     from ..utils._picks import default_method
@@ -216,6 +217,9 @@ def run(args) -> int:
         print(f"Method: {method} ({reason}; --method chooses another).")
     for line in lines + place_channels(inst, args, method):
         print(line)
+    # from the info alone, before the imports and the reading of the data that
+    # the labelling needs (seconds), let alone its filters and ICA fit
+    check_recording(inst, method, ica)
     out = args.out if args.out is not None else args.input.parent
     result = label_recording(
         inst,
