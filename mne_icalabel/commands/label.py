@@ -37,7 +37,12 @@ def add_parser(subparsers, name: str):
         "250 Hz, 1-100 Hz; both: 250 Hz, 1-100 Hz, EEG average reference), "
         "fit the ICA the method expects unless --ica is "
         "given, label the components, print them, and write the component TSV "
-        "(with all class probabilities) and an HTML report.",
+        "(with all class probabilities) and an HTML report. Channels typed EEG "
+        "whose names say otherwise (EOG, ECG, EMG, ...) are retyped; a file "
+        "without electrode positions gets the montage of MNE that has every EEG "
+        "channel (names matched ignoring case and decorations), said which. "
+        "What would fail later (positions, sampling rate, length, channel "
+        "types) is checked before the data are read.",
         _EXAMPLES.format(montage=_example_montage()),
     )
     parser.add_argument("input", type=Path, help="the recording file")

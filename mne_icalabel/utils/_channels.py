@@ -271,30 +271,46 @@ def choose_montage(ch_names) -> tuple[str | None, dict[str, str], str]:
     return (best[4] if full else None), best[5], best[4]
 
 
+def _renamed_montages() -> dict[str, str]:
+    """Old montage name (lower case) -> the installed MNE's name for it."""
+    try:  # MNE's own table (1.13+)
+        from mne.channels.montage import _DEPRECATED_STANDARD_MONTAGES as table
+    except ImportError:
+        table = {}
+    table = dict(table)
+    for name, _ in builtin_montages():  # the rule of that table
+        if name.startswith("colin27_"):
+            table.setdefault(name.replace("colin27_", "standard_", 1), name)
+    return {old.lower(): new for old, new in table.items()}
+
+
 def _read_montage(montage):
-    """Return (DigMontage, its name) from a name, a file or a DigMontage."""
+    """Return (DigMontage, its name, a note) from a name, a file or a DigMontage."""
     import mne
 
     if isinstance(montage, mne.channels.DigMontage):
-        return montage, "the montage given"
+        return montage, "the montage given", ""
     text = str(montage)
     path = Path(text).expanduser()
     if path.is_file():
         if path.name.endswith((".fif", ".fif.gz")):  # DigMontage.save's file
-            return mne.channels.read_dig_fif(path), path.name
-        return mne.channels.read_custom_montage(path), path.name
+            return mne.channels.read_dig_fif(path), path.name, ""
+        return mne.channels.read_custom_montage(path), path.name, ""
     names = [name for name, _ in builtin_montages()]
     lower = {name.lower(): name for name in names}
     if text.lower() in lower:
-        return mne.channels.make_standard_montage(lower[text.lower()]), lower[
-            text.lower()
-        ]
-    # a name this MNE deprecates: MNE says what replaces it (FutureWarning)
-    if text in mne.channels.get_builtin_montages() or text.startswith("standard_"):
-        try:
-            return mne.channels.make_standard_montage(text), text
-        except ValueError:
-            pass
+        name = lower[text.lower()]
+        return mne.channels.make_standard_montage(name), name, ""
+    # an old name: MNE 1.13 renamed standard_* to colin27_* (same positions),
+    # deprecated the old names and removes them in 1.14; use the new one
+    renamed = _renamed_montages().get(text.lower())
+    if renamed is not None and renamed.lower() in lower:
+        name = lower[renamed.lower()]
+        return (
+            mne.channels.make_standard_montage(name),
+            name,
+            (f"MNE {mne.__version__}'s name of {text}"),
+        )
     raise ValueError(
         f"{text!r} is neither a file nor a montage of MNE {mne.__version__}: "
         f"use one of {', '.join(names)}, or a file of electrode positions that "
@@ -331,11 +347,11 @@ def set_montage(inst, montage="auto") -> str | None:
         name, _, _ = choose_montage(_eeg_names(inst, good_only=True))
         if name is None:
             return None
-        digmontage, label = _read_montage(name)
+        digmontage, label, _ = _read_montage(name)
         how = "chosen: it has every EEG channel"
     else:
-        digmontage, label = _read_montage(montage)
-        how = "as asked"
+        digmontage, label, note = _read_montage(montage)
+        how = f"{note}; as asked" if note else "as asked"
     matched = match_names(eeg, digmontage.ch_names)
     alias = {ch: target for ch, target in matched.items() if ch != target}
     logger.info(f"Setting the montage {label} on {len(matched)} EEG channels")

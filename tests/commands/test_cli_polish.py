@@ -135,3 +135,16 @@ def test_version_option(capsys):
         main(["--version"])
     version = capsys.readouterr().out.split()[-1]
     assert Version(version).local  # not the package index's 0.10.0
+
+
+def test_label_help_names_installed_montages():
+    """The 10-20 montage names of 'label --help' are the installed MNE's."""
+    import warnings
+
+    text = _help("label")
+    named = set(re.findall(r"\b([a-z0-9]+_10[0-9]{2})\b", text))
+    assert named, text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a deprecated name warns
+        for name in named:
+            mne.channels.make_standard_montage(name)

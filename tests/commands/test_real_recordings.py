@@ -291,3 +291,18 @@ def test_montage_file(tmp_path, capsys, nothing_heavy, monkeypatch):
     assert _error(capsys) == "stopped after the montage"
     assert seen["placed"] == set(names)
     assert nothing_heavy == []
+
+
+def test_old_montage_name_without_deprecation(tmp_path, capsys, monkeypatch):
+    """--montage standard_1005 (MNE < 1.13's name) sets its successor, silently."""
+
+    def stop(*args, **kwargs):
+        raise RuntimeError("stopped after the montage")
+
+    monkeypatch.setattr("mne_icalabel.batch._preflight.check_recording", stop)
+    argv = ["label", str(EDF), "--montage", "standard_1005", "--out", str(tmp_path)]
+    assert main(argv) == 1  # warnings are errors here: none was emitted
+    out = capsys.readouterr().out
+    new = "colin27_1005" if TEMPLATE == "colin27_1020" else "standard_1005"
+    assert f"Montage: {new}" in out
+    assert "64 of 64 EEG channels placed" in out
