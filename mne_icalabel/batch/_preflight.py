@@ -85,8 +85,13 @@ def check_recording(inst, method: str, ica=None) -> None:
                 f"ICLabel needs data sampled at {_ICLABEL_MIN_SFREQ:g} Hz or more "
                 f"(its autocorrelation feature has 100 lags of 10 ms), this "
                 f"recording is at {sfreq:g} Hz. Resample it to at least "
-                f"{_ICLABEL_MIN_SFREQ:g} Hz first (inst.resample(100.0) in "
-                "Python) and fit the ICA on the resampled data."
+                f"{_ICLABEL_MIN_SFREQ:g} Hz first ("
+                + fix(
+                    "inst.resample(100.0), and fit the ICA on the resampled data",
+                    "--resample 100",
+                )
+                + "); the labels then see no power above its Nyquist frequency "
+                f"({sfreq / 2:g} Hz)."
             )
         if ica is None:
             eeg = _eeg_names(inst, good_only=True)

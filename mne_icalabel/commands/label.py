@@ -128,6 +128,14 @@ def add_channel_arguments(parser) -> None:
         default=[],
         help="leave these channels out",
     )
+    parser.add_argument(
+        "--resample",
+        type=float,
+        metavar="HZ",
+        help="resample the recording to HZ first (ICLabel needs 100 Hz or more: "
+        "--resample 100 upsamples a slower recording; the labels then see no "
+        "power above its original Nyquist frequency)",
+    )
     group.add_argument(
         "--montage",
         default="auto",
@@ -141,12 +149,22 @@ def add_channel_arguments(parser) -> None:
     )
 
 
-def type_channels(inst, args) -> list[str]:
-    """Drop and type the channels of ``inst`` in place; say what was done."""
+def type_channels(inst, args, ica=None) -> list[str]:
+    """Drop and type the channels of ``inst`` in place; say what was done.
+
+    The channels a given ICA was fitted on as EEG keep that type.
+    """
     from ..utils._channels import SETTABLE_TYPES, set_channel_types
 
     types = {kind: getattr(args, kind) for kind in SETTABLE_TYPES}
-    return set_channel_types(inst, types, args.drop)
+    keep = ()
+    if ica is not None:
+        keep = [
+            name
+            for name, kind in zip(ica.ch_names, ica.get_channel_types(), strict=True)
+            if kind == "eeg"
+        ]
+    return set_channel_types(inst, types, args.drop, keep=keep)
 
 
 def place_channels(inst, args, method: str) -> list[str]:
@@ -210,18 +228,23 @@ def run(args) -> int:
 
     policy = ExclusionPolicy(rule=args.policy, **policy_options(args))
     inst = read_recording(args.input)
-    lines = type_channels(inst, args)
     ica = None
     if args.ica is not None:
         if not args.ica.is_file():
             raise FileNotFoundError(f"No such ICA file: {args.ica}")
         ica = mne.preprocessing.read_ica(args.ica, verbose=False)
+    lines = type_channels(inst, args, ica)
     method = args.method
     if method is None:
         method, reason = default_method(inst, ica)
         print(f"Method: {method} ({reason}; --method chooses another).")
     for line in lines + place_channels(inst, args, method):
         print(line)
+    if args.resample:
+        if args.resample <= 0:
+            raise ValueError(f"--resample must be positive, got {args.resample:g}.")
+        print(f"Resampling from {inst.info['sfreq']:g} Hz to {args.resample:g} Hz.")
+        inst.load_data(verbose=False).resample(args.resample, verbose=False)
     # from the info alone, before the imports and the reading of the data that
     # the labelling needs (seconds), let alone its filters and ICA fit
     check_recording(inst, method, ica)

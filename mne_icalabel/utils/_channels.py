@@ -109,7 +109,9 @@ def match_patterns(ch_names, patterns, option: str) -> list[str]:
     return chosen
 
 
-def set_channel_types(inst, types=None, drop=(), *, infer: bool = True) -> list[str]:
+def set_channel_types(
+    inst, types=None, drop=(), *, infer: bool = True, keep=()
+) -> list[str]:
     """Drop channels and set channel types by name, in place; say what was done.
 
     Parameters
@@ -124,6 +126,9 @@ def set_channel_types(inst, types=None, drop=(), *, infer: bool = True) -> list[
     infer : bool
         Also type the channels typed EEG whose names say another type (see
         :func:`type_from_name`), except those ``types`` names.
+    keep : collection of str
+        Channels whose type is left as it is (e.g. the EEG channels of a given
+        ICA: it was fitted on them as EEG).
 
     Returns
     -------
@@ -145,7 +150,7 @@ def set_channel_types(inst, types=None, drop=(), *, infer: bool = True) -> list[
     if infer:
         for name, kind in current.items():
             guess = type_from_name(name) if kind == "eeg" else None
-            if guess is not None and name not in given:
+            if guess is not None and name not in given and name not in keep:
                 inferred[name] = guess
     change = {
         name: kind

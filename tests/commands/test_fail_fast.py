@@ -110,3 +110,37 @@ def test_megnet_checks_length_before_loading_its_network(events):
     with pytest.raises(RuntimeError, match="MEGNet needs at least 15000 points"):
         megnet_label_components(raw, ica)
     assert "_get_runner" not in events
+
+
+def test_sampling_rate_checked_first_and_its_option(tmp_path, capsys, events):
+    """90 Hz: ICLabel needs 100; the error names --resample, which fixes it."""
+    names = mne.channels.make_standard_montage("biosemi16").ch_names
+    fname = tmp_path / "slow_raw.fif"
+    _long_recording(fname, names, minutes=2.0, sfreq=90.0)
+    assert main(["label", str(fname), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "ICLabel needs data sampled at 100 Hz or more" in err
+    assert "this recording is at 90 Hz" in err and "(--resample 100)" in err
+    assert events == []
+
+
+def test_resample_option_passes_the_checks(tmp_path, capsys, monkeypatch):
+    names = mne.channels.make_standard_montage("biosemi16").ch_names
+    fname = tmp_path / "slow_raw.fif"
+    _long_recording(fname, names, minutes=2.0, sfreq=90.0)
+    seen = {}
+
+    def stop(inst, *args, **kwargs):
+        seen["sfreq"] = inst.info["sfreq"]
+        raise RuntimeError("stopped before fitting")
+
+    monkeypatch.setattr("mne_icalabel.batch.ica.fit_ica", stop)
+    argv = ["label", str(fname), "--resample", "100", "--out", str(tmp_path / "o")]
+    with warnings.catch_warnings():
+        # noise high-passed at 0 Hz and low-passed at 45 Hz: the filter facts
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert "Resampling from 90 Hz to 100 Hz." in captured.out
+    assert captured.err.strip().endswith("stopped before fitting")
+    assert seen["sfreq"] == 100.0
