@@ -109,30 +109,8 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:
 
     Returns the indices of the magnetometers among the ICA channels.
     """
-    from mne import BaseEpochs
-    from mne.io import BaseRaw
-
-    if isinstance(raw, BaseEpochs):
-        raise TypeError(
-            "raw must be an instance of Raw, got Epochs. MEGNet needs continuous "
-            "data: pass the Raw recording (at least 60 s at 250 Hz) the ICA was "
-            "fitted on."
-        )
-    _validate_type(raw, BaseRaw, "raw", "Raw")
+    _check_raw(raw)
     _validate_ica(ica)
-    if "mag" not in raw and "grad" not in raw:
-        raise RuntimeError(
-            "Could not find MEG channels in the provided Raw instance. MEGNet "
-            "labels the components of MEG recordings (magnetometers and "
-            "gradiometers); use ICLabel for EEG."
-        )
-    if raw.n_times < CHUNK_LEN:
-        raise RuntimeError(
-            f"The provided raw instance has {raw.n_times} points. MEGNet needs at "
-            f"least {CHUNK_LEN} points, i.e. a recording of at least 60 s at "
-            f"{SFREQ:g} Hz (it is {raw.n_times / raw.info['sfreq']:.1f} s at "
-            f"{raw.info['sfreq']:g} Hz)."
-        )
     _check_ica_channels(raw, ica)
     mags = method_picks(ica, "megnet")
     if len(mags) < 3:
@@ -146,6 +124,33 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:
         np.array([ica.info["chs"][idx]["loc"][:3] for idx in mags])
     )
     return mags
+
+
+def _check_raw(raw: BaseRaw) -> None:
+    """Raise if ``raw`` is not a Raw with MEG channels and 60 s (from its info)."""
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+
+    if isinstance(raw, BaseEpochs):
+        raise TypeError(
+            "raw must be an instance of Raw, got Epochs. MEGNet needs continuous "
+            "data: pass the Raw recording (at least 60 s at 250 Hz) the ICA was "
+            "fitted on."
+        )
+    _validate_type(raw, BaseRaw, "raw", "Raw")
+    if "mag" not in raw and "grad" not in raw:
+        raise RuntimeError(
+            "Could not find MEG channels in the provided Raw instance. MEGNet "
+            "labels the components of MEG recordings (magnetometers and "
+            "gradiometers); use ICLabel for EEG."
+        )
+    if raw.n_times < CHUNK_LEN:
+        raise RuntimeError(
+            f"The provided raw instance has {raw.n_times} points. MEGNet needs at "
+            f"least {CHUNK_LEN} points, i.e. a recording of at least 60 s at "
+            f"{SFREQ:g} Hz (it is {raw.n_times / raw.info['sfreq']:.1f} s at "
+            f"{raw.info['sfreq']:g} Hz)."
+        )
 
 
 def _check_magnetometer_layout(xyz: NDArray[np.float64]) -> None:

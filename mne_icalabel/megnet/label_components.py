@@ -9,9 +9,10 @@ from mne.utils import logger, verbose
 from numpy.typing import NDArray
 
 from ..utils._advice import quiet_by_default
+from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ._voting import _chunk_predicting
-from .features import _check_raw_and_ica, get_megnet_features
+from .features import _check_raw, get_megnet_features
 from .network import _check_backend, _get_runner
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ def megnet_label_components(
     # What the recording and the ICA lack (MEG channels, 60 s, magnetometers)
     # fails from their info at once; then the network (1-1.5 s to load), so
     # that a missing weights file fails before the features are computed.
-    _check_raw_and_ica(raw, ica)
+    _validate_ica(ica)
+    _check_raw(raw)
     runner = _get_runner(backend)
     time_series, topomaps = get_megnet_features(raw, ica)
     logger.info(

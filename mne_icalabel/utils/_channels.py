@@ -370,9 +370,11 @@ def set_montage(inst, montage="auto") -> str | None:
     tolerant = (
         f"; {len(alias)} names matched ignoring case and decorations" if alias else ""
     )
+    from ._advice import fix
+
     return (
         f"Montage: {label} ({how}; {len(matched)} of {len(eeg)} EEG channels "
-        f"placed{tolerant}; --montage chooses another)."
+        f"placed{tolerant}{fix('', '; --montage chooses another')})."
     )
 
 
