@@ -198,14 +198,9 @@ def _warn_if_unusual(raw: BaseRaw, ica: ICA) -> None:
             "dataset sampled at 250 Hz (see raw.resample(250)); the labels may be "
             "unreliable."
         )
-    highpass, lowpass = raw.info["highpass"], raw.info["lowpass"]
-    if highpass != 1.0 or lowpass != 100.0:
-        warn(
-            "The provided raw instance is not filtered between 1 and 100 Hz "
-            f"(highpass={highpass:g} Hz, lowpass={lowpass:g} Hz). MEGNet was "
-            "designed to classify features extracted from an MEG dataset "
-            "bandpass-filtered between 1 and 100 Hz (see raw.filter(1, 100))."
-        )
+    message = _filter_message(raw.info)
+    if message:
+        warn(message)
     if _check_line_noise(raw):
         warn(
             f"Line noise detected at {raw.info['line_freq']:g} Hz. MEGNet was "
@@ -222,6 +217,44 @@ def _warn_if_unusual(raw: BaseRaw, ica: ICA) -> None:
             f"The provided ICA instance has {ica.n_components_} components. MEGNet "
             "was designed with 20 components (ICA(n_components=20))."
         )
+
+
+def _filter_message(info) -> str | None:
+    """Say how the band differs from MEGNet's 1-100 Hz: the step, then facts.
+
+    The filter advised is only what it can still do (a 1 Hz high-pass of data
+    high-passed lower, a 100 Hz low-pass of data low-passed higher); a
+    narrower band (e.g. an acquisition low-pass below 100 Hz) is said as a
+    fact about the labels' reliability, since no filter widens it.
+    """
+    sfreq, highpass, lowpass = info["sfreq"], info["highpass"], info["lowpass"]
+
+    def above(a, b):  # beyond the rounding of a stored frequency
+        return a - b > 1e-3 * max(abs(b), 1.0)
+
+    l_freq = 1 if above(1.0, highpass) else None
+    h_freq = 100 if above(lowpass, 100.0) and above(sfreq / 2, 100.0) else None
+    facts = []
+    if above(100.0, min(lowpass, sfreq / 2)):
+        facts.append(f"no power above {min(lowpass, sfreq / 2):g} Hz")
+    if above(highpass, 1.0):
+        facts.append(f"no power below {highpass:g} Hz")
+    if l_freq is None and h_freq is None and not facts:
+        return None
+    text = (
+        "The provided raw instance is not filtered between 1 and 100 Hz "
+        f"(highpass={highpass:g} Hz, lowpass={lowpass:g} Hz). MEGNet was "
+        "designed to classify features extracted from an MEG dataset "
+        "bandpass-filtered between 1 and 100 Hz"
+    )
+    if l_freq is not None or h_freq is not None:
+        text += f" (see raw.filter({l_freq}, {h_freq}))"
+    if facts:
+        text += (
+            f"; the data have {' and '.join(facts)}, which no filter can "
+            "restore: the labels may be less reliable"
+        )
+    return text + "."
 
 
 def _check_line_noise(
