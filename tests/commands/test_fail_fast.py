@@ -144,3 +144,30 @@ def test_resample_option_passes_the_checks(tmp_path, capsys, monkeypatch):
     assert "Resampling from 90 Hz to 100 Hz." in captured.out
     assert captured.err.strip().endswith("stopped before fitting")
     assert seen["sfreq"] == 100.0
+
+
+def test_python_call_gets_python_advice(tmp_path, events):
+    """From Python, label_recording checks first too, and names Python calls."""
+    from mne_icalabel.batch import label_recording
+
+    names = [
+        n.upper() + "."
+        for n in mne.channels.make_standard_montage("biosemi16").ch_names
+    ]
+    fname = tmp_path / "dotted_raw.fif"
+    _long_recording(fname, names, minutes=1.0)
+    raw = mne.io.read_raw_fif(fname, verbose=False)
+    events.clear()
+    with pytest.raises(ValueError, match="Montage is not set") as error:
+        label_recording(raw, None, "iclabel", out_dir=tmp_path / "out")
+    message = str(error.value)
+    template = (
+        "colin27_1020"
+        if "colin27_1020" in mne.channels.get_builtin_montages()
+        else "standard_1020"
+    )
+    assert f"inst.set_montage({template!r}, match_case=False)" in message
+    assert "inst.rename_channels(lambda name: name.strip().rstrip('.'))" in message
+    assert "--montage" not in message
+    assert events == []
+    assert not (tmp_path / "out").exists()
