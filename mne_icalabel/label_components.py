@@ -8,6 +8,7 @@ import numpy as np
 from mne.utils import _check_option, _validate_type, verbose
 
 from .methods import get_method, network_names
+from .utils._advice import quiet_by_default
 from .utils._checks import _validate_inst_and_ica
 from .utils._docs import fill_doc
 from .utils._labels import write_labels
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def label_components(

@@ -47,9 +47,15 @@ def test_import_is_fast():
 
 
 def test_public_names():
+    # a valid PEP 440 version, the API of 0.10.0, and not the index's release
+    from packaging.version import Version
+
     import mne_icalabel
 
-    assert mne_icalabel.__version__ == "0.10.0"
+    version = Version(mne_icalabel.__version__)
+    assert version.release == (0, 10, 0)
+    assert version.local  # e.g. 0.10.0+dropin: never on a package index
+    assert version != Version("0.10.0")
     for name in (
         "label_components",
         "sys_info",

@@ -21,6 +21,9 @@ RANDOM_STATE = 97
 SAMPLES_PER_COMPONENT2 = 60
 #: ... and never fewer than this many samples in all
 MIN_FIT_SAMPLES = 20_000
+#: fewer samples per squared component than this (the low end of EEGLAB's
+#: rule of thumb of 20-30 samples per unmixing weight) warn at any decimation
+MIN_SAMPLES_PER_COMPONENT2 = 20
 
 
 def _check_decim(decim, name: str = "decim") -> int | str | None:
@@ -200,16 +203,33 @@ def _fit_decim(inst, n_components: int, decim, reject_by_annotation: bool) -> in
     decim = decim or 1
     n_fit = -(-n_samples // decim)
     budget = SAMPLES_PER_COMPONENT2 * n_components**2
+    which = "every sample" if decim == 1 else f"1 sample in {decim}"
     logger.info(
-        f"Fitting the ICA on 1 sample in {decim} ({n_fit} of {n_samples} samples; "
+        f"Fitting the ICA on {which} ({n_fit} of {n_samples} samples; "
         f"{n_components} components need about {budget})"
     )
-    if decim > 1 and n_fit < budget:
+    from ..utils._advice import fix
+
+    minimum = MIN_SAMPLES_PER_COMPONENT2 * n_components**2
+    if n_fit < minimum and n_samples < minimum:  # too short for so many components
+        supported = max(2, int((n_samples / MIN_SAMPLES_PER_COMPONENT2) ** 0.5))
         warn(
-            f"The ICA is fitted on {n_fit} samples (1 in {decim}), fewer than the "
+            f"The ICA of {n_components} components is fitted on {n_fit} samples, "
+            f"fewer than the {minimum} ({MIN_SAMPLES_PER_COMPONENT2} x "
+            f"{n_components}^2) that the usual rule asks at least: the "
+            "decomposition may be unreliable. Fit at most "
+            f"{supported} components ("
+            + fix(f"n_components={supported}", f"--n-components {supported}")
+            + "), or label a longer recording."
+        )
+    elif decim > 1 and n_fit < budget:  # the decimation left too few
+        warn(
+            f"The ICA is fitted on {n_fit} samples ({which}), fewer than the "
             f"{budget} ({SAMPLES_PER_COMPONENT2} x {n_components}^2) that "
             f"{n_components} components need; the decomposition may be unreliable. "
-            "Use a smaller decim, or decim='auto'."
+            "Use a smaller "
+            + fix("decim, or decim='auto'", "--ica-decim, or --ica-decim auto")
+            + "."
         )
     return decim
 

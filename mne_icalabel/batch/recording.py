@@ -195,6 +195,9 @@ def label_recording(
                     "would point at the wrong ones. Give the ICA they were made on, "
                     "or discard them (discard_manual=True, --discard-manual)."
                 )
+    from ._preflight import check_recording
+
+    check_recording(inst, method, ica)  # from the info: before any data is read
     data_digest = None
     if tsv is not None:
         data_digest = data_fingerprint(inst)  # as read: before the filters

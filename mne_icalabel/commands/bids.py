@@ -66,7 +66,7 @@ def add_parser(subparsers, name: str):
     parser.add_argument(
         "--backend",
         choices=("torch", "onnx", "numpy"),
-        help="network backend (default: the first installed of torch, onnx, "
+        help="network backend (default: the first installed of onnx, torch, "
         "numpy for iclabel; onnx, torch for megnet); Dask workers use the same",
     )
     parser.add_argument(

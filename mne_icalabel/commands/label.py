@@ -16,7 +16,9 @@ from ._common import (
 
 _EXAMPLES = """  mne-icalabel label sub-01_task-rest_eeg.vhdr
   mne-icalabel label sub-01_task-rest_eeg.vhdr --ica sub-01_task-rest_ica.fif
-  mne-icalabel label recording.edf --montage standard_1020 --out labels/
+  mne-icalabel label recording.edf --montage {montage} --out labels/
+  mne-icalabel label recording.bdf --misc 'acc*' --drop Status
+  mne-icalabel label recording.edf --eog 'LOC*' 'ROC*' --montage positions.elc
   mne-icalabel label sample_audvis_raw.fif --method megnet
   mne-icalabel label sample_audvis_raw.fif --method both
   mne-icalabel label sub-01_task-rest_eeg.vhdr --include brain other --policy argmax"""
@@ -35,8 +37,13 @@ def add_parser(subparsers, name: str):
         "250 Hz, 1-100 Hz; both: 250 Hz, 1-100 Hz, EEG average reference), "
         "fit the ICA the method expects unless --ica is "
         "given, label the components, print them, and write the component TSV "
-        "(with all class probabilities) and an HTML report.",
-        _EXAMPLES,
+        "(with all class probabilities) and an HTML report. Channels typed EEG "
+        "whose names say otherwise (EOG, ECG, EMG, ...) are retyped; a file "
+        "without electrode positions gets the montage of MNE that has every EEG "
+        "channel (names matched ignoring case and decorations), said which. "
+        "What would fail later (positions, sampling rate, length, channel "
+        "types) is checked before the data are read.",
+        _EXAMPLES.format(montage=_example_montage()),
     )
     parser.add_argument("input", type=Path, help="the recording file")
     parser.add_argument(
@@ -61,11 +68,7 @@ def add_parser(subparsers, name: str):
         type=int,
         help="components of the fitted ICA (default: 20, capped by the rank)",
     )
-    parser.add_argument(
-        "--montage",
-        metavar="NAME",
-        help="set this standard montage first (e.g. standard_1020)",
-    )
+    add_channel_arguments(parser)
     add_ica_decim(parser)
     parser.add_argument(
         "--no-report", action="store_true", help="do not write the HTML report"
@@ -79,6 +82,99 @@ def add_parser(subparsers, name: str):
     )
     add_policy_arguments(parser)
     return parser
+
+
+def _example_montage() -> str:
+    """Return the 10-20 template of the installed MNE, without importing MNE.
+
+    MNE 1.13 renamed ``standard_1020`` to ``colin27_1020`` (the old name warns
+    and goes in 1.14); ``--help`` must stay instant, so the version decides.
+    """
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    new = Version(version("mne")).release >= (1, 13)
+    return "colin27_1020" if new else "standard_1020"
+
+
+def add_channel_arguments(parser) -> None:
+    """Add the options that type, drop and place the channels of a recording."""
+    group = parser.add_argument_group(
+        "channels",
+        "Channels typed EEG whose names say otherwise are retyped as MNE's "
+        "readers and BIDS name them (EOG, HEOG, EYE: eog; ECG, EKG: ecg; EMG: "
+        "emg; RESP, TEMP, GSR, MISC, TRIG, ...). PATTERNs match channel names "
+        "ignoring case, with * and ? as wildcards (quote them).",
+    )
+    for kind, what in (
+        ("eog", "EOG"),
+        ("ecg", "ECG"),
+        ("emg", "EMG"),
+        ("misc", "not EEG (e.g. accelerometers)"),
+        ("eeg", "EEG, whatever their names say"),
+    ):
+        group.add_argument(
+            f"--{kind}",
+            nargs="+",
+            metavar="PATTERN",
+            default=[],
+            help=f"the channels that are {what}",
+        )
+    group.add_argument(
+        "--drop",
+        nargs="+",
+        metavar="PATTERN",
+        default=[],
+        help="leave these channels out",
+    )
+    parser.add_argument(
+        "--resample",
+        type=float,
+        metavar="HZ",
+        help="resample the recording to HZ first (ICLabel needs 100 Hz or more: "
+        "--resample 100 upsamples a slower recording; the labels then see no "
+        "power above its original Nyquist frequency)",
+    )
+    group.add_argument(
+        "--montage",
+        default="auto",
+        metavar="NAME|FILE",
+        help="electrode positions: a montage of MNE (e.g. "
+        f"{_example_montage()}, biosemi64, GSN-HydroCel-129) or a file "
+        "mne.channels.read_custom_montage reads; names are matched ignoring "
+        "case, trailing dots, an 'EEG ' prefix and a reference suffix (-REF, "
+        "-LE). Default auto: the positions of the file, else the montage of "
+        "MNE that has every EEG channel",
+    )
+
+
+def type_channels(inst, args, ica=None) -> list[str]:
+    """Drop and type the channels of ``inst`` in place; say what was done.
+
+    The channels a given ICA was fitted on as EEG keep that type.
+    """
+    from ..utils._channels import SETTABLE_TYPES, set_channel_types
+
+    types = {kind: getattr(args, kind) for kind in SETTABLE_TYPES}
+    keep = ()
+    if ica is not None:
+        keep = [
+            name
+            for name, kind in zip(ica.ch_names, ica.get_channel_types(), strict=True)
+            if kind == "eeg"
+        ]
+    return set_channel_types(inst, types, args.drop, keep=keep)
+
+
+def place_channels(inst, args, method: str) -> list[str]:
+    """Set the montage of ``inst`` in place if it needs one; say what was done."""
+    from ..utils._channels import set_montage
+
+    if method == "megnet" and args.montage == "auto":
+        return []
+    line = set_montage(inst, args.montage)
+    return [line] if line else []
 
 
 def _basename(fname: Path) -> str:
@@ -125,23 +221,33 @@ def run(args) -> int:
     import mne
 
     from ..annotation.policy import ExclusionPolicy
+    from ..batch._preflight import check_recording
     from ..batch.ica import describe_ica
     from ..batch.recording import label_recording
     from ..utils._picks import default_method
 
     policy = ExclusionPolicy(rule=args.policy, **policy_options(args))
     inst = read_recording(args.input)
-    if args.montage:
-        inst.set_montage(args.montage, on_missing="warn")
     ica = None
     if args.ica is not None:
         if not args.ica.is_file():
             raise FileNotFoundError(f"No such ICA file: {args.ica}")
         ica = mne.preprocessing.read_ica(args.ica, verbose=False)
+    lines = type_channels(inst, args, ica)
     method = args.method
     if method is None:
         method, reason = default_method(inst, ica)
         print(f"Method: {method} ({reason}; --method chooses another).")
+    for line in lines + place_channels(inst, args, method):
+        print(line)
+    if args.resample:
+        if args.resample <= 0:
+            raise ValueError(f"--resample must be positive, got {args.resample:g}.")
+        print(f"Resampling from {inst.info['sfreq']:g} Hz to {args.resample:g} Hz.")
+        inst.load_data(verbose=False).resample(args.resample, verbose=False)
+    # from the info alone, before the imports and the reading of the data that
+    # the labelling needs (seconds), let alone its filters and ICA fit
+    check_recording(inst, method, ica)
     out = args.out if args.out is not None else args.input.parent
     result = label_recording(
         inst,

@@ -97,10 +97,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     import mne
 
+    from ..utils._advice import command_line, show_details
+
     show_warning = warnings.showwarning
     warnings.showwarning = _show_warning
     try:
-        with mne.utils.use_log_level("INFO" if args.verbose else "WARNING"):
+        with (
+            command_line(args.command),
+            show_details(args.verbose),
+            mne.utils.use_log_level("INFO" if args.verbose else "WARNING"),
+        ):
             return int(args.module.run(args) or 0)
     except KeyboardInterrupt:
         print("mne-icalabel: interrupted", file=sys.stderr)

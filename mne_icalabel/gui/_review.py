@@ -510,10 +510,14 @@ def _recording_header(dataset: DatasetReview) -> str:
         if review
         else "not reviewed"
     )
+    # this recording's count; the status bar counts the dataset's remaining
     n_doubtful = int(entry.doubtful.sum())
-    doubtful = f"{n_doubtful} doubtful component{'s' * (n_doubtful != 1)}"
+    doubtful = (
+        f"{n_doubtful} doubtful component{'s' * (n_doubtful != 1)} in this "
+        "recording" + (" (listed first)" if not review else ", reviewed")
+    )
     text = (
-        f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful} (listed first)<br>"
+        f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful}<br>"
         f"<small>policy: {policy}{origin}</small>"
     )
     read_only = dataset.review.read_only

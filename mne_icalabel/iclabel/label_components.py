@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
+from ..utils._advice import quiet_by_default
 from ..utils._docs import fill_doc
 from ..utils._labels import write_labels
 from ._config import ICA_LABELS_TO_MNE
@@ -19,6 +20,7 @@ from .features import get_iclabel_features
 from .network import run_iclabel
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def iclabel_label_components(

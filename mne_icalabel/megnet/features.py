@@ -9,6 +9,7 @@ from mne import pick_types
 from mne.utils import _validate_type, logger, verbose, warn
 from numpy.typing import NDArray
 
+from ..utils._advice import quiet_by_default
 from ..utils._checks import _check_finite, _check_ica_channels, _validate_ica
 from ..utils._docs import fill_doc
 from ..utils._picks import method_picks
@@ -29,6 +30,7 @@ SFREQ = 250.0
 _BLOCK_BYTES = 4 * 1024**2
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def get_megnet_features(
@@ -108,30 +110,8 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:
 
     Returns the indices of the magnetometers among the ICA channels.
     """
-    from mne import BaseEpochs
-    from mne.io import BaseRaw
-
-    if isinstance(raw, BaseEpochs):
-        raise TypeError(
-            "raw must be an instance of Raw, got Epochs. MEGNet needs continuous "
-            "data: pass the Raw recording (at least 60 s at 250 Hz) the ICA was "
-            "fitted on."
-        )
-    _validate_type(raw, BaseRaw, "raw", "Raw")
+    _check_raw(raw)
     _validate_ica(ica)
-    if "mag" not in raw and "grad" not in raw:
-        raise RuntimeError(
-            "Could not find MEG channels in the provided Raw instance. MEGNet "
-            "labels the components of MEG recordings (magnetometers and "
-            "gradiometers); use ICLabel for EEG."
-        )
-    if raw.n_times < CHUNK_LEN:
-        raise RuntimeError(
-            f"The provided raw instance has {raw.n_times} points. MEGNet needs at "
-            f"least {CHUNK_LEN} points, i.e. a recording of at least 60 s at "
-            f"{SFREQ:g} Hz (it is {raw.n_times / raw.info['sfreq']:.1f} s at "
-            f"{raw.info['sfreq']:g} Hz)."
-        )
     _check_ica_channels(raw, ica)
     mags = method_picks(ica, MAPS)
     if len(mags) < 3:
@@ -145,6 +125,33 @@ def _check_raw_and_ica(raw: BaseRaw, ica: ICA) -> np.ndarray:
         np.array([ica.info["chs"][idx]["loc"][:3] for idx in mags])
     )
     return mags
+
+
+def _check_raw(raw: BaseRaw) -> None:
+    """Raise if ``raw`` is not a Raw with MEG channels and 60 s (from its info)."""
+    from mne import BaseEpochs
+    from mne.io import BaseRaw
+
+    if isinstance(raw, BaseEpochs):
+        raise TypeError(
+            "raw must be an instance of Raw, got Epochs. MEGNet needs continuous "
+            "data: pass the Raw recording (at least 60 s at 250 Hz) the ICA was "
+            "fitted on."
+        )
+    _validate_type(raw, BaseRaw, "raw", "Raw")
+    if "mag" not in raw and "grad" not in raw:
+        raise RuntimeError(
+            "Could not find MEG channels in the provided Raw instance. MEGNet "
+            "labels the components of MEG recordings (magnetometers and "
+            "gradiometers); use ICLabel for EEG."
+        )
+    if raw.n_times < CHUNK_LEN:
+        raise RuntimeError(
+            f"The provided raw instance has {raw.n_times} points. MEGNet needs at "
+            f"least {CHUNK_LEN} points, i.e. a recording of at least 60 s at "
+            f"{SFREQ:g} Hz (it is {raw.n_times / raw.info['sfreq']:.1f} s at "
+            f"{raw.info['sfreq']:g} Hz)."
+        )
 
 
 def _check_magnetometer_layout(xyz: NDArray[np.float64]) -> None:
@@ -192,14 +199,9 @@ def _warn_if_unusual(raw: BaseRaw, ica: ICA) -> None:
             "dataset sampled at 250 Hz (see raw.resample(250)); the labels may be "
             "unreliable."
         )
-    highpass, lowpass = raw.info["highpass"], raw.info["lowpass"]
-    if highpass != 1.0 or lowpass != 100.0:
-        warn(
-            "The provided raw instance is not filtered between 1 and 100 Hz "
-            f"(highpass={highpass:g} Hz, lowpass={lowpass:g} Hz). MEGNet was "
-            "designed to classify features extracted from an MEG dataset "
-            "bandpass-filtered between 1 and 100 Hz (see raw.filter(1, 100))."
-        )
+    message = _filter_message(raw.info)
+    if message:
+        warn(message)
     if _check_line_noise(raw):
         warn(
             f"Line noise detected at {raw.info['line_freq']:g} Hz. MEGNet was "
@@ -216,6 +218,44 @@ def _warn_if_unusual(raw: BaseRaw, ica: ICA) -> None:
             f"The provided ICA instance has {ica.n_components_} components. MEGNet "
             "was designed with 20 components (ICA(n_components=20))."
         )
+
+
+def _filter_message(info) -> str | None:
+    """Say how the band differs from MEGNet's 1-100 Hz: the step, then facts.
+
+    The filter advised is only what it can still do (a 1 Hz high-pass of data
+    high-passed lower, a 100 Hz low-pass of data low-passed higher); a
+    narrower band (e.g. an acquisition low-pass below 100 Hz) is said as a
+    fact about the labels' reliability, since no filter widens it.
+    """
+    sfreq, highpass, lowpass = info["sfreq"], info["highpass"], info["lowpass"]
+
+    def above(a, b):  # beyond the rounding of a stored frequency
+        return a - b > 1e-3 * max(abs(b), 1.0)
+
+    l_freq = 1 if above(1.0, highpass) else None
+    h_freq = 100 if above(lowpass, 100.0) and above(sfreq / 2, 100.0) else None
+    facts = []
+    if above(100.0, min(lowpass, sfreq / 2)):
+        facts.append(f"no power above {min(lowpass, sfreq / 2):g} Hz")
+    if above(highpass, 1.0):
+        facts.append(f"no power below {highpass:g} Hz")
+    if l_freq is None and h_freq is None and not facts:
+        return None
+    text = (
+        "The provided raw instance is not filtered between 1 and 100 Hz "
+        f"(highpass={highpass:g} Hz, lowpass={lowpass:g} Hz). MEGNet was "
+        "designed to classify features extracted from an MEG dataset "
+        "bandpass-filtered between 1 and 100 Hz"
+    )
+    if l_freq is not None or h_freq is not None:
+        text += f" (see raw.filter({l_freq}, {h_freq}))"
+    if facts:
+        text += (
+            f"; the data have {' and '.join(facts)}, which no filter can "
+            "restore: the labels may be less reliable"
+        )
+    return text + "."
 
 
 def _check_line_noise(

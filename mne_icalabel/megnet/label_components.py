@@ -8,9 +8,11 @@ import numpy as np
 from mne.utils import logger, verbose
 from numpy.typing import NDArray
 
+from ..utils._advice import quiet_by_default
+from ..utils._checks import _validate_ica
 from ..utils._docs import fill_doc
 from ._voting import _chunk_predicting
-from .features import get_megnet_features
+from .features import _check_raw, get_megnet_features
 from .network import BACKENDS
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from mne.preprocessing import ICA
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def megnet_label_components(
@@ -52,7 +55,11 @@ def megnet_label_components(
        NeuroImage, 241, 118402.
     """
     backend = BACKENDS.resolve(backend)
-    # Load the network first: a missing weights file fails before the features.
+    # What the recording and the ICA lack (MEG channels, 60 s, magnetometers)
+    # fails from their info at once; then the network (1-1.5 s to load), so
+    # that a missing weights file fails before the features are computed.
+    _validate_ica(ica)
+    _check_raw(raw)
     _, runner = BACKENDS.load(backend)
     time_series, topomaps = get_megnet_features(raw, ica)
     logger.info(

@@ -42,7 +42,7 @@ def sys_info(
     out("Platform:".ljust(ljust) + platform.platform() + "\n")
     out("Python:".ljust(ljust) + str(sys.version).replace("\n", " ") + "\n")
     out("Executable:".ljust(ljust) + sys.executable + "\n")
-    out("CPU:".ljust(ljust) + f"{platform.processor()}\n")
+    out("CPU:".ljust(ljust) + f"{_cpu_name()}\n")
     out("Physical cores:".ljust(ljust) + f"{psutil.cpu_count(False)}\n")
     out("Logical cores:".ljust(ljust) + f"{psutil.cpu_count(True)}\n")
     out("RAM:".ljust(ljust) + f"{psutil.virtual_memory().total / 2**30:0.1f} GB\n")
@@ -75,6 +75,42 @@ def sys_info(
     if developer:
         for name, group in _developer_groups().items():
             _list_dependencies(out, f"Developer '{name}' dependencies", group)
+
+
+def _cpu_name() -> str:
+    """Return the processor's model name (``platform.processor()`` is often empty).
+
+    On Linux ``platform.processor()`` gives ``""`` or the architecture only; the
+    model is the ``model name`` of ``/proc/cpuinfo`` (x86) or its ``Hardware``
+    / ``Model`` line (ARM). Else the architecture, else ``"unknown"``.
+    """
+    name = platform.processor().strip()
+    if name and name != platform.machine():
+        return name
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fid:
+            for line in fid:
+                key, sep, value = line.partition(":")
+                if sep and key.strip() in ("model name", "Hardware", "Model"):
+                    if value.strip():
+                        return value.strip()
+    except OSError:
+        pass
+    if sys.platform == "darwin":
+        import subprocess
+
+        try:
+            found = subprocess.run(
+                ["sysctl", "-n", "machdep.cpu.brand_string"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            found = ""
+        if found:
+            return found
+    return name or platform.machine() or "unknown"
 
 
 def _package_requirements() -> list[Requirement]:
@@ -116,18 +152,22 @@ def _developer_groups() -> dict[str, list[Requirement]]:
 
 def _list_dependencies(out, title: str, requirements: list[Requirement]) -> None:
     unicode = (getattr(sys.stdout, "encoding", "") or "").lower() == "utf-8"
-    prefix, width = ("✔︎ ", 27) if unicode else ("", 29)
+    # the check mark and its variation selector take one column, not two
+    prefix, shown = ("✔︎ ", 2) if unicode else ("", 0)
     out(f"\n{title}\n")
-    missing = []
+    missing, found = [], []
     for req in requirements:
         spec = f" ({req.specifier})" if str(req.specifier) else ""
         try:
-            installed = version(req.name)
+            found.append((f"{req.name}{spec}:", version(req.name), req.name))
         except PackageNotFoundError:
             missing.append(f"{req.name}{spec}")
-            continue
-        line = f"{prefix}{req.name}{spec}:".ljust(width) + installed
-        if req.name == "matplotlib":
+    # the versions in one column, after the longest name (at least that of the
+    # system lines above, 26 columns)
+    width = max([26 - shown] + [len(label) + 1 for label, _, _ in found])
+    for label, installed, name in found:
+        line = prefix + label.ljust(width) + installed
+        if name == "matplotlib":
             line += _matplotlib_backend()
         out(line + "\n")
     if missing:

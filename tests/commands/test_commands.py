@@ -132,6 +132,8 @@ def test_user_errors(tmp_path, capsys):
 
     raw = simulate_eeg_raw(16, duration=10.0, verbose=False)
     raw.set_montage(None)
+    # names no montage of MNE has (10-20 names would be placed automatically)
+    raw.rename_channels({name: f"X{k}" for k, name in enumerate(raw.ch_names)})
     raw.save(tmp_path / "nomontage_raw.fif", verbose=False)
     args = ["label", str(tmp_path / "nomontage_raw.fif"), "--n-components", "4"]
     assert main(args + ["--no-report"]) == 1

@@ -241,10 +241,21 @@ def test_filter_warning(raw_unprocessed, band):
     with pytest.warns(RuntimeWarning, match=FILTER_WARNING) as record:
         get_iclabel_features(inst, ica)
     assert len(record) == 1
-    # at 200 Hz or more a 100 Hz low-pass is possible: the advice is the band
+    # at 200 Hz or more a 100 Hz low-pass is possible: the advice is the filter
+    # still missing; a lower low-pass cannot be undone, it is said as a fact
     message = str(record[0].message)
     assert inst.info["sfreq"] >= 200
-    assert "use inst.filter(1.0, 100.0)" in message
+    advice = {
+        (None, None): "use inst.filter(1.0, 100.0)",
+        (0.5, 100.0): "use inst.filter(1.0, None)",
+        (1.0, 40.0): None,
+    }[band]
+    if advice is None:
+        assert "inst.filter" not in message
+        assert "low-pass filtered at 40 Hz" in message
+        assert "which no filter can undo" in message
+    else:
+        assert advice in message
     assert "impossible" not in message
 
 
@@ -267,7 +278,46 @@ def test_filter_advice_names_the_nyquist_limit(sfreq, advice):
         assert "covers 1 to 64 Hz only" in message
         assert "filter(1.0, 100.0)" not in message
     else:
-        assert message.endswith("use inst.filter(1.0, 100.0) before fitting the ICA.")
+        # the low-pass is already at 100 Hz (the Nyquist frequency): the
+        # high-pass is the one step left
+        assert message.endswith("use inst.filter(1.0, None) before fitting the ICA.")
+
+
+@pytest.mark.parametrize(
+    "sfreq, highpass, lowpass, step, fact",
+    [
+        # the step taken is not asked again; what is left is a fact
+        (128.0, 1.0, 64.0, None, "a 100 Hz low-pass is impossible"),
+        # an amplifier's 80 Hz low-pass cannot be raised by a filter
+        (500.0, 1.0, 80.0, None, "low-pass filtered at 80 Hz"),
+        (500.0, 0.1, 80.0, "inst.filter(1.0, None)", "low-pass filtered at 80 Hz"),
+        (500.0, 2.0, 100.0, None, "high-pass filtered at 2 Hz"),
+        (1000.0, 1.0, 500.0, "inst.filter(None, 100.0)", None),
+        (500.0, 1.0, 100.0, None, None),
+    ],
+)
+def test_filter_advice_only_what_can_be_done(sfreq, highpass, lowpass, step, fact):
+    from mne import create_info
+
+    from mne_icalabel.iclabel.features._checks import _filter_advice
+
+    info = create_info(2, sfreq, "eeg")
+    with info._unlock():
+        info["highpass"], info["lowpass"] = highpass, lowpass
+    message = _filter_advice(info)
+    if step is None and fact is None:
+        assert message is None
+        return
+    assert message.startswith("The provided data are not filtered between 1 and 100")
+    if step is None:
+        assert "inst.filter" not in message
+    else:
+        assert f"use {step} before fitting the ICA" in message
+    if fact is None:
+        assert "less reliable" not in message
+    else:
+        assert fact in message
+        assert "less reliable" in message
 
 
 @pytest.mark.parametrize(

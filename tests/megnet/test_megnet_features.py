@@ -372,3 +372,30 @@ def test_welch_band_is_mne_psd(n_times):
         picks="meg", exclude="bads", fmin=56.0, fmax=64.0, verbose=False
     ).get_data()
     assert_array_equal(power, expected)
+
+
+@pytest.mark.parametrize(
+    ("highpass", "lowpass", "step", "fact"),
+    [
+        (0.5, 100.0, "raw.filter(1, None)", None),  # the low-pass was taken
+        (1.0, 80.0, None, "no power above 80 Hz"),  # an acquisition low-pass
+        (0.0, 125.0, "raw.filter(1, 100)", None),
+        (1.0, 100.0, None, None),
+    ],
+)
+def test_filter_warning_advises_only_what_can_be_done(highpass, lowpass, step, fact):
+    from mne_icalabel.megnet.features import _filter_message
+
+    info = mne.create_info(2, 250.0, "mag")
+    with info._unlock():
+        info["highpass"], info["lowpass"] = highpass, lowpass
+    message = _filter_message(info)
+    if step is None and fact is None:
+        assert message is None
+        return
+    assert message.startswith("The provided raw instance is not filtered between")
+    assert ("raw.filter" in message) == (step is not None)
+    if step is not None:
+        assert f"(see {step})" in message
+    if fact is not None:
+        assert fact in message and "less reliable" in message

@@ -103,11 +103,14 @@ def preflight_client(
         name: (str(fname), sha)
         for name, (fname, sha) in resolve_weights(names, verbose=False).items()
     }
-    logger.info(
-        "Pre-flight: "
-        + ", ".join(f"{m} on {b}" for m, b in backends.items())
-        + "".join(f"; {name} verified at {p}" for name, (p, _) in weights.items())
+    checked = ", ".join(f"{m} on {b}" for m, b in backends.items()) + "".join(
+        f"; {name} verified at {p}" for name, (p, _) in weights.items()
     )
+    if not backends:  # e.g. apply: no network, only packages
+        checked = "no network needed" + "".join(
+            f"; {name} importable" for name in dict.fromkeys(needed)
+        )
+    logger.info(f"Pre-flight: {checked}")
     return JobSettings(
         backends=backends,
         weights=weights,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mne.utils import logger, verbose
 
+from ...utils._advice import quiet_by_default
 from ...utils._checks import _check_ica_channels, _validate_inst_and_ica
 from ...utils._docs import fill_doc
 from ...utils._picks import method_picks
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 _SCALE = np.float32(0.99)  # ICL_feature_extractor's final factor
 
 
+@quiet_by_default
 @verbose
 @fill_doc
 def get_iclabel_features(

@@ -86,8 +86,9 @@ def _warn_preprocessing(inst: BaseRaw | BaseEpochs, ica: ICA) -> None:
             "reference: use inst.set_eeg_reference('average') (and apply the "
             "projector if you add it as one) before labelling."
         )
-    if info["highpass"] != 1 or info["lowpass"] != 100:
-        warn(_filter_advice(info))
+    message = _filter_advice(info)
+    if message:
+        warn(message)
     fit_params = ica.fit_params
     if (
         ica.method not in ("infomax", "picard")
@@ -103,28 +104,61 @@ def _warn_preprocessing(inst: BaseRaw | BaseEpochs, ica: ICA) -> None:
         )
 
 
-def _filter_advice(info) -> str:
-    """Say how the data differ from ICLabel's 1-100 Hz band, and what to do.
+def _filter_advice(info) -> str | None:
+    """Say how the data differ from ICLabel's 1-100 Hz band: the step, then facts.
 
-    Below 200 Hz a 100 Hz low-pass is impossible (it is not below the Nyquist
-    frequency), so the advice is the 1 Hz high-pass alone. The PSD feature then
-    has ``floor(sfreq / 2)`` bins, the last one repeated up to 100, as EEGLAB
-    does (``eeg_rpsd``).
+    A filter is advised only for what it can still do: a high-pass at 1 Hz
+    when the data are high-passed lower, a low-pass at 100 Hz when they are
+    low-passed higher. A band narrower than 1-100 Hz cannot be widened: a
+    sampling rate below 200 Hz (a 100 Hz low-pass is then impossible), a
+    low-pass below 100 Hz (often the amplifier's) or a high-pass above 1 Hz
+    is said as a fact about the labels' reliability. Below 200 Hz the PSD
+    feature has ``floor(sfreq / 2)`` bins, the last one repeated up to 100, as
+    EEGLAB does (``eeg_rpsd``). Returns None when the band is ICLabel's.
     """
-    sfreq = info["sfreq"]
-    start = (
+    sfreq, highpass, lowpass = info["sfreq"], info["highpass"], info["lowpass"]
+    nyquist = sfreq / 2.0
+
+    def above(a, b):  # a > b beyond the rounding of a stored frequency
+        return a - b > 1e-3 * max(abs(b), 1.0)
+
+    l_freq = 1.0 if above(1.0, highpass) else None
+    h_freq = 100.0 if above(lowpass, 100.0) and above(nyquist, 100.0) else None
+    top = min(lowpass, nyquist)
+    narrow_top, narrow_bottom = above(100.0, top), above(highpass, 1.0)
+    if l_freq is None and h_freq is None and not (narrow_top or narrow_bottom):
+        return None
+    parts = [
         "The provided data are not filtered between 1 and 100 Hz (highpass "
-        f"{info['highpass']:g} Hz, lowpass {info['lowpass']:g} Hz). ICLabel was "
-        "trained on EEG band-pass filtered between 1 and 100 Hz"
-    )
-    if sfreq >= 2 * 100:
-        return f"{start}: use inst.filter(1.0, 100.0) before fitting the ICA."
-    nyquist = int(sfreq // 2)
-    return (
-        f"{start}, but at a sampling rate of {sfreq:g} Hz a 100 Hz low-pass is "
-        f"impossible (the Nyquist frequency is {sfreq / 2:g} Hz): use "
-        "inst.filter(1.0, None) before fitting the ICA. ICLabel's spectrum "
-        f"feature then covers 1 to {nyquist} Hz only, its last value repeated up "
-        f"to 100 Hz as in EEGLAB: the network sees no power above {nyquist} Hz "
-        "(where muscle activity is told from brain activity on 200 Hz data)."
-    )
+        f"{highpass:g} Hz, lowpass {lowpass:g} Hz). ICLabel was trained on EEG "
+        "band-pass filtered between 1 and 100 Hz"
+        + (
+            f": use inst.filter({l_freq}, {h_freq}) before fitting the ICA."
+            if l_freq is not None or h_freq is not None
+            else "."
+        )
+    ]
+    if narrow_top:
+        nyq = int(sfreq // 2)
+        cause = (
+            f"At a sampling rate of {sfreq:g} Hz a 100 Hz low-pass is impossible "
+            f"(the Nyquist frequency is {nyquist:g} Hz): ICLabel's spectrum "
+            f"feature covers 1 to {nyq} Hz only, its last value repeated up to "
+            f"100 Hz as in EEGLAB, so the network sees no power above {nyq} Hz"
+            if not above(nyquist, lowpass)
+            else f"The data were low-pass filtered at {lowpass:g} Hz (by the "
+            "amplifier or an earlier step), which no filter can undo: the "
+            f"network sees no power above {lowpass:g} Hz"
+        )
+        parts.append(
+            f"{cause}, the band where muscle activity stands out from brain "
+            "activity: the labels are less reliable, muscle and brain especially."
+        )
+    if narrow_bottom:
+        parts.append(
+            f"The data were high-pass filtered at {highpass:g} Hz, above "
+            "ICLabel's 1 Hz, which no filter can undo: the network sees less "
+            "of the slow activity of eye movements; their labels are less "
+            "reliable."
+        )
+    return " ".join(parts)

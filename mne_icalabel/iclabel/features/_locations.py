@@ -20,23 +20,20 @@ def _get_channel_positions(inst: BaseRaw | BaseEpochs, picks: list[str]) -> np.n
         If no montage is set or if a picked channel has no position.
     """
     # Info.get_montage reads only the measurement info: no copy of the data.
+    from ...utils._channels import missing_positions_message
+
     montage = inst.info.get_montage()
-    if montage is None:
-        raise ValueError(
-            "Montage is not set. Please set the montage (channel positions) with "
-            "inst.set_montage(...), e.g. "
-            "inst.set_montage(mne.channels.make_standard_montage('standard_1020'))."
-        )
-    ch_pos = montage.get_positions()["ch_pos"]
+    ch_pos = {} if montage is None else montage.get_positions()["ch_pos"]
     nan = np.full(3, np.nan)
     pos = np.array([ch_pos.get(name, nan) for name in picks], dtype=np.float64)
     missing = [name for name, p in zip(picks, pos, strict=True) if np.isnan(p).all()]
     if missing:
-        raise ValueError(
-            f"Channel position for {missing} is missing. Set a montage that covers "
-            "every channel the ICA was fitted on with inst.set_montage(...), or "
-            "refit the ICA without these channels."
+        start = (
+            "Montage is not set."
+            if montage is None
+            else f"Channel position for {missing} is missing."
         )
+        raise ValueError(missing_positions_message(inst, missing, start))
     return pos
 
 

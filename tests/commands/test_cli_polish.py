@@ -1,0 +1,150 @@
+"""What a new user meets around the commands (issue 29, "also met on the way")."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+
+from mne_icalabel.commands import sys_info
+from mne_icalabel.commands.main import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_install_lines_install_this_package():
+    """README and the docs' front page install this checkout, not the index's."""
+    for page in (ROOT / "README.md", ROOT / "docs" / "index.rst"):
+        text = page.read_text(encoding="utf-8")
+        commands = [
+            line.strip().strip("`")
+            for line in text.splitlines()
+            if "pip install" in line
+        ]
+        assert commands, page
+        for command in commands:
+            # 'pip install mne-icalabel[...]' gets the index's 0.10.0 release
+            assert not re.search(r"pip install \"?mne-icalabel", command), command
+        assert any('-e ".[' in command for command in commands), page
+
+
+def _help(command: str) -> str:
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return " ".join(action.choices[command].format_help().split())
+
+
+def test_bids_help_backend_order():
+    """The default backend order in 'bids --help' is the code's."""
+    from mne_icalabel.iclabel.network._backends import BACKENDS
+    from mne_icalabel.megnet.network import BACKENDS as MEGNET_BACKENDS
+
+    text = _help("bids")
+    assert f"the first installed of {', '.join(BACKENDS)} for iclabel" in text
+    assert f"{', '.join(MEGNET_BACKENDS)} for megnet" in text
+
+
+def test_apply_preflight_line():
+    """A run without a network says so, not an empty 'Pre-flight: '."""
+    from mne_icalabel.batch._dispatch import preflight_client
+
+    with mne.utils.catch_logging(verbose="INFO") as log:
+        preflight_client((), packages=("mne_bids",))
+    lines = [ln for ln in log.getvalue().splitlines() if ln.startswith("Pre-flight")]
+    assert lines == ["Pre-flight: no network needed; mne_bids importable"]
+
+
+def test_fit_log_every_sample():
+    """'Fitting the ICA on every sample', never '1 sample in 1'."""
+    from mne_icalabel.batch.ica import fit_ica
+
+    rng = np.random.default_rng(0)
+    info = mne.create_info([f"E{k}" for k in range(6)], 100.0, "eeg")
+    raw = mne.io.RawArray(rng.standard_normal((6, 12_000)) * 1e-5, info, verbose=0)
+    raw.filter(1.0, None, verbose=False)  # MNE asks for a high-pass before an ICA
+    with mne.utils.catch_logging(verbose="INFO") as log:
+        fit_ica(raw, "iclabel", 3, decim=None)
+    text = log.getvalue()
+    assert "Fitting the ICA on every sample (12000 of 12000 samples" in text
+    assert "1 sample in 1 " not in text
+    with mne.utils.catch_logging(verbose="INFO") as log:
+        fit_ica(raw, "iclabel", 3, decim=2)
+    assert "Fitting the ICA on 1 sample in 2 (6000 of 12000" in log.getvalue()
+
+
+def test_too_short_for_its_ica_warns_at_default_level():
+    """20 components on 301 samples: a warning, not only a line at -v."""
+    from mne_icalabel.batch.ica import fit_ica
+
+    rng = np.random.default_rng(1)
+    info = mne.create_info([f"E{k}" for k in range(24)], 100.0, "eeg")
+    raw = mne.io.RawArray(rng.standard_normal((24, 301)) * 1e-5, info, verbose=0)
+    with raw.info._unlock():
+        raw.info["highpass"] = 1.0  # white noise: no drift to remove
+    with (
+        pytest.warns(RuntimeWarning, match="fewer than the 8000") as record,
+        mne.utils.use_log_level("WARNING"),
+    ):
+        fit_ica(raw, "iclabel", 20, decim=None, verbose=False)
+    message = str(record[0].message)
+    # sqrt(301 / 20) = 3.9: at most 3 components, the call that does it named
+    assert "Fit at most 3 components (n_components=3)" in message
+
+
+def test_sys_info_cpu_and_columns(capsys):
+    assert sys_info.main(["--extra"]) == 0
+    out = capsys.readouterr().out
+    cpu = next(ln for ln in out.splitlines() if ln.startswith("CPU:"))
+    assert cpu.removeprefix("CPU:").strip()
+    # within a group, every version starts in one column after a space
+    for block in out.split("\n\n")[1:]:
+        lines = [ln for ln in block.splitlines()[1:] if not ln.startswith("✘")]
+        starts = set()
+        for line in lines:
+            match = re.match(r"^(.*?\):|[^:()]+:)( +)(\S.*)$", line)
+            assert match, line
+            starts.add(len(match.group(1)) + len(match.group(2)))
+        assert len(starts) <= 1, block
+
+
+def test_demo_default_output_is_ignored_by_git():
+    """'mne-icalabel demo' run in the checkout writes where git does not look."""
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    demo = action.choices["demo"]
+    default = next(a.default for a in demo._actions if a.dest == "out")
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = subprocess.run(
+        ["git", "check-ignore", "-q", str(Path(default) / "x_components.tsv")],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert result.returncode == 0, f"{default} is not ignored by .gitignore"
+
+
+def test_version_option(capsys):
+    from packaging.version import Version
+
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    version = capsys.readouterr().out.split()[-1]
+    assert Version(version).local  # not the package index's 0.10.0
+
+
+def test_label_help_names_installed_montages():
+    """The 10-20 montage names of 'label --help' are the installed MNE's."""
+    import warnings
+
+    text = _help("label")
+    named = set(re.findall(r"\b([a-z0-9]+_10[0-9]{2})\b", text))
+    assert named, text
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a deprecated name warns
+        for name in named:
+            mne.channels.make_standard_montage(name)
