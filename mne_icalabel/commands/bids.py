@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..methods import get_method, network_names
 from ._common import (
     add_dataset_arguments,
     add_ica_decim,
@@ -63,11 +64,17 @@ def add_parser(subparsers, name: str):
     )
     add_ica_decim(parser)
     add_parallel_arguments(parser, "labelled")
+    networks = [get_method(name) for name in network_names()]
+    orders = "; ".join(
+        f"{', '.join(m.backends.names)} for {m.name}" for m in networks if m.backends
+    )
     parser.add_argument(
         "--backend",
-        choices=("torch", "onnx", "numpy"),
-        help="network backend (default: the first installed of onnx, torch, "
-        "numpy for iclabel; onnx, torch for megnet); Dask workers use the same",
+        choices=tuple(
+            dict.fromkeys(b for m in networks if m.backends for b in m.backends.names)
+        ),
+        help=f"network backend (default: the first installed of {orders}); Dask "
+        "workers use the same",
     )
     parser.add_argument(
         "--blas-threads",

@@ -45,8 +45,8 @@ def test_bids_help_backend_order():
     from mne_icalabel.megnet.network import BACKENDS as MEGNET_BACKENDS
 
     text = _help("bids")
-    assert f"the first installed of {', '.join(BACKENDS)} for iclabel" in text
-    assert f"{', '.join(MEGNET_BACKENDS)} for megnet" in text
+    assert f"the first installed of {', '.join(BACKENDS.names)} for iclabel" in text
+    assert f"{', '.join(MEGNET_BACKENDS.names)} for megnet" in text
 
 
 def test_apply_preflight_line():

@@ -36,7 +36,7 @@ def events(monkeypatch):
         (BaseRaw, "resample"),
         (BaseRaw, "get_data"),
         (ICA, "fit"),
-        (megnet_module, "_get_runner"),
+        (megnet_module.BACKENDS, "load"),  # the network's loading
     ]
     for owner, name in targets:
         original = getattr(owner, name)
@@ -109,7 +109,7 @@ def test_megnet_checks_length_before_loading_its_network(events):
     events.clear()
     with pytest.raises(RuntimeError, match="MEGNet needs at least 15000 points"):
         megnet_label_components(raw, ica)
-    assert "_get_runner" not in events
+    assert "load" not in events
 
 
 def test_sampling_rate_checked_first_and_its_option(tmp_path, capsys, events):
@@ -134,7 +134,7 @@ def test_resample_option_passes_the_checks(tmp_path, capsys, monkeypatch):
         seen["sfreq"] = inst.info["sfreq"]
         raise RuntimeError("stopped before fitting")
 
-    monkeypatch.setattr("mne_icalabel.batch.ica.fit_ica", stop)
+    monkeypatch.setattr("mne_icalabel.batch.recording.fit_ica", stop)
     argv = ["label", str(fname), "--resample", "100", "--out", str(tmp_path / "o")]
     with warnings.catch_warnings():
         # noise high-passed at 0 Hz and low-passed at 45 Hz: the filter facts

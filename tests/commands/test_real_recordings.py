@@ -222,7 +222,7 @@ def test_bdf_drop_instead_of_misc(tmp_path, capsys, monkeypatch):
         assert "acc1" not in inst.ch_names and "EOG" in inst.ch_names
         raise RuntimeError("stopped before fitting")
 
-    monkeypatch.setattr("mne_icalabel.batch.ica.fit_ica", stop)
+    monkeypatch.setattr("mne_icalabel.batch.recording.fit_ica", stop)
     argv = ["label", str(BDF), "--drop", "acc?", "--out", str(tmp_path)]
     assert main(argv) == 1
     assert _error(capsys) == "stopped before fitting"
