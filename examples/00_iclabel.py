@@ -15,6 +15,7 @@ the network weights are needed (see ``mne-icalabel fetch-weights``).
 """
 
 # %%
+# sphinx_gallery_thumbnail_number = 3
 import matplotlib.pyplot as plt
 import numpy as np
 from mne.preprocessing import ICA
