@@ -79,6 +79,9 @@ sphinx_gallery_conf = {
     "reset_modules": ("matplotlib", "qt_scraper.hide_qt_windows"),
     "remove_config_comments": True,
     "min_reported_time": 1.0,
+    # the HTML of the last expression of a block (tables, the ICA summary);
+    # plain reprs (a Figure, a Path) would only add noise
+    "capture_repr": ("_repr_html_",),
 }
 
 html_theme = "pydata_sphinx_theme"

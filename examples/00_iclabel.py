@@ -15,13 +15,14 @@ the network weights are needed (see ``mne-icalabel fetch-weights``).
 """
 
 # %%
-# sphinx_gallery_thumbnail_number = 3
 import matplotlib.pyplot as plt
 import numpy as np
 from mne.preprocessing import ICA
 
 from mne_icalabel import label_components
 from mne_icalabel.datasets.simulation import simulate_eeg_raw
+
+# sphinx_gallery_thumbnail_number = 3
 
 # %%
 # Simulate a recording

@@ -11,13 +11,12 @@ prepared as ICLabel expects, decomposed with ICA, labelled with ICLabel [1]_;
 an exclusion policy decides which components are removed, and the signals and
 spectra before and after show what went.
 
-The recording is part of the testing data of this package (
-downloaded once by :func:`mne_icalabel.datasets.icalabel.data_path`, or found
-where ``MNE_ICALABEL_DATASET_TESTING_PATH`` points).
+The recording is part of the testing data of this package, downloaded once
+by :func:`mne_icalabel.datasets.icalabel.data_path`, or found where
+``MNE_ICALABEL_DATASET_TESTING_PATH`` points.
 """
 
 # %%
-# sphinx_gallery_thumbnail_number = 4
 from pathlib import Path
 from tempfile import mkdtemp
 
@@ -29,6 +28,8 @@ from mne.preprocessing import ICA
 from mne_icalabel import label_components
 from mne_icalabel.annotation.policy import ExclusionPolicy
 from mne_icalabel.datasets import icalabel
+
+# sphinx_gallery_thumbnail_number = 4
 
 # %%
 # Read the recording
