@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -48,20 +50,24 @@ numpydoc_xref_param_type = False
 # when online (intersphinx below) and are plain text offline, so those alone
 # are not checked.
 nitpicky = True
-_EXTERNAL = {
-    "mne",
-    "mne_bids",
-    "numpy",
-    "scipy",
-    "pandas",
-    "matplotlib",
-    "qtpy",
-    "joblib",
-    "distributed",
-    "dask",
-    "print",
-} | set(sys.stdlib_module_names)
-nitpick_ignore_regex = [(r"py:.*", rf"({'|'.join(sorted(_EXTERNAL))})(\..*)?")]
+_EXTERNAL = (
+    {
+        "mne",
+        "mne_bids",
+        "numpy",
+        "scipy",
+        "pandas",
+        "matplotlib",
+        "qtpy",
+        "joblib",
+        "distributed",
+        "dask",
+    }
+    | set(sys.stdlib_module_names)
+    | set(dir(builtins))
+)
+_ROOTS = "|".join(re.escape(name) for name in sorted(_EXTERNAL))
+nitpick_ignore_regex = [(r"py:.*", rf"({_ROOTS})(\..*)?")]
 
 # The gallery: every example of examples/ is run by the build (its figures,
 # its printed output and the Qt windows it leaves open become part of the
