@@ -22,6 +22,8 @@ from mne.preprocessing import ICA
 from mne_icalabel import label_components
 from mne_icalabel.datasets.simulation import simulate_eeg_raw
 
+# sphinx_gallery_thumbnail_number = 3
+
 # %%
 # Simulate a recording
 # --------------------

@@ -51,12 +51,20 @@ iclabel_label_components(raw, ica)  # fills ica.labels_scores_ and ica.labels_
 # segments, variance per segment, ICLabel's probabilities as bars). The
 # buttons (or the keys 1-7) change the label of the selected component, and
 # the labels are written to ``ica.labels_``. With ``block=False`` the call
-# returns at once (here, the window is closed right away so that the example
-# also runs without a screen, e.g. with ``QT_QPA_PLATFORM=offscreen``).
-interactive = hasattr(sys, "ps1") and os.environ.get("QT_QPA_PLATFORM") != "offscreen"
+# returns at once and the window stays open while the session goes on (this
+# page shows it as it opened).
 gui = label_ica_components(raw, ica, show=True, block=False)
+blink = ica.labels_["eog"][0]  # MNE's key of ICLabel's "eye blink"
+gui.select_component(blink)
+
+# %%
+# Here the window is closed at once, so that the example also runs without a
+# screen (e.g. with ``QT_QPA_PLATFORM=offscreen``); in an interactive session
+# it stays open until you close it. Closing the window saves the current
+# selection into ``ica.labels_``.
+interactive = hasattr(sys, "ps1") and os.environ.get("QT_QPA_PLATFORM") != "offscreen"
 if not interactive:
-    gui.close()  # closing the window saves the current selection
+    gui.close()
 print(ica.labels_)
 
 # %%

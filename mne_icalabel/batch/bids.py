@@ -466,8 +466,10 @@ def label_bids_dataset(
         ``recording`` (path relative to ``bids_root``), ``status``
         (``"labelled"``, ``"skipped"`` or ``"failed"``), ``ica`` (``"fitted"`` or
         ``"existing: <path>"``), ``n_components``, ``labels`` (count per class),
-        ``policy`` (:meth:`ExclusionPolicy.summary`), ``n_excluded`` (the
-        components written ``bad``, manual decisions included), ``n_manual``
+        ``policy`` (:meth:`ExclusionPolicy.summary
+        <mne_icalabel.annotation.policy.ExclusionPolicy.summary>`),
+        ``n_excluded`` (the components written ``bad``, manual decisions
+        included), ``n_manual``
         (the rows annotated by hand), ``seconds``, ``outputs``, ``warnings``
         and ``error`` (the exception's
         type and first line). It is also written to

@@ -166,7 +166,8 @@ def label_recording(
     ``status_description`` says why (e.g. ``Auto-detected eye blink (p=0.97)
     by iclabel``), ``annotate_method`` is the method and ``annotate_author``
     this package and its version. The sidecar records the policy under
-    ``"ExclusionPolicy"`` (:meth:`ExclusionPolicy.to_dict`). The saved ICA's
+    ``"ExclusionPolicy"`` (:meth:`ExclusionPolicy.to_dict
+    <mne_icalabel.annotation.policy.ExclusionPolicy.to_dict>`). The saved ICA's
     ``exclude`` is the TSV's ``bad`` components as written, so that
     :meth:`mne.preprocessing.ICA.apply` removes them; the TSV stays the record
     that counts (a later review edits it, and ``apply`` and
