@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mne_icalabel.batch import apply_bids_dataset, label_bids_dataset
 from mne_icalabel.derivatives import _files, derivatives_root
-from mne_icalabel.gui._review_queue import ReviewQueue
+from mne_icalabel.review import ReviewQueue
 
 from ..batch.conftest import SUBJECTS, write_subject
 
