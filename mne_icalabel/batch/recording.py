@@ -29,6 +29,7 @@ from ..methods import get_method, method_names
 from ..methods._prepare import prepare_recording
 from ..utils._docs import fill_doc
 from ..utils._labels import write_labels
+from ._preflight import check_recording
 from .ica import _check_decim, fit_ica
 from .report import make_report
 
@@ -196,8 +197,6 @@ def label_recording(
                     "would point at the wrong ones. Give the ICA they were made on, "
                     "or discard them (discard_manual=True, --discard-manual)."
                 )
-    from ._preflight import check_recording
-
     check_recording(inst, method, ica)  # from the info: before any data is read
     data_digest = None
     if tsv is not None:

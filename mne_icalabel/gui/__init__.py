@@ -106,6 +106,7 @@ def label_ica_components(
     import_optional_dependency(
         "qtpy", extra="The ICA labelling window needs Qt bindings for Python."
     )
+    # Qt and matplotlib: only when a window opens
     from ._label_components import ICAComponentLabeler, _get_qt_app
 
     app = _get_qt_app()
@@ -206,6 +207,7 @@ def review_bids_dataset(
     )
     import_optional_dependency("mne_bids")
     _check_option("datatype", datatype, ("eeg", "meg"))
+    # Qt and matplotlib: only when a window opens
     from ._label_components import _get_qt_app
     from ._review import ReviewWindow
 
