@@ -233,13 +233,13 @@ def _fit_decim(inst, n_components: int, decim, reject_by_annotation: bool) -> in
     return decim
 
 
+@fill_doc
 def describe_ica(ica: ICA) -> str:
     """Describe an ICA decomposition in one line.
 
     Parameters
     ----------
-    ica : ICA
-        A fitted ICA.
+    %(ica)s
 
     Returns
     -------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mne.utils import _check_option
 
+from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ def label_ica_components(
     return gui
 
 
+@fill_doc
 def review_bids_dataset(
     bids_root: str | os.PathLike,
     *,
@@ -140,13 +142,9 @@ def review_bids_dataset(
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Review only these entity values (without the ``sub-`` … prefixes);
-        None reviews all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type labelled.
+    %(bids_root_labelled)s
+    %(selection)s
+    %(datatype)s
     show : bool
         Show the window.
     block : bool
