@@ -119,12 +119,8 @@ def label_recording(
         Start of the output file names: ``<basename>_components.tsv`` (+ its
         ``.json`` sidecar), ``<basename>_report.html`` and, for an ICA fitted
         here, ``<basename>_ica.fif``.
-    n_components : int | None
-        Number of components of a fitted ICA (ignored when ``ica`` is given).
-    ica_decim : ``"auto"`` | int | None
-        The samples a fitted ICA uses: ``"auto"`` (default) every ``n``-th
-        sample, enough for ``n_components``; ``None`` or 1 every sample (see
-        ``decim`` of :func:`fit_ica`). The labels use the whole recording.
+    %(ica_n_components)s
+    %(ica_decim)s
     prepare : bool
         If True (default), filter and re-reference a copy of ``inst`` as the
         method expects (:func:`prepare_recording`) before fitting and

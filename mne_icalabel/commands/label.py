@@ -9,7 +9,7 @@ from ..annotation.policy import ExclusionPolicy
 from ..batch._preflight import check_recording
 from ..batch.ica import describe_ica
 from ..batch.recording import label_recording
-from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
+from ..methods import get_method
 from ..utils._channels import SETTABLE_TYPES, set_channel_types, set_montage
 from ..utils._picks import default_method
 from ._common import (
@@ -213,10 +213,6 @@ def read_recording(fname: Path):
             ) from raw_error
 
 
-def _class_name(method: str, index: int) -> str:
-    return ICALABEL_METHODS_NUMERICAL_TO_STRING[method][int(index)]
-
-
 def run(args) -> int:
     """Label one recording."""
     import mne
@@ -256,17 +252,17 @@ def run(args) -> int:
         policy=policy,
         discard_manual=args.discard_manual,
     )
-    names = {"iclabel": "ICLabel", "megnet": "MEGNet", "both": "ICLabel and MEGNet"}
     if result["fitted"]:
-        print(f"Fitted {describe_ica(result['ica'])}, as {names[method]} expects.")
+        expects = get_method(method).display_name
+        print(f"Fitted {describe_ica(result['ica'])}, as {expects} expects.")
     else:
         print(f"Using {describe_ica(result['ica'])} from {args.ica}.")
     probabilities = result["proba"]
     if not isinstance(probabilities, dict):
         probabilities = {method: probabilities}
     for key, proba in probabilities.items():
-        print(f"Labels from {names[key]}:\n")
-        labels = [_class_name(key, k) for k in proba.argmax(axis=1)]
+        print(f"Labels from {get_method(key).display_name}:\n")
+        labels = [get_method(key).classes[k] for k in proba.argmax(axis=1)]
         print(format_table(labels, proba.max(axis=1)) + "\n")
     if method == "both":
         print("Combined (excluded when the policy excludes it for either network):\n")
