@@ -30,6 +30,7 @@ import numpy as np
 from mne.utils import _check_option, _validate_type
 
 from ..methods import get_method, method_names
+from ..utils._docs import fill_doc
 from ._classes import CLASSES, check_proba, infer_method, resolve_class
 from .thresholds import _check_probability, _non_included
 
@@ -176,32 +177,16 @@ def _combine(decisions: Mapping[str, Decision], method: str) -> Decision:
     )
 
 
+@fill_doc
 @dataclass(frozen=True)
 class ExclusionPolicy:
     """Which components to exclude, from their class probabilities.
 
     Parameters
     ----------
-    include : iterable of str | None
-        The classes to keep (mne-bids-pipeline's ``ica_icalabel_include``).
-        ``None``: brain and other for ICLabel with the threshold rule, brain
-        only with the argmax rule (so that ``rule="argmax"`` alone gives the
-        status ``write_components_tsv`` writes: bad unless predicted brain);
-        brain/other for MEGNet. For
-        MEGNet, ``"brain"`` and ``"other"`` name its class brain/other; a name
-        that is not a class of a method is ignored for that method (e.g.
-        ``"muscle artifact"`` for MEGNet), as long as it is a class of one of
-        the methods used.
-    exclusion_threshold : float | dict of str to float | None
-        The probability (``>=``) at which a class that is not kept excludes a
-        component (mne-bids-pipeline's ``ica_exclusion_thresholds``): one
-        value for all such classes, or a value per class, the others keeping
-        the default 0.8.
-    class_threshold : float | dict of str to float | None
-        The probability (``>=``) at which a kept class keeps a component that
-        would be excluded (mne-bids-pipeline's ``ica_class_thresholds``): one
-        value for all kept classes, or a value per class, the others keeping
-        the default 0.3.
+    %(include)s
+    %(exclusion_threshold)s
+    %(class_threshold)s
     rule : ``"threshold"`` | ``"argmax"``
         ``"threshold"`` (default) uses the thresholds; ``"argmax"`` excludes a
         component whose most probable class is not kept (then no threshold

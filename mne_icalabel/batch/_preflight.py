@@ -9,6 +9,8 @@ command's option when ``mne-icalabel label`` runs, the Python call otherwise
 
 from __future__ import annotations
 
+from ..iclabel.features._checks import MIN_SFREQ as ICLABEL_MIN_SFREQ
+from ..iclabel.features._checks import min_spectrum_samples
 from ..utils._advice import fix
 from ..utils._channels import (
     _eeg_names,
@@ -19,8 +21,6 @@ from ..utils._channels import (
 
 #: MEGNet classifies 60 s chunks at 250 Hz
 _MEGNET_SECONDS = 60.0
-#: EEGLAB's ICLabel refuses data sampled below this
-_ICLABEL_MIN_SFREQ = 100.0
 
 
 def check_recording(inst, method: str, ica=None) -> None:
@@ -80,12 +80,12 @@ def check_recording(inst, method: str, ica=None) -> None:
     sfreq = inst.info["sfreq"]
     n_times = len(inst.times)
     if needs_eeg:
-        if sfreq < _ICLABEL_MIN_SFREQ:
+        if sfreq < ICLABEL_MIN_SFREQ:
             raise ValueError(
-                f"ICLabel needs data sampled at {_ICLABEL_MIN_SFREQ:g} Hz or more "
+                f"ICLabel needs data sampled at {ICLABEL_MIN_SFREQ:g} Hz or more "
                 f"(its autocorrelation feature has 100 lags of 10 ms), this "
                 f"recording is at {sfreq:g} Hz. Resample it to at least "
-                f"{_ICLABEL_MIN_SFREQ:g} Hz first ("
+                f"{ICLABEL_MIN_SFREQ:g} Hz first ("
                 + fix(
                     "inst.resample(100.0), and fit the ICA on the resampled data",
                     "--resample 100",
@@ -101,7 +101,7 @@ def check_recording(inst, method: str, ica=None) -> None:
         missing = missing_positions(inst, eeg)
         if missing:
             raise ValueError(missing_positions_message(inst, missing))
-        n_min = min(int(sfreq // 2), 100) + 1
+        n_min = min_spectrum_samples(sfreq)
         if n_times < n_min:
             what = "epoch" if isinstance(inst, BaseEpochs) else "recording"
             raise ValueError(

@@ -450,14 +450,11 @@ def apply_bids_dataset(
         common average; ``"as-is"`` the data as stored. MEG is never
         re-referenced.
     %(n_jobs)s
-    dask_scheduler : str | path-like | distributed.Client | None
-        Run on the workers of a Dask distributed cluster, as in
-        :func:`label_bids_dataset`; the workers must see the dataset's files.
-    overwrite : bool
-        If False (default), a recording whose cleaned file was written from
-        the current TSV and ICA (their SHA256 in its sidecar) with the same
-        ``l_freq``, ``h_freq`` and ``reference`` is skipped. If True, every
-        recording is cleaned again.
+    %(dask_scheduler)s
+    %(overwrite)s
+        Done before: the cleaned file was written from the current TSV and
+        ICA (their SHA256 in its sidecar) with the same ``l_freq``, ``h_freq``
+        and ``reference``.
     report : bool
         Rewrite each recording's HTML report ``<recording>_report.html`` with
         the labels and a section "Cleaning": the components removed, the
@@ -467,40 +464,20 @@ def apply_bids_dataset(
 
     Returns
     -------
-    summary : pandas.DataFrame
-        One row per labelled recording, in path order, with the columns
-        ``recording``, ``status`` (``"applied"``, ``"skipped"`` or
-        ``"failed"``), ``reference`` (``"average"``, ``"as-is"``, ``"none"``),
-        ``n_excluded``, ``excluded`` (e.g. ``"ICA000, ICA003"``), ``seconds``,
-        ``outputs``, ``warnings`` and ``error``. These rows are also written
-        into ``derivatives/mne-icalabel/summary.tsv`` with ``step`` ``apply``,
-        the labelling rows (``step`` ``label``) being kept.
+    %(summary_tsv)s
+        Here ``status`` is ``"applied"``, ``"skipped"`` or ``"failed"``;
+        ``reference`` (``"average"``, ``"as-is"``, ``"none"``), ``n_excluded``
+        and ``excluded`` (e.g. ``"ICA000, ICA003"``) follow.
 
     Notes
     -----
-    An ICA is valid only on data referenced like the data it was fitted on.
-    The ICAs fitted by ``bids`` saw EEG in the common average reference
-    (:func:`prepare_recording`), so their recordings get it. For an ICA that
-    another pipeline saved in ``derivatives/``, its info decides: an applied
-    (active) average reference projector means the average; no applied
-    reference means the data as stored (an average projector that was only
-    added, as ``set_eeg_reference("average", projection=True)`` does, is not
-    applied by :meth:`mne.preprocessing.ICA.fit` nor by ``apply``, so the ICA
-    saw the data in their stored reference). An ICA whose info says that a
-    reference was applied without a projector (``info["custom_ref_applied"]``)
-    does not record which one; such a recording fails with a message asking
-    for ``reference``. An ICA fitted on Maxwell-filtered MEG is not applied
-    to a recording stored without it.
-
-    The ICA was fitted on band-passed (and for MEGNet, 250 Hz) data; it is a
-    spatial filter, and it is applied to the recording at its own sampling
-    rate and band unless ``l_freq``/``h_freq`` are given. Channels outside
-    the ICA (EOG, ECG, bad channels, ...) are written unchanged.
-
-    The cleaned file is written part by part atomically (a recording above
-    MNE's 2 GB split size gets ``_split-01``, ... parts), then its sidecar
-    JSON; a recording whose sidecar is missing or out of date is redone by
-    the next run.
+    The ICA is applied to the recording at its own sampling rate and band
+    (unless ``l_freq``/``h_freq`` are given), in the reference of the data it
+    was fitted on: the common average for the ICAs ``bids`` fitted; for an
+    ICA of another pipeline, the one its info records (a reference applied
+    without a projector is not recorded: such a recording fails asking for
+    ``reference``). Channels outside the ICA are written unchanged; the
+    cleaned file is written atomically, then its sidecar. See :doc:`/batch`.
     """
     _check_option("datatype", datatype, ("eeg", "meg"))
     _check_option("reference", reference, (*REFERENCES, None))

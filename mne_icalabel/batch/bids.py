@@ -397,28 +397,14 @@ def label_bids_dataset(
         ``"both"`` labels one ICA of the EEG and MEG channels of each ``meg``
         recording with both networks (see :func:`label_recording`); it needs
         ``datatype="meg"``, where BIDS keeps the EEG recorded with MEG.
-    n_components : int | None
-        Number of components of the ICAs fitted here (see :func:`fit_ica`).
-    ica_decim : ``"auto"`` | int | None
-        The samples the ICAs fitted here use: ``"auto"`` (default) every
-        ``n``-th sample, so that at least ``max(60 * n_components**2, 20000)``
-        remain; an int, every ``ica_decim``-th sample; ``None`` or 1, every
-        sample (see ``decim`` of :func:`fit_ica`). The labels, the TSV and the
-        report use the whole recording.
+    %(ica_n_components)s
+    %(ica_decim)s
     %(n_jobs)s
-    dask_scheduler : str | path-like | distributed.Client | None
-        Address of a Dask distributed scheduler (e.g. ``"tcp://host:8786"``),
-        its scheduler file (a ``.json`` path, as written by ``dask scheduler
-        --scheduler-file``) or a connected client: the recordings are labelled
-        on that cluster's workers. The workers need this package and the same
-        optional packages as this machine, nothing else: the weights verified
-        here are sent to the workers that cannot read them (see Notes).
-    overwrite : bool
-        If False (default), recordings whose component TSV already exists are
-        skipped, so an interrupted run resumes where it stopped. If True, every
-        recording is labelled again, with the ICA saved here by the previous
-        run (see ``refit``), keeping the manual decisions (see
-        ``discard_manual``).
+    %(dask_scheduler)s
+    %(overwrite)s
+        Done before: the component TSV exists. Labelled again, a recording
+        keeps the ICA the previous run saved here (see ``refit``) and its
+        manual decisions (see ``discard_manual``).
     report : bool
         Write an HTML report per recording.
     backend : str | None
@@ -428,25 +414,13 @@ def label_bids_dataset(
     blas_threads : int | None
         BLAS (and torch) threads per Dask worker thread, so that a worker with
         ``--nthreads N`` uses N cores; ``None`` leaves the workers' defaults.
-        Local ``loky`` processes (no more than the recordings) share this
-        machine's cores evenly instead.
-    include : list of str | None
-        The classes to keep (mne-bids-pipeline's ``ica_icalabel_include``);
-        ``None``: brain and other (ICLabel), brain/other (MEGNet). See
-        :class:`~mne_icalabel.annotation.policy.ExclusionPolicy`.
-    exclusion_threshold : float | dict of str to float | None
-        The probability at which a class not kept excludes a component, for
-        all such classes or per class (``ica_exclusion_thresholds``; default
-        0.8).
-    class_threshold : float | dict of str to float | None
-        The probability at which a kept class keeps a component anyway, for
-        all kept classes or per class (``ica_class_thresholds``; default 0.3).
+        Local ``loky`` processes share this machine's cores evenly instead.
+    %(include)s
+    %(exclusion_threshold)s
+    %(class_threshold)s
     policy : ``"threshold"`` | ``"argmax"`` | ExclusionPolicy
-        The rule: ``"threshold"`` (default), mne-bids-pipeline's, with the
-        thresholds above; ``"argmax"`` excludes the components whose most
-        probable class is not kept (no threshold; without ``include``, every
-        component not predicted brain, as before the policy existed). An
-        :class:`~mne_icalabel.annotation.policy.ExclusionPolicy` is used as
+        The rule of :class:`~mne_icalabel.annotation.policy.ExclusionPolicy`
+        (``"threshold"``, default: mne-bids-pipeline's), or a policy used as
         given (then ``include`` and the thresholds must be None).
     %(discard_manual)s
     refit : bool
@@ -461,48 +435,21 @@ def label_bids_dataset(
 
     Returns
     -------
-    summary : pandas.DataFrame
-        One row per recording found, in path order, with the columns
-        ``recording`` (path relative to ``bids_root``), ``status``
-        (``"labelled"``, ``"skipped"`` or ``"failed"``), ``ica`` (``"fitted"`` or
-        ``"existing: <path>"``), ``n_components``, ``labels`` (count per class),
-        ``policy`` (:meth:`ExclusionPolicy.summary
-        <mne_icalabel.annotation.policy.ExclusionPolicy.summary>`),
+    %(summary_tsv)s
+        Here ``status`` is ``"labelled"``, ``"skipped"`` or ``"failed"``;
+        ``ica`` is ``"fitted"`` or ``"existing: <path>"``; ``n_components``,
+        ``labels`` (count per class), ``policy`` (its summary),
         ``n_excluded`` (the components written ``bad``, manual decisions
-        included), ``n_manual``
-        (the rows annotated by hand), ``seconds``, ``outputs``, ``warnings``
-        and ``error`` (the exception's
-        type and first line). It is also written to
-        ``derivatives/mne-icalabel/summary.tsv``.
+        included) and ``n_manual`` (the rows annotated by hand) follow.
 
     Notes
     -----
-    A recording that fails (unreadable file, no montage, ...) is reported in
-    the summary and does not stop the others. The warnings raised while
-    labelling a recording (e.g. a sampling rate too low for the 1-100 Hz
-    band-pass ICLabel expects) are listed in its ``warnings`` column.
-
-    Each worker process imports the network once and caches it, so the cost
-    of loading it is paid once per worker, not once per recording.
-
-    Before any recording is read, this machine imports the packages the jobs
-    need and locates and verifies the weights of the method and backend (a
-    problem raises here, nothing is written). On a Dask cluster every worker
-    then does the same and loads the network; a worker that cannot read the
-    weights at this machine's path receives the verified files once and keeps
-    them in its own cache (``<MNE_DATA>/MNE-icalabel-weights``), verified by
-    SHA256. A worker that fails this check is named in a warning and gets no
-    recording; if none passes, the run stops with the reasons before any ICA
-    is fitted.
-
-    The exclusion policy is checked before any recording is read (an unknown
-    class or a probability outside [0, 1] raises and nothing is written); it
-    decides each TSV's ``status`` and is recorded in the sidecar JSON
-    (``"ExclusionPolicy"``) and in ``summary.tsv``. Before any job starts,
-    every TSV to relabel is read: if one has manual rows and its recording
-    would get a new ICA, the run stops naming those recordings. Manual rows
-    survive ``overwrite=True`` with refreshed probabilities; the saved ICA's
-    ``exclude`` is rewritten to the TSV's ``bad`` components.
+    Before any recording is read, this machine (and every Dask worker)
+    imports the packages and verifies the weights the jobs need, the policy
+    is checked, and the TSVs with manual rows whose recording would get a new
+    ICA are refused: a problem raises, and nothing is written. Each worker
+    process loads the network once. See :doc:`/batch` for the policy, the
+    manual decisions and the Dask workers.
     """
     _check_option("datatype", datatype, ("eeg", "meg"))
     if method is None:

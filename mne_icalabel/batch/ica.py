@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbose, warn
 
 from ..methods import get_method, method_names
+from ..utils._advice import fix
 from ..utils._docs import fill_doc
 from ..utils._imports import has_module
 
@@ -208,8 +209,6 @@ def _fit_decim(inst, n_components: int, decim, reject_by_annotation: bool) -> in
         f"Fitting the ICA on {which} ({n_fit} of {n_samples} samples; "
         f"{n_components} components need about {budget})"
     )
-    from ..utils._advice import fix
-
     minimum = MIN_SAMPLES_PER_COMPONENT2 * n_components**2
     if n_fit < minimum and n_samples < minimum:  # too short for so many components
         supported = max(2, int((n_samples / MIN_SAMPLES_PER_COMPONENT2) ** 0.5))
@@ -234,13 +233,13 @@ def _fit_decim(inst, n_components: int, decim, reject_by_annotation: bool) -> in
     return decim
 
 
+@fill_doc
 def describe_ica(ica: ICA) -> str:
     """Describe an ICA decomposition in one line.
 
     Parameters
     ----------
-    ica : ICA
-        A fitted ICA.
+    %(ica)s
 
     Returns
     -------

@@ -29,6 +29,7 @@ from ..methods import get_method, method_names
 from ..methods._prepare import prepare_recording
 from ..utils._docs import fill_doc
 from ..utils._labels import write_labels
+from ._preflight import check_recording
 from .ica import _check_decim, fit_ica
 from .report import make_report
 
@@ -118,12 +119,8 @@ def label_recording(
         Start of the output file names: ``<basename>_components.tsv`` (+ its
         ``.json`` sidecar), ``<basename>_report.html`` and, for an ICA fitted
         here, ``<basename>_ica.fif``.
-    n_components : int | None
-        Number of components of a fitted ICA (ignored when ``ica`` is given).
-    ica_decim : ``"auto"`` | int | None
-        The samples a fitted ICA uses: ``"auto"`` (default) every ``n``-th
-        sample, enough for ``n_components``; ``None`` or 1 every sample (see
-        ``decim`` of :func:`fit_ica`). The labels use the whole recording.
+    %(ica_n_components)s
+    %(ica_decim)s
     prepare : bool
         If True (default), filter and re-reference a copy of ``inst`` as the
         method expects (:func:`prepare_recording`) before fitting and
@@ -196,8 +193,6 @@ def label_recording(
                     "would point at the wrong ones. Give the ICA they were made on, "
                     "or discard them (discard_manual=True, --discard-manual)."
                 )
-    from ._preflight import check_recording
-
     check_recording(inst, method, ica)  # from the info: before any data is read
     data_digest = None
     if tsv is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..batch.apply import apply_bids_dataset
+from ..derivatives import derivatives_root
 from ._common import (
     add_dataset_arguments,
     add_parallel_arguments,
@@ -76,9 +78,6 @@ def run(args) -> int:
     import time
 
     import mne
-
-    from ..batch.apply import apply_bids_dataset
-    from ..derivatives import derivatives_root
 
     chosen = selection(args)
     start = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..batch.bids import label_bids_dataset
+from ..derivatives import derivatives_root
 from ..methods import get_method, network_names
 from ._common import (
     add_dataset_arguments,
@@ -123,9 +125,6 @@ def run(args) -> int:
     import time
 
     import mne
-
-    from ..batch.bids import label_bids_dataset
-    from ..derivatives import derivatives_root
 
     chosen = selection(args)
     start = time.perf_counter()

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..annotation.policy import ExclusionPolicy
+from ..batch.ica import describe_ica
+from ..batch.recording import label_recording
+from ..datasets.simulation import simulate_eeg_raw
+from ..methods._prepare import prepare_recording
 from ._common import format_files, format_table, make_subparser
 
 _EXAMPLES = """  mne-icalabel demo
@@ -67,7 +72,6 @@ def _ground_truth(inst, ica, labels: list[str]) -> list[str]:
 
 def _policy_effect(proba) -> list[str]:
     """Compare the components the default rule and the argmax rule exclude."""
-    from ..annotation.policy import ExclusionPolicy
 
     def listed(policy) -> str:
         excluded = [f"ICA{k:03d}" for k in policy.decide(proba, "iclabel").exclude]
@@ -87,11 +91,6 @@ def _policy_effect(proba) -> list[str]:
 def run(args) -> int:
     """Run the demo."""
     import time
-
-    from ..batch.ica import describe_ica
-    from ..batch.recording import label_recording
-    from ..datasets.simulation import simulate_eeg_raw
-    from ..methods._prepare import prepare_recording
 
     start = time.perf_counter()
     raw = simulate_eeg_raw(

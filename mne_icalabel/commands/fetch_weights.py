@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..datasets.weights import CONFIG_KEY, _fetch_all
 from ._common import make_subparser
 
 _EXAMPLES = """  mne-icalabel fetch-weights
@@ -54,8 +55,6 @@ def add_parser(subparsers, name: str):
 
 def run(args) -> int:
     """Fetch the weights and list them with their origin."""
-    from ..datasets.weights import CONFIG_KEY, _fetch_all
-
     fetched = _fetch_all(args.dest, args.source, args.via)
     for name, got in fetched.items():
         print(f"{name:<18}{got.path}  ({got.origin})")

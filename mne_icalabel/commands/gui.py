@@ -7,6 +7,9 @@ import signal
 import sys
 from pathlib import Path
 
+from ..annotation import read_components_tsv
+from ..gui import label_ica_components
+
 _ICA_ENDINGS = ("-ica.fif.gz", "_ica.fif.gz", "-ica.fif", "_ica.fif", ".fif.gz", ".fif")
 _EPOCHS_ENDINGS = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
 _EXAMPLES = """examples:
@@ -106,8 +109,6 @@ def open_window(argv: list[str] | None = None):
         The window (shown), set to save the ICA and the TSV on close.
     """
     args = _build_parser().parse_args(argv)
-    from ..gui import label_ica_components
-
     for fname in (args.fname_raw_epo, args.fname_ica):
         if not Path(fname).is_file():
             raise FileNotFoundError(f"No such file: {fname}")
@@ -118,8 +119,6 @@ def open_window(argv: list[str] | None = None):
     tsv_fname = Path(args.tsv) if args.tsv else default_tsv_fname(args.fname_ica)
     scores = None
     if tsv_fname.is_file():  # e.g. both networks' probabilities of an EEG+MEG ICA
-        from ..annotation import read_components_tsv
-
         scores = read_components_tsv(tsv_fname)["probabilities"] or None
     window = label_ica_components(inst, ica, show=True, block=False, scores=scores)
     window.tsv_fname = tsv_fname

@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..annotation.policy import ExclusionPolicy
+from ..batch._preflight import check_recording
+from ..batch.ica import describe_ica
+from ..batch.recording import label_recording
+from ..methods import get_method
+from ..utils._channels import SETTABLE_TYPES, set_channel_types, set_montage
+from ..utils._picks import default_method
 from ._common import (
     add_ica_decim,
     add_policy_arguments,
@@ -154,8 +161,6 @@ def type_channels(inst, args, ica=None) -> list[str]:
 
     The channels a given ICA was fitted on as EEG keep that type.
     """
-    from ..utils._channels import SETTABLE_TYPES, set_channel_types
-
     types = {kind: getattr(args, kind) for kind in SETTABLE_TYPES}
     keep = ()
     if ica is not None:
@@ -169,8 +174,6 @@ def type_channels(inst, args, ica=None) -> list[str]:
 
 def place_channels(inst, args, method: str) -> list[str]:
     """Set the montage of ``inst`` in place if it needs one; say what was done."""
-    from ..utils._channels import set_montage
-
     if method == "megnet" and args.montage == "auto":
         return []
     line = set_montage(inst, args.montage)
@@ -210,21 +213,9 @@ def read_recording(fname: Path):
             ) from raw_error
 
 
-def _class_name(method: str, index: int) -> str:
-    from ..config import ICALABEL_METHODS_NUMERICAL_TO_STRING
-
-    return ICALABEL_METHODS_NUMERICAL_TO_STRING[method][int(index)]
-
-
 def run(args) -> int:
     """Label one recording."""
     import mne
-
-    from ..annotation.policy import ExclusionPolicy
-    from ..batch._preflight import check_recording
-    from ..batch.ica import describe_ica
-    from ..batch.recording import label_recording
-    from ..utils._picks import default_method
 
     policy = ExclusionPolicy(rule=args.policy, **policy_options(args))
     inst = read_recording(args.input)
@@ -261,17 +252,17 @@ def run(args) -> int:
         policy=policy,
         discard_manual=args.discard_manual,
     )
-    names = {"iclabel": "ICLabel", "megnet": "MEGNet", "both": "ICLabel and MEGNet"}
     if result["fitted"]:
-        print(f"Fitted {describe_ica(result['ica'])}, as {names[method]} expects.")
+        expects = get_method(method).display_name
+        print(f"Fitted {describe_ica(result['ica'])}, as {expects} expects.")
     else:
         print(f"Using {describe_ica(result['ica'])} from {args.ica}.")
     probabilities = result["proba"]
     if not isinstance(probabilities, dict):
         probabilities = {method: probabilities}
     for key, proba in probabilities.items():
-        print(f"Labels from {names[key]}:\n")
-        labels = [_class_name(key, k) for k in proba.argmax(axis=1)]
+        print(f"Labels from {get_method(key).display_name}:\n")
+        labels = [get_method(key).classes[k] for k in proba.argmax(axis=1)]
         print(format_table(labels, proba.max(axis=1)) + "\n")
     if method == "both":
         print("Combined (excluded when the policy excludes it for either network):\n")

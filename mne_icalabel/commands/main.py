@@ -11,6 +11,9 @@ import sys
 import warnings
 from importlib import import_module
 
+from .. import __version__
+from ..utils._advice import command_line, show_details
+
 # subcommand name -> module of this package
 SUBCOMMANDS = {
     "demo": "demo",
@@ -46,8 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser : argparse.ArgumentParser
         The parser; each subcommand stores its module in ``args.module``.
     """
-    from .. import __version__
-
     parser = argparse.ArgumentParser(
         prog="mne-icalabel",
         description="Label the independent components of EEG (ICLabel) and MEG "
@@ -96,8 +97,6 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     import mne
-
-    from ..utils._advice import command_line, show_details
 
     show_warning = warnings.showwarning
     warnings.showwarning = _show_warning

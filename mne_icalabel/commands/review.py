@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..gui import review_bids_dataset
+from . import gui as gui_command
 from ._common import add_dataset_arguments, make_subparser, selection
 
 _EXAMPLES = """  mne-icalabel review ~/data/ds004584
@@ -37,8 +39,6 @@ def add_parser(subparsers, name: str):
 
 def open_window(args):
     """Open the review window for the parsed arguments; return it (shown)."""
-    from ..gui import review_bids_dataset
-
     window = review_bids_dataset(
         args.bids_root,
         **selection(args),
@@ -58,10 +58,8 @@ def open_window(args):
 
 def run(args) -> int:
     """Open the window and run the Qt event loop until it is closed."""
-    from .gui import _exec
-
     window = open_window(args)
-    _exec(window)
+    gui_command._exec(window)  # looked up when run (tests replace it)
     reviewed = sum(e.review is not None for e in window.queue.entries)
     print(
         f"{reviewed} of {len(window.queue)} recordings reviewed; "

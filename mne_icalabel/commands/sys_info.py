@@ -6,6 +6,8 @@ import argparse
 import os
 import sys
 
+from ..utils.config import sys_info
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``mne_icalabel-sys_info [--extra] [--developer]``.
@@ -36,8 +38,6 @@ def main(argv: list[str] | None = None) -> int:
         help="also list the developer dependencies (source tree only)",
     )
     args = parser.parse_args(argv)
-    from ..utils.config import sys_info
-
     try:
         sys_info(extra=args.extra, developer=args.developer)
     except BrokenPipeError:  # e.g. piped into `head`: not an error

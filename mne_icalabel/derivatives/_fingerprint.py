@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..utils._docs import fill_doc
+
 if TYPE_CHECKING:
     from mne import BaseEpochs
     from mne.io import BaseRaw
@@ -56,13 +58,13 @@ def _names(digest, names) -> None:
     digest.update(json.dumps(list(names)).encode())
 
 
+@fill_doc
 def ica_fingerprint(ica: ICA) -> str:
     """Return the SHA-256 (hex) of a fitted ICA's decomposition.
 
     Parameters
     ----------
-    ica : ICA
-        A fitted ICA.
+    %(ica)s
 
     Returns
     -------

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from mne.utils import _check_option, _validate_type
 
+from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def _as_list(value: str | list[str] | None, name: str) -> list[str] | None:
     return [value] if isinstance(value, str) else [str(v) for v in value]
 
 
+@fill_doc
 def find_recordings(
     bids_root: str | os.PathLike,
     *,
@@ -44,13 +46,9 @@ def find_recordings(
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Keep only these entity values (without the ``sub-`` … prefixes);
-        ``None`` keeps all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type to label.
+    %(bids_root)s
+    %(selection)s
+    %(datatype)s
 
     Returns
     -------
@@ -201,29 +199,17 @@ class LabelledRecording:
 
 
 def find_labelled_recordings(
-    bids_root: str | os.PathLike,
-    *,
-    subjects: str | list[str] | None = None,
-    sessions: str | list[str] | None = None,
-    tasks: str | list[str] | None = None,
-    runs: str | list[str] | None = None,
-    datatype: str = "eeg",
+    bids_root: str | os.PathLike, **selection
 ) -> list[LabelledRecording]:
     """Return the recordings of the selection that have a components TSV.
 
-    In path order, as :func:`find_recordings`; recordings not labelled yet are
+    ``selection`` holds the keyword arguments of :func:`find_recordings`. In
+    path order, as :func:`find_recordings`; recordings not labelled yet are
     left out.
     """
     deriv_root = derivatives_root(bids_root)
     out = []
-    for bids_path in find_recordings(
-        bids_root,
-        subjects=subjects,
-        sessions=sessions,
-        tasks=tasks,
-        runs=runs,
-        datatype=datatype,
-    ):
+    for bids_path in find_recordings(bids_root, **selection):
         files = recording_files(bids_path, deriv_root)
         if not files.tsv.is_file():
             continue

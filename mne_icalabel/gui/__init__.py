@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from mne.utils import _check_option
 
+from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def label_ica_components(
     import_optional_dependency(
         "qtpy", extra="The ICA labelling window needs Qt bindings for Python."
     )
+    # Qt and matplotlib: only when a window opens
     from ._label_components import ICAComponentLabeler, _get_qt_app
 
     app = _get_qt_app()
@@ -115,6 +117,7 @@ def label_ica_components(
     return gui
 
 
+@fill_doc
 def review_bids_dataset(
     bids_root: str | os.PathLike,
     *,
@@ -139,13 +142,9 @@ def review_bids_dataset(
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Review only these entity values (without the ``sub-`` … prefixes);
-        None reviews all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type labelled.
+    %(bids_root_labelled)s
+    %(selection)s
+    %(datatype)s
     show : bool
         Show the window.
     block : bool
@@ -206,6 +205,7 @@ def review_bids_dataset(
     )
     import_optional_dependency("mne_bids")
     _check_option("datatype", datatype, ("eeg", "meg"))
+    # Qt and matplotlib: only when a window opens
     from ._label_components import _get_qt_app
     from ._review import ReviewWindow
 

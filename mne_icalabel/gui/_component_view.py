@@ -79,11 +79,10 @@ class ComponentView(QWidget):
         self,
         inst: BaseRaw | BaseEpochs,
         ica: ICA,
-        scores: dict | None = None,
-        excluded=None,
-        order=None,
+        *,
         data=None,
         background: bool = False,
+        **options,
     ) -> None:
         """Show the components of another recording.
 
@@ -93,20 +92,10 @@ class ComponentView(QWidget):
 
         Parameters
         ----------
-        inst : Raw | Epochs
-            The recording the ICA decomposition was fitted on.
-        ica : ICA
-            A fitted ICA. Its ``labels_`` are modified in place as the user
-            labels; the labels it holds are shown as the current ones.
-        scores : dict | None
-            Probability sets besides ``ica.labels_scores_``, mapping a method
-            (``"iclabel"``, ``"megnet"``) to its (n_components, n_classes)
-            array.
-        excluded : array-like of int | None
-            The components an exclusion policy removes, marked in the list.
-        order : array-like of int | None
-            The order of the components in the list (a permutation of
-            ``range(n_components)``); None for the natural order.
+        inst, ica
+            The recording and its fitted ICA, whose ``labels_`` are modified
+            in place as the user labels (see the model,
+            :class:`~mne_icalabel.review.ComponentsReview`).
         data : ICAPlotData | None
             The arrays :func:`~mne_icalabel.gui._data.compute_plot_data`
             returns for this (inst, ica), if computed already (e.g. in the
@@ -116,6 +105,10 @@ class ComponentView(QWidget):
             thread: the list and the class buttons work at once, the plots
             show a progress bar until the arrays come (:attr:`plots_ready`,
             :meth:`wait_plots`). False computes them here, before returning.
+        **options
+            ``scores``, ``excluded`` and ``order`` of the model: the other
+            probability sets, the components the policy removes (marked in
+            the list) and the list's order.
 
         A "Label automatically" still running for the previous recording is
         cancelled: its result is dropped, as are plots still being computed.
@@ -123,14 +116,7 @@ class ComponentView(QWidget):
         check_recording(inst, ica)
         if data is None and not background:  # the slow part: before any change
             data = self.plots.compute(inst, ica)
-        model = ComponentsReview(
-            inst,
-            ica,
-            scores=scores,
-            excluded=excluded,
-            order=order,
-            auto_advance=self.auto_advance,
-        )
+        model = ComponentsReview(inst, ica, auto_advance=self.auto_advance, **options)
         self.set_review(model, data=data, background=background)
 
     def set_review(

@@ -24,6 +24,7 @@ from qtpy.QtWidgets import (
 from ..review import check_recording
 from ..review._networks import MEGNET_LABELS_TO_MNE  # noqa: F401 (re-exported)
 from ..review._saving import default_author, save_ica_atomic, write_tsv_atomic
+from ..utils._docs import fill_doc
 from ._component_view import ComponentView
 
 _TITLE = "ICA Component Labeler"
@@ -37,6 +38,7 @@ def _get_qt_app() -> QApplication:
     return app
 
 
+@fill_doc
 class ICAComponentLabeler(QMainWindow):
     """Window to label the components of a fitted ICA by hand.
 
@@ -55,10 +57,7 @@ class ICAComponentLabeler(QMainWindow):
         and column (e.g. the probabilities of both networks) is kept.
     ica_fname : str | Path | None
         Where :meth:`save` writes the ICA (``.fif``); None to not save it.
-    author : str | None
-        Written as ``annotate_author`` of the components labelled in the
-        window; None: ``MNE_ICALABEL_AUTHOR`` (MNE config or environment),
-        else the login name.
+    %(author)s
     time_window : float
         Duration in seconds of the time course shown for Raw recordings.
     scores : dict | None

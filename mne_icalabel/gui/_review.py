@@ -26,6 +26,7 @@ from qtpy.QtWidgets import (
 
 from ..review import DatasetReview, LoadedRecording, RecordingEntry, TSVChangedError
 from ..review._saving import default_author
+from ..utils._docs import fill_doc
 from ._component_view import ComponentView
 from ._progress import ProgressStrip
 from ._recording_list import RecordingList
@@ -43,23 +44,16 @@ _Button = QMessageBox.StandardButton
 _RUN_POLL_MS = 1000
 
 
+@fill_doc
 class ReviewWindow(QMainWindow):
     """Window to review the component labels of a labelled BIDS dataset.
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset, labelled with ``mne-icalabel bids``.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Keep only these entity values; None keeps all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type.
+    %(bids_root_labelled)s
     show : bool
         Show the window.
-    author : str | None
-        Written as ``annotate_author`` of the decisions and in the sidecar's
-        ``"Review"`` entry; None: ``MNE_ICALABEL_AUTHOR`` (MNE config or
-        environment), else the login name.
+    %(author)s
     prefetch : bool
         Read and precompute recordings in a background thread: the next and
         previous ones while one is shown, and the one asked for when it is not
@@ -67,6 +61,9 @@ class ReviewWindow(QMainWindow):
         reads each when it is shown, in the GUI thread.
     time_window : float
         Duration in seconds of the time course shown.
+    **selection
+        The recordings reviewed: ``subjects``, ``sessions``, ``tasks``,
+        ``runs`` and ``datatype`` of the model (:class:`DatasetReview`).
 
     Attributes
     ----------
@@ -83,24 +80,16 @@ class ReviewWindow(QMainWindow):
         self,
         bids_root,
         *,
-        subjects=None,
-        sessions=None,
-        tasks=None,
-        runs=None,
-        datatype: str = "eeg",
         show: bool = True,
         author: str | None = None,
         prefetch: bool = True,
         time_window: float = 10.0,
+        **selection,
     ) -> None:
         self.dataset = DatasetReview(
             bids_root,
-            subjects=subjects,
-            sessions=sessions,
-            tasks=tasks,
-            runs=runs,
-            datatype=datatype,
             author=author if author is not None else default_author(),
+            **selection,
         )
         #: the recordings (the model's :class:`~mne_icalabel.review.ReviewQueue`)
         self.queue = self.dataset.queue
@@ -239,24 +228,11 @@ class ReviewWindow(QMainWindow):
         self._loader.wait_prefetch()
 
     def save(self, *, force: bool = False) -> RecordingEntry:
-        """Save the decisions on the recording shown (TSV and sidecar).
+        """Save the decisions on the recording shown (the model's ``save``).
 
-        Parameters
-        ----------
-        force : bool
-            Write even if the TSV changed on disk since it was loaded.
+        See :meth:`~mne_icalabel.review.DatasetReview.save`;
 
-        Returns
-        -------
-        entry : RecordingEntry
-            The recording's entry, read back.
-
-        Raises
-        ------
-        TSVChangedError
-            If the TSV or its sidecar changed on disk and ``force`` is False.
-        RuntimeError
-            If a running ``mne-icalabel bids`` may rewrite the recording.
+        the recording list and the status line then show the saved state.
         """
         entry = self.dataset.save(force=force)
         self.setWindowModified(False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mne.utils import logger
 
+from ..utils._docs import fill_doc
 from ._events import Observable
 from ._queue import LoadedRecording, RecordingEntry, ReviewQueue, kept_labels
 from ._recording import ComponentsReview
@@ -40,19 +41,18 @@ class RewritingChange:
     reload: bool
 
 
+@fill_doc
 class DatasetReview(Observable):
     """The review of the labelled recordings of a BIDS dataset.
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset, labelled with ``mne-icalabel bids``.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Keep only these entity values; None keeps all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type.
+    %(bids_root_labelled)s
     author : str
         The reviewer, written with the decisions.
+    **selection
+        The recordings reviewed: ``subjects``, ``sessions``, ``tasks``,
+        ``runs`` and ``datatype`` of :class:`ReviewQueue`.
 
     Attributes
     ----------
@@ -77,21 +77,10 @@ class DatasetReview(Observable):
         self,
         bids_root,
         *,
-        subjects=None,
-        sessions=None,
-        tasks=None,
-        runs=None,
-        datatype: str = "eeg",
         author: str = "n/a",
+        **selection,
     ) -> None:
-        self.queue = ReviewQueue(
-            bids_root,
-            subjects=subjects,
-            sessions=sessions,
-            tasks=tasks,
-            runs=runs,
-            datatype=datatype,
-        )
+        self.queue = ReviewQueue(bids_root, **selection)
         self.author = author
         self.recording_rows: list[int] = self.queue.recording_order()
         self.loaded: LoadedRecording | None = None

@@ -47,6 +47,7 @@ from ..derivatives import (
 )
 from ..methods import method_for, method_for_channels
 from ..methods._prepare import prepare_recording
+from ..utils._docs import fill_doc
 from ..utils._io import read_json_object, remove_orphans
 from ._saving import update_tsv_atomic
 
@@ -328,17 +329,15 @@ def _method_of(methods: tuple[str, ...], ica: ICA) -> str:
     return method_for_channels(ica.get_channel_types())
 
 
+@fill_doc
 class ReviewQueue:
     """The labelled recordings of a BIDS dataset, for review.
 
     Parameters
     ----------
-    bids_root : path-like
-        Root of the BIDS dataset, labelled with ``mne-icalabel bids``.
-    subjects, sessions, tasks, runs : str | list of str | None
-        Keep only these entity values; None keeps all.
-    datatype : ``"eeg"`` | ``"meg"``
-        The data type.
+    %(bids_root_labelled)s
+    %(selection)s
+    %(datatype)s
 
     Raises
     ------
@@ -364,13 +363,9 @@ class ReviewQueue:
             raise FileNotFoundError(
                 f"{self.bids_root} is not a BIDS dataset: no such folder."
             )
+        selection = dict(subjects=subjects, sessions=sessions, tasks=tasks, runs=runs)
         recordings = find_labelled_recordings(
-            self.bids_root,
-            subjects=subjects,
-            sessions=sessions,
-            tasks=tasks,
-            runs=runs,
-            datatype=datatype,
+            self.bids_root, **selection, datatype=datatype
         )
         if not recordings:
             raise RuntimeError(

@@ -255,7 +255,7 @@ class ComponentsReview(Observable):
         """The network of :attr:`scores` (``"ICLabel"``, ``"MEGNet"``)."""
         if self._scores is None:
             return None
-        return "ICLabel" if self._scores.shape[1] == 7 else "MEGNet"
+        return get_method(infer_method(self._scores.shape[1], None)).display_name
 
     @property
     def other_scores(self) -> dict[str, tuple[np.ndarray, list[str]]]:

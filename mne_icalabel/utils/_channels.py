@@ -32,6 +32,8 @@ from pathlib import Path
 
 from mne.utils import logger
 
+from ._advice import fix
+
 #: channel type named by a word anywhere in the name (MNE's readers' 'auto')
 _CONTAINS = (("EOG", "eog"), ("EYE", "eog"), ("ECG", "ecg"), ("EKG", "ecg"))
 _CONTAINS += (("EMG", "emg"),)
@@ -370,8 +372,6 @@ def set_montage(inst, montage="auto") -> str | None:
     tolerant = (
         f"; {len(alias)} names matched ignoring case and decorations" if alias else ""
     )
-    from ._advice import fix
-
     return (
         f"Montage: {label} ({how}; {len(matched)} of {len(eeg)} EEG channels "
         f"placed{tolerant}{fix('', '; --montage chooses another')})."
@@ -409,8 +409,6 @@ def missing_positions_message(inst, missing, start: str | None = None) -> str:
     :mod:`mne_icalabel.utils._advice`), Python calls otherwise; it names the
     built-in montage that has the most of the EEG channels.
     """
-    from ._advice import fix
-
     eeg = _eeg_names(inst, good_only=True)
     n = len(missing)
     if start is None and not missing_positions(inst, eeg) == eeg:

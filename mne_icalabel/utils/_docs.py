@@ -55,6 +55,31 @@ policy : ExclusionPolicy | None
     the default, mne-bids-pipeline's rule (keep brain and other; exclude when
     another class has p >= 0.8 and no kept class p >= 0.3)."""
 
+docdict["include"] = """
+include : iterable of str | None
+    The classes to keep (mne-bids-pipeline's ``ica_icalabel_include``).
+    ``None``: brain and other for ICLabel with the threshold rule, brain
+    only with the argmax rule (so that ``rule="argmax"`` alone gives the
+    status ``write_components_tsv`` writes: bad unless predicted brain);
+    brain/other for MEGNet. For MEGNet, ``"brain"`` and ``"other"`` name
+    its class brain/other; a name that is not a class of a method is ignored
+    for that method (e.g. ``"muscle artifact"`` for MEGNet), as long as it is
+    a class of one of the methods used."""
+
+docdict["exclusion_threshold"] = """
+exclusion_threshold : float | dict of str to float | None
+    The probability (``>=``) at which a class that is not kept excludes a
+    component (mne-bids-pipeline's ``ica_exclusion_thresholds``): one
+    value for all such classes, or a value per class, the others keeping
+    the default 0.8."""
+
+docdict["class_threshold"] = """
+class_threshold : float | dict of str to float | None
+    The probability (``>=``) at which a kept class keeps a component that
+    would be excluded (mne-bids-pipeline's ``ica_class_thresholds``): one
+    value for all kept classes, or a value per class, the others keeping
+    the default 0.3."""
+
 docdict["discard_manual"] = """
 discard_manual : bool
     If False (default), the rows of an existing components TSV annotated by
@@ -66,6 +91,11 @@ discard_manual : bool
 docdict["bids_root"] = """
 bids_root : path-like
     Root of the BIDS dataset (the folder holding ``dataset_description.json``)."""
+
+docdict["bids_root_labelled"] = """
+bids_root : path-like
+    Root of a BIDS dataset labelled by
+    :func:`~mne_icalabel.batch.label_bids_dataset` (``mne-icalabel bids``)."""
 
 docdict["selection"] = """
 subjects, sessions, tasks, runs : str | list of str | None
@@ -80,6 +110,52 @@ docdict["n_jobs"] = """
 n_jobs : int
     Number of recordings processed at once by joblib's local ``loky``
     processes (``-1``: one per CPU core). Ignored with ``dask_scheduler``."""
+
+docdict["author"] = """
+author : str | None
+    The reviewer, written as ``annotate_author`` of the components labelled
+    by hand (and in the sidecar's ``"Review"`` entry of a dataset's review);
+    None: ``MNE_ICALABEL_AUTHOR`` (MNE config or environment), else the login
+    name."""
+
+docdict["dask_scheduler"] = """
+dask_scheduler : str | path-like | distributed.Client | None
+    Run on the workers of a Dask distributed cluster: the address of its
+    scheduler (e.g. ``"tcp://host:8786"``), its scheduler file (a ``.json``
+    path, as ``dask scheduler --scheduler-file`` writes) or a connected client.
+    The workers must see the dataset's files at the same path and have this
+    package and the optional packages this machine has; the weights verified
+    here are sent to the workers that cannot read them."""
+
+docdict["overwrite"] = """
+overwrite : bool
+    If False (default), the recordings this step did before (see below) are
+    skipped, so that an interrupted run resumes where it stopped; if True,
+    every recording is done again."""
+
+docdict["summary_tsv"] = """
+summary : pandas.DataFrame
+    One row per recording of the selection, in path order: ``recording`` (its
+    path relative to ``bids_root``), ``status``, the step's columns below,
+    ``seconds``, ``outputs``, ``warnings`` (the first line of each, once) and
+    ``error`` (the exception's type and first line, for ``status``
+    ``"failed"``). The rows are also written to
+    ``derivatives/mne-icalabel/summary.tsv`` (column ``step``), where the
+    rows of the other step are kept."""
+
+docdict["ica_n_components"] = """
+n_components : int | None
+    Number of components of an ICA fitted here (see
+    :func:`~mne_icalabel.batch.fit_ica`); an ICA given or reused keeps its
+    own."""
+
+docdict["ica_decim"] = """
+ica_decim : ``"auto"`` | int | None
+    The samples an ICA fitted here uses: ``"auto"`` (default) every ``n``-th
+    sample, so that at least ``max(60 * n_components**2, 20000)`` remain; an
+    int, every ``ica_decim``-th sample; ``None`` or 1, every sample (see
+    ``decim`` of :func:`~mne_icalabel.batch.fit_ica`). The labels, the TSV
+    and the report use the whole recording."""
 
 docdict["verbose"] = """
 verbose : bool | str | int | None

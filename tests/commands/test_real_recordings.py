@@ -284,7 +284,7 @@ def test_montage_file(tmp_path, capsys, nothing_heavy, monkeypatch):
         }
         raise RuntimeError("stopped after the montage")
 
-    monkeypatch.setattr("mne_icalabel.batch._preflight.check_recording", stop)
+    monkeypatch.setattr("mne_icalabel.commands.label.check_recording", stop)
     argv = ["label", str(BDF), "--montage", str(fname), "--misc", "acc*"]
     argv += ["--drop", "A1", "A2", "--out", str(tmp_path / "out")]
     assert main(argv) == 1
@@ -299,7 +299,7 @@ def test_old_montage_name_without_deprecation(tmp_path, capsys, monkeypatch):
     def stop(*args, **kwargs):
         raise RuntimeError("stopped after the montage")
 
-    monkeypatch.setattr("mne_icalabel.batch._preflight.check_recording", stop)
+    monkeypatch.setattr("mne_icalabel.commands.label.check_recording", stop)
     argv = ["label", str(EDF), "--montage", "standard_1005", "--out", str(tmp_path)]
     assert main(argv) == 1  # warnings are errors here: none was emitted
     out = capsys.readouterr().out

@@ -12,6 +12,12 @@ from ...utils._checks import _check_ica_channels, _validate_inst_and_ica
 from ...utils._docs import fill_doc
 from ...utils._picks import method_picks
 from .._config import MAPS
+from ._activations import _compute_ica_activations, _retrieve_eeglab_icawinv
+from ._autocorr import _compute_autocorr_feature
+from ._checks import _check_activations, _check_sampling, _warn_preprocessing
+from ._locations import _mne_to_eeglab_locs
+from ._psd import _compute_psd_feature
+from ._topomap import _eeg_topoplot
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -79,13 +85,6 @@ def get_iclabel_features(
        dataset, and website. NeuroImage 198, 181-197.
     """
     from mne import BaseEpochs
-
-    from ._activations import _compute_ica_activations, _retrieve_eeglab_icawinv
-    from ._autocorr import _compute_autocorr_feature
-    from ._checks import _check_activations, _check_sampling, _warn_preprocessing
-    from ._locations import _mne_to_eeglab_locs
-    from ._psd import _compute_psd_feature
-    from ._topomap import _eeg_topoplot
 
     _validate_inst_and_ica(inst, ica)
     if "eeg" not in inst:

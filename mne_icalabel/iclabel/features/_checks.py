@@ -12,7 +12,16 @@ if TYPE_CHECKING:
     from mne.io import BaseRaw
     from mne.preprocessing import ICA
 
-_MIN_SFREQ = 100.0
+MIN_SFREQ = 100.0
+
+
+def min_spectrum_samples(sfreq: float) -> int:
+    """Return the samples a recording (or epoch) needs for the spectrum feature.
+
+    ``nfreqs + 1``, where ``nfreqs = min(floor(sfreq / 2), 100)`` is the
+    number of 1 Hz bins of the spectrum (EEGLAB's ``eeg_rpsd``).
+    """
+    return min(int(sfreq // 2), 100) + 1
 
 
 def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
@@ -26,11 +35,11 @@ def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
     from mne import BaseEpochs
 
     sfreq = inst.info["sfreq"]
-    if sfreq < _MIN_SFREQ:
+    if sfreq < MIN_SFREQ:
         raise ValueError(
-            f"ICLabel needs data sampled at {_MIN_SFREQ:g} Hz or more, got "
+            f"ICLabel needs data sampled at {MIN_SFREQ:g} Hz or more, got "
             f"{sfreq:g} Hz. Resample the data with inst.resample(...) to at least "
-            f"{_MIN_SFREQ:g} Hz (upsample if needed) and refit or reuse the ICA."
+            f"{MIN_SFREQ:g} Hz (upsample if needed) and refit or reuse the ICA."
         )
     if isinstance(inst, BaseEpochs) and len(inst.events) == 0:
         raise ValueError(
@@ -38,7 +47,7 @@ def _check_sampling(inst: BaseRaw | BaseEpochs) -> None:
             "Check inst.drop_log to see why the epochs were dropped."
         )
     n_times = len(inst.times)
-    n_min = min(int(sfreq // 2), 100) + 1
+    n_min = min_spectrum_samples(sfreq)
     if n_times < n_min:
         what = "epoch" if isinstance(inst, BaseEpochs) else "recording"
         raise ValueError(

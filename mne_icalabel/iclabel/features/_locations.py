@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ...utils._channels import missing_positions_message
+
 if TYPE_CHECKING:
     from mne import BaseEpochs
     from mne.io import BaseRaw
@@ -20,8 +22,6 @@ def _get_channel_positions(inst: BaseRaw | BaseEpochs, picks: list[str]) -> np.n
         If no montage is set or if a picked channel has no position.
     """
     # Info.get_montage reads only the measurement info: no copy of the data.
-    from ...utils._channels import missing_positions_message
-
     montage = inst.info.get_montage()
     ch_pos = {} if montage is None else montage.get_positions()["ch_pos"]
     nan = np.full(3, np.nan)
