@@ -49,7 +49,8 @@ class Backend:
     packages : tuple of str
         The import names it needs, checked in this order.
     missing : str
-        Text added to the ImportError when one of ``packages`` is missing.
+        Text added to the ImportError when one of ``packages`` is missing
+        (``""``: the network's ``missing``).
     optional : tuple of str
         Packages it uses when they are installed (e.g. ``onnx`` to split
         MEGNet's graph); a batch job needs them where the client has them.
@@ -78,6 +79,9 @@ class Backends:
         The ImportError message when ``backend=None`` finds no backend.
     aliases : dict of str to str | None
         Other accepted names of backends.
+    missing : str
+        Text added to the ImportError when a package of a backend is missing,
+        ``{backend}`` standing for its name, unless the backend has its own.
     """
 
     def __init__(
@@ -88,6 +92,7 @@ class Backends:
         locate: Callable[[str], Path],
         unavailable: str,
         aliases: Mapping[str, str] | None = None,
+        missing: str = "",
     ) -> None:
         self.network = network
         self.package = package
@@ -95,6 +100,7 @@ class Backends:
         self._locate = locate
         self._unavailable = unavailable
         self.aliases = dict(aliases or {})
+        self._missing = missing
         # (backend, weights file) -> loaded model
         self._models: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
@@ -133,8 +139,9 @@ class Backends:
             if backend is None:
                 raise ImportError(self._unavailable)
         spec = self._backends[backend]
+        extra = spec.missing or self._missing.format(backend=backend)
         for name in spec.packages:
-            import_optional_dependency(name, extra=spec.missing)
+            import_optional_dependency(name, extra=extra)
         return backend
 
     def packages(self, backend: str) -> tuple[str, ...]:

@@ -26,24 +26,11 @@ from mne_icalabel.methods import (
 
 from .._standin import NAME, standin_scores
 
-# ICLABEL.md §5 / API.md §2 (in the order of the network's columns)
-ICLABEL_CLASSES = (
-    "brain",
-    "muscle artifact",
-    "eye blink",
-    "heart beat",
-    "line noise",
-    "channel noise",
-    "other",
-)
-ICLABEL_EEGLAB = (
-    "Brain",
-    "Muscle",
-    "Eye",
-    "Heart",
-    "Line Noise",
-    "Channel Noise",
-    "Other",
+# API.md §2 (ICLabel's columns, their EEGLAB names and MNE's keys, in order)
+_ICLABEL = "brain|muscle artifact|eye blink|heart beat|line noise|channel noise|other"
+ICLABEL_CLASSES = tuple(_ICLABEL.split("|"))
+ICLABEL_EEGLAB = tuple(
+    "Brain|Muscle|Eye|Heart|Line Noise|Channel Noise|Other".split("|")
 )
 ICLABEL_KEYS = ("brain", "muscle", "eog", "ecg", "line_noise", "ch_noise", "other")
 # MEGNET.md: "Output columns (code order, authoritative)"

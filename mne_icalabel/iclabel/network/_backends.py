@@ -15,8 +15,6 @@ from ...datasets.weights import get_weights_path
 from ...utils._backend import Backend, Backends
 from .._config import NAME
 
-_NO_EXTRA = "backend='numpy' needs no extra package."
-
 #: The order is the order of preference of ``backend=None``: onnxruntime first,
 #: because it imports in a small fraction of the time of torch (about 0.1 s vs
 #: 1.0-1.2 s) for the same float32 network, and ``import torch`` would otherwise be
@@ -26,20 +24,10 @@ _NO_EXTRA = "backend='numpy' needs no extra package."
 BACKENDS = Backends(
     NAME,
     __package__,
-    [
-        Backend(
-            "onnx",
-            ("onnxruntime",),
-            f"It is needed by the ICLabel backend 'onnx'; {_NO_EXTRA}",
-        ),
-        Backend(
-            "torch",
-            ("torch",),
-            f"It is needed by the ICLabel backend 'torch'; {_NO_EXTRA}",
-        ),
-        Backend("numpy"),
-    ],
+    [Backend("onnx", ("onnxruntime",)), Backend("torch", ("torch",)), Backend("numpy")],
     get_weights_path,
     unavailable="No ICLabel backend is available.",
     aliases={"pytorch": "torch"},
+    missing="It is needed by the ICLabel backend '{backend}'; backend='numpy' "
+    "needs no extra package.",
 )
