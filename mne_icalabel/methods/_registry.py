@@ -97,10 +97,10 @@ class Method:
         The key of ``ICA.labels_`` of each class (MNE's, e.g. ``"eog"``).
     proba : callable
         ``proba(inst, ica, backend) -> ndarray (n_components, n_classes)``,
-        ``ica`` unchanged; ``backend`` is a name of :attr:`backends` or None.
+        ``ica`` unchanged; ``backend`` is a name of ``backends`` or None.
         For a composite method: a dict of its components' probabilities,
         ``backend`` one name or a dict of them (built from
-        :attr:`components` when not given).
+        ``components`` when not given).
     preparation : Preparation | None
         How the batch prepares a recording and fits its ICA for this method.
     labels : tuple of str
@@ -128,7 +128,7 @@ class Method:
         ``mne_icalabel.config.ICALABEL_METHODS`` lists it.
     numerical_to_string : dict of int to str | None
         Upstream's public dictionary of the classes (column -> name), when
-        the method has one; built from :attr:`classes` otherwise.
+        the method has one; built from ``classes`` otherwise.
     components : tuple of str
         For a composite method, the methods it runs on the same ICA.
     """
