@@ -46,6 +46,7 @@ from ._layout import (
     write_summary,
 )
 from ._lock import DerivativesLock
+from ._shard import check_shard, select_part
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -425,6 +426,7 @@ def apply_bids_dataset(
     tasks: str | list[str] | None = None,
     runs: str | list[str] | None = None,
     datatype: str = "eeg",
+    shard: tuple[int, int] | str | None = None,
     l_freq: float | None = None,
     h_freq: float | None = None,
     reference: str | None = None,
@@ -452,6 +454,7 @@ def apply_bids_dataset(
         recordings.
     datatype : ``"eeg"`` | ``"meg"``
         The data type.
+    %(shard)s
     l_freq, h_freq : float | None
         Band-pass the recording (all data channels, :meth:`mne.io.Raw.filter`)
         before applying the ICA; ``None`` (default) does not filter.
@@ -531,6 +534,7 @@ def apply_bids_dataset(
     n_jobs = _ensure_int(n_jobs, "n_jobs")
     _validate_type(overwrite, bool, "overwrite")
     _validate_type(report, bool, "report")
+    shard = check_shard(shard)
     bids_root = check_bids_root(Path(bids_root).expanduser())
     deriv_root = derivatives_root(bids_root)
     # before anything is read or written: a second run stops here
@@ -549,6 +553,9 @@ def apply_bids_dataset(
                 f"{bids_root}; label them first with 'mne-icalabel bids', or check "
                 "--subject/--session/--task/--run and --datatype."
             )
+        recordings = select_part(recordings, shard, lambda item: item.key)
+        if not recordings:  # a part of an array larger than the dataset
+            return pd.DataFrame([], columns=list(SUMMARY_COLUMNS))
         settings = _settings(l_freq, h_freq, reference)
         rows: dict[str, dict] = {}
         todo = []

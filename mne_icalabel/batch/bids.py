@@ -47,6 +47,7 @@ from ._layout import (
     write_summary,
 )
 from ._lock import DerivativesLock
+from ._shard import check_shard, select_part
 from .ica import _check_decim, read_ica_file
 
 if TYPE_CHECKING:
@@ -325,6 +326,7 @@ def label_bids_dataset(
     tasks: str | list[str] | None = None,
     runs: str | list[str] | None = None,
     datatype: str = "eeg",
+    shard: tuple[int, int] | str | None = None,
     method: str | None = None,
     n_components: int | None = None,
     ica_decim: int | str | None = "auto",
@@ -360,6 +362,7 @@ def label_bids_dataset(
         ``None`` labels all.
     datatype : ``"eeg"`` | ``"meg"``
         The data type to label.
+    %(shard)s
     method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
         The labelling method; ``None`` uses ICLabel for EEG and MEGNet for MEG.
         ``"both"`` labels one ICA of the EEG and MEG channels of each ``meg``
@@ -491,6 +494,7 @@ def label_bids_dataset(
     _validate_type(backend, (str, None), "backend")
     _validate_type(discard_manual, bool, "discard_manual")
     _validate_type(refit, bool, "refit")
+    shard = check_shard(shard)
     # a bad class name or probability raises here, before anything is read
     exclusion = _build_policy(
         policy, include, exclusion_threshold, class_threshold, method
@@ -512,6 +516,9 @@ def label_bids_dataset(
                 f"No {datatype} recording matches the selection in {bids_root}; check "
                 "--subject/--session/--task/--run and --datatype."
             )
+        recordings = select_part(recordings, shard, recording_key)
+        if not recordings:  # a part of an array larger than the dataset
+            return pd.DataFrame([], columns=list(SUMMARY_COLUMNS))
         rows: dict[str, dict] = {}
         todo = []
         for bids_path in recordings:

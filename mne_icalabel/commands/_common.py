@@ -68,6 +68,29 @@ def selection(args) -> dict:
     )
 
 
+def _shard(text: str) -> tuple[int, int]:
+    """Parse ``--shard K/N`` (argparse type)."""
+    from ..batch._shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--shard ")) from None
+
+
+def add_shard_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--shard K/N``: one part of the selected recordings, for array jobs."""
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="process only part K of N of the selected recordings (sorted by "
+        "path, dealt out round-robin), e.g. --shard $SLURM_ARRAY_TASK_ID/8 in an "
+        "array --array=1-8; K counts from 1 (0 is the same part as N, for 0-based "
+        "arrays); see also 'mne-icalabel slurm-script'",
+    )
+
+
 def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
     """Add ``--n-jobs`` and the Dask options; ``done``: e.g. "labelled"."""
     parser.add_argument(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ._common import (
     add_dataset_arguments,
     add_parallel_arguments,
+    add_shard_argument,
     finish_run,
     make_subparser,
     print_run,
@@ -58,6 +59,7 @@ def add_parser(subparsers, name: str):
         "record it)",
     )
     add_parallel_arguments(parser, "cleaned")
+    add_shard_argument(parser)
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -87,6 +89,7 @@ def run(args) -> int:
             args.bids_root,
             **chosen,
             datatype=args.datatype,
+            shard=args.shard,
             l_freq=args.l_freq,
             h_freq=args.h_freq,
             reference=args.reference,

@@ -7,6 +7,7 @@ from ._common import (
     add_ica_decim,
     add_parallel_arguments,
     add_policy_arguments,
+    add_shard_argument,
     finish_run,
     make_subparser,
     policy_options,
@@ -63,6 +64,7 @@ def add_parser(subparsers, name: str):
     )
     add_ica_decim(parser)
     add_parallel_arguments(parser, "labelled")
+    add_shard_argument(parser)
     parser.add_argument(
         "--backend",
         choices=("torch", "onnx", "numpy"),
@@ -129,6 +131,7 @@ def run(args) -> int:
             args.bids_root,
             **chosen,
             datatype=args.datatype or ("meg" if args.method == "both" else "eeg"),
+            shard=args.shard,
             method=args.method,
             n_components=args.n_components,
             ica_decim=args.ica_decim,

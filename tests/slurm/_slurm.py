@@ -231,9 +231,7 @@ class Slurm:
         out = self.run("scontrol", "-o", "show", "job", job_id, check=False)
         found = {}
         for line in out.splitlines():
-            fields = dict(
-                item.split("=", 1) for item in line.split() if "=" in item
-            )
+            fields = dict(item.split("=", 1) for item in line.split() if "=" in item)
             task = fields.get("ArrayTaskId")
             found[fields["JobId"] if task is None else task] = fields
         return found
