@@ -36,6 +36,7 @@ from ..utils._io import (
     temporary_folder,
     write_text_atomic,
 )
+from ..utils._signals import exit_on_sigterm
 from ._layout import (
     PIPELINE,
     LabelledRecording,
@@ -538,7 +539,8 @@ def apply_bids_dataset(
     bids_root = check_bids_root(Path(bids_root).expanduser())
     deriv_root = derivatives_root(bids_root)
     # before anything is read or written: a second run stops here
-    with DerivativesLock(deriv_root, "apply") as lock:
+    # SIGTERM (a time limit) abandons the file being written and releases the lock
+    with exit_on_sigterm("apply"), DerivativesLock(deriv_root, "apply") as lock:
         recordings = find_labelled_recordings(
             bids_root,
             subjects=subjects,

@@ -36,6 +36,7 @@ from mne.utils import (
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
 from ..utils._io import atomic_path
+from ..utils._signals import exit_on_sigterm
 from ._layout import (
     check_bids_root,
     derivatives_root,
@@ -502,7 +503,8 @@ def label_bids_dataset(
     bids_root = check_bids_root(Path(bids_root).expanduser())
     deriv_root = derivatives_root(bids_root)
     # before anything is read or written: a second run stops here
-    with DerivativesLock(deriv_root, "bids") as lock:
+    # SIGTERM (a time limit) abandons the file being written and releases the lock
+    with exit_on_sigterm("bids"), DerivativesLock(deriv_root, "bids") as lock:
         recordings = find_recordings(
             bids_root,
             subjects=subjects,
