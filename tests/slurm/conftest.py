@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
+from tests.batch.conftest import write_subject
+from tests.faults._writers import APPLY_ARGS, BIDS_ARGS, DURATION, outputs, run
+
 from ._slurm import Slurm, why_unavailable
+
+#: the dataset of these tests: four subjects, as tests/faults' (30 s, 32 channels)
+SUBJECTS = ("01", "02", "03", "04")
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +42,27 @@ def slurm():
         else:
             os.environ["SLURM_CONF"] = old
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def four_subjects(tmp_path_factory):
+    """A four-subject dataset, and its outputs after local bids and apply runs.
+
+    Returns the template (copy it before running on it) and the outputs
+    (``tests/faults/_writers.outputs``) after ``bids``, then after ``apply``.
+    The local runs use one thread, as the Slurm tasks of one CPU do
+    (``OMP_NUM_THREADS=1``): another number of BLAS threads sums in another
+    order, and the fitted ICAs differ in their last bits.
+    """
+    template = tmp_path_factory.mktemp("four") / "ds"
+    for seed, subject in enumerate(SUBJECTS):
+        write_subject(template, subject, seed, duration=DURATION)
+    root = tmp_path_factory.mktemp("four-local") / "ds"
+    shutil.copytree(template, root)
+    one_thread = {"OMP_NUM_THREADS": "1"}
+    done, _ = run("bids", root, *BIDS_ARGS, env=one_thread)
+    assert done.returncode == 0, done.stderr
+    labelled = outputs(root)
+    done, _ = run("apply", root, *APPLY_ARGS, env=one_thread)
+    assert done.returncode == 0, done.stderr
+    return template, labelled, outputs(root)

@@ -1,0 +1,150 @@
+"""Array jobs on the real Slurm: the scripts of ``mne-icalabel slurm-script``.
+
+Each task runs ``mne-icalabel bids|apply ROOT --shard $SLURM_ARRAY_TASK_ID/N``
+with this environment's ``mne-icalabel`` (the job inherits the test's
+environment, ``PYTHONPATH`` included, as sbatch passes it by default).
+
+The arrays run one task at a time (``--max-concurrent 1``, ``%1``): until runs
+claim recordings instead of locking the whole derivatives folder (issue 27,
+point 1), a second task on the same dataset is refused. Once claims land,
+``MAX_CONCURRENT`` goes: the node's two CPUs then run two tasks at once.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from mne_icalabel.batch._layout import derivatives_root
+from mne_icalabel.batch._lock import LOCK_NAME, STATE_NAME
+from mne_icalabel.commands.main import main
+from tests.faults._writers import APPLY_ARGS, BIDS_ARGS, hold_env, outputs
+
+from ._slurm import PARTITION
+
+#: tasks at once: 1 until per-recording claims replace the dataset lock
+MAX_CONCURRENT = ("--max-concurrent", "1")
+
+
+def submit(capsys, root, script, step, tasks, *step_args, extra=()):
+    """Write and submit an array script; return the job id."""
+    code = main(
+        [
+            "slurm-script",
+            str(root),
+            "--step",
+            step,
+            *tasks,
+            "--partition",
+            PARTITION,
+            "--time",
+            "10",
+            "--mem",
+            "2G",
+            *MAX_CONCURRENT,
+            *extra,
+            "--script",
+            str(script),
+            "--submit",
+            "--",
+            *step_args,
+        ]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    return re.search(r"Submitted array job (\d+)", out).group(1)
+
+
+def task_log(script: Path, job: str, task: str) -> str:
+    name = f"mne-icalabel-{'bids' if 'bids' in script.name else 'apply'}"
+    return (
+        script.parent / f"{script.name}-logs" / f"{name}-{job}_{task}.out"
+    ).read_text()
+
+
+def assert_all_completed(jobs, n):
+    assert sorted(jobs) == [str(k) for k in range(1, n + 1)], jobs
+    for task, fields in jobs.items():
+        assert (fields["JobState"], fields["ExitCode"]) == ("COMPLETED", "0:0"), (
+            task,
+            fields,
+        )
+
+
+def test_array_labels_then_cleans_as_locally(slurm, four_subjects, tmp_path, capsys):
+    """bids, one task per recording: 4/4 labelled; apply in 2 parts: 4/4 cleaned.
+
+    The outputs are byte-identical to a local run's.
+    """
+    template, labelled, cleaned = four_subjects
+    root = tmp_path / "ds"
+    shutil.copytree(template, root)
+    script = tmp_path / "bids.sbatch"
+    job = submit(capsys, root, script, "bids", ["--per-recording"], *BIDS_ARGS)
+    jobs = slurm.wait(job)
+    assert_all_completed(jobs, 4)
+    for task in jobs:  # each task labelled its own recording
+        assert "1 recording(s): 1 labelled" in task_log(script, job, task)
+    assert outputs(root) == labelled
+
+    script = tmp_path / "apply.sbatch"
+    job = submit(capsys, root, script, "apply", ["--shards", "2"], *APPLY_ARGS)
+    jobs = slurm.wait(job)
+    assert_all_completed(jobs, 2)
+    for task in jobs:
+        assert "2 recording(s): 2 applied" in task_log(script, job, task)
+    assert outputs(root) == cleaned
+    deriv = derivatives_root(root)
+    assert not (deriv / LOCK_NAME).exists() and not list(deriv.rglob(".tmp-*"))
+
+
+def test_task_stopped_mid_recording_then_resubmitted(
+    slurm, four_subjects, tmp_path, capsys, monkeypatch
+):
+    """A task ended like at its time limit leaves nothing; resubmitted, only it runs.
+
+    Task 3 is held at its write of sub-03's components TSV (mid-recording: its
+    ICA is fitted, the temporary file exists) and ended with a plain
+    ``scancel`` of that task: slurmd sends SIGTERM, then SIGKILL after
+    ``KillWait`` (5 s), the same path as at a time limit (only the job's
+    final state differs: CANCELLED, not TIMEOUT).
+    """
+    template, labelled, _ = four_subjects
+    root = tmp_path / "ds"
+    shutil.copytree(template, root)
+    deriv = derivatives_root(root)
+    env, release = hold_env(tmp_path, "*sub-03_*_components.tsv")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    script = tmp_path / "bids.sbatch"
+    job = submit(capsys, root, script, "bids", ["--per-recording"], *BIDS_ARGS)
+    for name in env:  # the resubmission below is not held
+        monkeypatch.delenv(name)
+    held = f"{job}_3"
+    slurm.wait_for(
+        lambda: any("sub-03" in str(p) for p in deriv.rglob(".tmp-*")),
+        f"task {held} to reach sub-03's components TSV",
+    )
+    slurm.run("scancel", held)
+    jobs = slurm.wait(job)
+    assert jobs["3"]["JobState"] == "CANCELLED", jobs["3"]
+    assert {jobs[k]["JobState"] for k in ("1", "2", "4")} == {"COMPLETED"}, jobs
+    # SIGTERM was handled (not SIGKILL): the run said so and cleaned up
+    assert "stopped by SIGTERM" in task_log(script, job, "3")
+    assert not list(deriv.rglob(".tmp-*"))
+    assert not (deriv / LOCK_NAME).exists() and not (deriv / STATE_NAME).exists()
+    assert sorted(p.name[:6] for p in deriv.rglob("*_components.tsv")) == [
+        "sub-01",
+        "sub-02",
+        "sub-04",
+    ]
+    assert not release.exists()  # task 3 was never let through
+
+    job = slurm.sbatch(str(script))  # the same script again
+    jobs = slurm.wait(job)
+    assert_all_completed(jobs, 4)
+    for task in ("1", "2", "4"):
+        assert "0 labelled, 1 skipped" in task_log(script, job, task)
+    assert "1 labelled, 0 skipped" in task_log(script, job, "3")
+    assert outputs(root) == labelled
