@@ -467,7 +467,7 @@ def apply_bids_dataset(
     n_jobs : int
         Number of recordings cleaned at once by local ``loky`` processes
         (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
-    dask_scheduler : str | path-like | distributed.Client | None
+    dask_scheduler : str | path-like | distributed.Client | JobqueueCluster | None
         Run on the workers of a Dask distributed cluster, as in
         :func:`label_bids_dataset`; the workers must see the dataset's files.
     overwrite : bool
@@ -593,7 +593,10 @@ def apply_bids_dataset(
             ]
             keys = [labelled.key for labelled in todo]
             with JobRunner(
-                job_settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
+                job_settings,
+                n_jobs=n_jobs,
+                dask_scheduler=dask_scheduler,
+                n_tasks=len(arguments),
             ) as runner:
                 for row in runner.run(_apply_one, arguments, keys, "Applying the ICAs"):
                     rows[row["recording"]] = row

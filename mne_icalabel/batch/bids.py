@@ -380,11 +380,14 @@ def label_bids_dataset(
     n_jobs : int
         Number of recordings labelled at once by joblib's ``loky`` processes
         (``-1``: one per CPU core). Ignored with ``dask_scheduler``.
-    dask_scheduler : str | path-like | distributed.Client | None
+    dask_scheduler : str | path-like | distributed.Client | JobqueueCluster | None
         Address of a Dask distributed scheduler (e.g. ``"tcp://host:8786"``),
         its scheduler file (a ``.json`` path, as written by ``dask scheduler
-        --scheduler-file``) or a connected client: the recordings are labelled
-        on that cluster's workers. The workers need this package and the same
+        --scheduler-file``), a connected client, or a
+        :class:`~mne_icalabel.batch.JobqueueCluster` (Dask workers submitted
+        as Slurm jobs for this run, one per recording to label at most, and
+        cancelled at its end): the recordings are labelled on that cluster's
+        workers. The workers need this package and the same
         optional packages as this machine, nothing else: the weights verified
         here are sent to the workers that cannot read them (see Notes).
     overwrite : bool
@@ -572,7 +575,10 @@ def label_bids_dataset(
             ]
             keys = [recording_key(bids_path) for bids_path in todo]
             with JobRunner(
-                settings, n_jobs=n_jobs, dask_scheduler=dask_scheduler
+                settings,
+                n_jobs=n_jobs,
+                dask_scheduler=dask_scheduler,
+                n_tasks=len(arguments),
             ) as runner:
                 write_description(deriv_root, bids_root)
                 for row in runner.run(

@@ -113,6 +113,55 @@ def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
         help="run on the Dask scheduler described by this file (as written by "
         "'dask scheduler --scheduler-file PATH')",
     )
+    dask.add_argument(
+        "--dask-jobqueue",
+        choices=("slurm",),
+        help="run on Dask workers submitted as Slurm jobs for this run "
+        "(dask-jobqueue; one job per recording, at most --jobqueue-jobs), "
+        "cancelled at its end; the --jobqueue-* options, else Dask's "
+        "configuration (jobqueue.slurm.* in ~/.config/dask/jobqueue.yaml), "
+        "say what a job gets",
+    )
+    jobqueue = parser.add_argument_group(
+        "Dask workers as batch jobs (with --dask-jobqueue)"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-cores", type=int, metavar="N", help="cores per job"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-memory", metavar="SIZE", help="memory per job, e.g. 4GB"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-walltime", metavar="HH:MM:SS", help="wall time of a job"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-queue", metavar="NAME", help="queue (Slurm's partition)"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-jobs",
+        type=int,
+        metavar="N",
+        help="at most N jobs (default: one per recording to process)",
+    )
+
+
+def dask_target(args):
+    """Return the ``dask_scheduler`` argument of the dataset functions."""
+    options = {
+        name: getattr(args, f"jobqueue_{name}")
+        for name in ("cores", "memory", "walltime", "queue", "jobs")
+    }
+    if args.dask_jobqueue is None:
+        given = [f"--jobqueue-{k}" for k, v in options.items() if v is not None]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} describe(s) the jobs of --dask-jobqueue; add "
+                "--dask-jobqueue slurm."
+            )
+        return args.dask_scheduler or args.dask_scheduler_file
+    from ..batch._dispatch import JobqueueCluster
+
+    return JobqueueCluster(args.dask_jobqueue, **options)
 
 
 def print_run(summary, elapsed: float, done: str, skipped: str) -> int:

@@ -6,6 +6,7 @@ from ._common import (
     add_dataset_arguments,
     add_parallel_arguments,
     add_shard_argument,
+    dask_target,
     finish_run,
     make_subparser,
     print_run,
@@ -94,7 +95,7 @@ def run(args) -> int:
             h_freq=args.h_freq,
             reference=args.reference,
             n_jobs=args.n_jobs,
-            dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
+            dask_scheduler=dask_target(args),
             overwrite=args.overwrite,
             report=not args.no_report,
         )

@@ -153,7 +153,8 @@ def _parse_step(step: str, bids_root: Path, argv: list[str]):
     refused = [
         arg
         for arg in argv
-        if arg.split("=")[0] in ("--shard", "--dask-scheduler", "--dask-scheduler-file")
+        if arg.split("=")[0]
+        in ("--shard", "--dask-scheduler", "--dask-scheduler-file", "--dask-jobqueue")
     ]
     if refused:
         raise ValueError(
