@@ -27,7 +27,7 @@ from ._slurm import PARTITION
 MAX_CONCURRENT = ("--max-concurrent", "1")
 
 
-def submit(capsys, root, script, step, tasks, *step_args, extra=()):
+def submit(capsys, root, script, step, tasks, *step_args, extra=(), time="10"):
     """Write and submit an array script; return the job id."""
     code = main(
         [
@@ -39,7 +39,7 @@ def submit(capsys, root, script, step, tasks, *step_args, extra=()):
             "--partition",
             PARTITION,
             "--time",
-            "10",
+            time,
             "--mem",
             "2G",
             *MAX_CONCURRENT,
