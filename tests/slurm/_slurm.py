@@ -29,13 +29,31 @@ from contextlib import closing
 from pathlib import Path
 
 #: the binaries this Slurm needs (Debian packages slurm-wlm and munge)
-BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel")
+BINARIES = (
+    "runuser",
+    "munged",
+    "slurmctld",
+    "slurmd",
+    "sbatch",
+    "squeue",
+    "scontrol",
+    "scancel",
+    "sinfo",
+)
 PARTITION = "debug"
 KILL_WAIT = 5
 _START_TIMEOUT = 60.0
 _INSTALL = (
     "apt-get update && apt-get install -y --no-install-recommends slurm-wlm munge"
 )
+
+
+def which(name: str) -> str | None:
+    """Return the path of a program: on ``PATH``, else in the sbin folders."""
+    path = os.pathsep.join(
+        [os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"]
+    )
+    return shutil.which(name, path=path)
 
 
 def why_unavailable() -> str | None:
@@ -45,7 +63,7 @@ def why_unavailable() -> str | None:
             "the Slurm of the tests runs its daemons as root (slurmd starts the "
             "jobs); run the tests as root, as .ci/run does"
         )
-    missing = [name for name in BINARIES if shutil.which(name) is None]
+    missing = [name for name in BINARIES if which(name) is None]
     if missing:
         return f"{', '.join(missing)} not found; install them with: {_INSTALL}"
     try:
@@ -84,9 +102,10 @@ class Slurm:
         self._write_conf()
         for name in ("state", "spool", "jobs"):
             (self.folder / name).mkdir()
-        self._start("slurmctld", ["slurmctld", "-D", "-i", "-f", str(self.conf)])
+        conf = str(self.conf)
+        self._start("slurmctld", [which("slurmctld"), "-D", "-i", "-f", conf])
         self._wait(lambda: self._ok("scontrol", "ping"), "slurmctld to answer")
-        self._start("slurmd", ["slurmd", "-D", "-f", str(self.conf)])
+        self._start("slurmd", [which("slurmd"), "-D", "-f", conf])
         self._wait(self._node_idle, "the node to be idle")
         self.start_seconds = time.monotonic() - begin
         return self
@@ -106,11 +125,11 @@ class Slurm:
         self._start(
             "munged",
             [
-                "runuser",
+                which("runuser"),
                 "-u",
                 "munge",
                 "--",
-                "munged",
+                which("munged"),
                 "--foreground",
                 f"--socket={self.socket}",
                 f"--key-file={key}",
@@ -123,7 +142,7 @@ class Slurm:
 
     def _write_conf(self) -> None:
         out = subprocess.run(
-            ["slurmd", "-C"], capture_output=True, text=True, check=True
+            [which("slurmd"), "-C"], capture_output=True, text=True, check=True
         ).stdout
         node = next(line for line in out.splitlines() if line.startswith("NodeName="))
         self.node = re.search(r"NodeName=(\S+)", node).group(1)

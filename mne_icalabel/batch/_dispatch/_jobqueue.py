@@ -77,15 +77,27 @@ class JobqueueCluster:
             ).items()
             if v is not None
         }
-        try:
-            cluster = cls(**options)
-        except ValueError as error:
+        # checked before the cluster exists: a cluster that fails in its
+        # constructor leaves its scheduler running
+        import dask
+
+        missing = [
+            name
+            for name in ("cores", "memory")
+            if options.get(name) is None
+            and dask.config.get(f"jobqueue.{self.system}.{name}", None) is None
+        ]
+        if missing:
             raise ValueError(
-                f"Cannot start the Dask workers as {self.system} jobs: {error} Give "
-                "--jobqueue-cores and --jobqueue-memory (cores=, memory= of "
-                f"JobqueueCluster), or set jobqueue.{self.system}.cores and .memory "
-                "in Dask's configuration (~/.config/dask/jobqueue.yaml)."
-            ) from error
+                f"Cannot start the Dask workers as {self.system} jobs: the "
+                f"{' and '.join(missing)} of a job "
+                f"{'are' if len(missing) > 1 else 'is'} not given. Give "
+                f"{' and '.join('--jobqueue-' + n for n in missing)} "
+                f"({', '.join(n + '=' for n in missing)} of JobqueueCluster), or set "
+                f"jobqueue.{self.system}.{missing[0]} in Dask's configuration "
+                "(e.g. ~/.config/dask/jobqueue.yaml)."
+            )
+        cluster = cls(**options)
         try:
             per_job = getattr(cluster._dummy_job, "worker_processes", 1) or 1
             jobs = math.ceil(max(1, n_tasks) / per_job)
