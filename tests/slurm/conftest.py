@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
+from mne_icalabel.commands.main import main
 from tests.batch.conftest import write_subject
-from tests.faults._writers import APPLY_ARGS, BIDS_ARGS, DURATION, outputs, run
+from tests.faults._writers import (
+    APPLY_ARGS,
+    BIDS_ARGS,
+    DURATION,
+    hold_env,
+    outputs,
+    run,
+)
 
-from ._slurm import Slurm, why_unavailable
+from ._slurm import PARTITION, Slurm, why_unavailable
 
 #: the dataset of these tests: four subjects, as tests/faults' (30 s, 32 channels)
 SUBJECTS = ("01", "02", "03", "04")
@@ -66,3 +76,33 @@ def four_subjects(tmp_path_factory):
     done, _ = run("apply", root, *APPLY_ARGS, env=one_thread)
     assert done.returncode == 0, done.stderr
     return template, labelled, outputs(root)
+
+
+@dataclass
+class HeldJob:
+    """A job held mid-recording until its time limit (see test_time_limit.py)."""
+
+    root: Path
+    script: Path
+    job: str
+    release: Path
+
+
+@pytest.fixture(scope="session")
+def time_limit_job(slurm, four_subjects, tmp_path_factory):
+    """Submit, at once, a one-task array of ``--time 1`` held at sub-01's TSV.
+
+    Slurm ends it at its time limit 60-90 s later; requested by the first test
+    of this folder, so that the wait passes while the other tests run (it
+    takes one of the node's two CPUs meanwhile).
+    """
+    template, _, _ = four_subjects
+    folder = tmp_path_factory.mktemp("time-limit")
+    root = folder / "ds"
+    shutil.copytree(template, root)
+    script = folder / "bids.sbatch"
+    args = ["slurm-script", str(root), "--step", "bids", "--subject", "01"]
+    args += ["--shards", "1", "--partition", PARTITION, "--time", "1"]
+    assert main([*args, "--script", str(script), "--", *BIDS_ARGS]) == 0
+    env, release = hold_env(folder, "*sub-01_*_components.tsv")
+    return HeldJob(root, script, slurm.sbatch(str(script), env=env), release)

@@ -72,10 +72,13 @@ def assert_all_completed(jobs, n):
         )
 
 
-def test_array_labels_then_cleans_as_locally(slurm, four_subjects, tmp_path, capsys):
+def test_array_labels_then_cleans_as_locally(
+    slurm, time_limit_job, four_subjects, tmp_path, capsys
+):
     """bids, one task per recording: 4/4 labelled; apply in 2 parts: 4/4 cleaned.
 
-    The outputs are byte-identical to a local run's.
+    The outputs are byte-identical to a local run's. (``time_limit_job`` is
+    submitted first: its minute passes meanwhile, on the other CPU.)
     """
     template, labelled, cleaned = four_subjects
     root = tmp_path / "ds"

@@ -31,8 +31,9 @@ jobqueue:
 """
 
 
-def test_bids_on_slurm_cluster(slurm, four_subjects, tmp_path):
+def test_bids_on_slurm_cluster(slurm, time_limit_job, four_subjects, tmp_path):
     """Two worker jobs label 4/4, as the local run; the jobs end with the run."""
+    slurm.wait(time_limit_job.job, timeout=240)  # both CPUs free for 2 workers
     template, labelled, _ = four_subjects
     root = tmp_path / "ds"
     shutil.copytree(template, root)
