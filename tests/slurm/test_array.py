@@ -16,6 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME, STATE_NAME
 from mne_icalabel.commands.main import main
@@ -25,6 +27,8 @@ from ._slurm import PARTITION
 
 #: tasks at once: 1 until per-recording claims replace the dataset lock
 MAX_CONCURRENT = ("--max-concurrent", "1")
+
+pytestmark = pytest.mark.slurm
 
 
 def submit(capsys, root, script, step, tasks, *step_args, extra=(), time="10"):

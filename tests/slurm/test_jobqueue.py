@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME
 from tests.faults._writers import BIDS_ARGS, outputs, run
@@ -29,6 +31,8 @@ jobqueue:
     log-directory: {folder}/logs
     local-directory: {folder}/dask
 """
+
+pytestmark = pytest.mark.slurm
 
 
 def test_bids_on_slurm_cluster(slurm, time_limit_job, four_subjects, tmp_path):

@@ -12,11 +12,15 @@ ends as TIMEOUT.
 
 from __future__ import annotations
 
+import pytest
+
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME, STATE_NAME
 from tests.faults._writers import outputs
 
 from .test_array import task_log
+
+pytestmark = pytest.mark.slurm
 
 
 def test_time_limit_mid_recording(slurm, time_limit_job, four_subjects):
