@@ -31,6 +31,33 @@ MAX_CONCURRENT = ("--max-concurrent", "1")
 pytestmark = pytest.mark.slurm
 
 
+def test_two_tasks_at_once(slurm, tmp_path):
+    """Two one-CPU tasks of an array run together on the two-CPU node.
+
+    ``select/cons_tres`` with ``CR_Core``: without it each task without
+    ``--mem`` takes the node's memory and an array runs one task at a time.
+    First in this folder: before ``time_limit_job`` takes a CPU.
+    """
+    if slurm.cpus < 2:
+        pytest.fail(f"the node has {slurm.cpus} CPU(s); these tests need 2")
+    out = tmp_path / "task-%a.out"
+    job = slurm.sbatch(
+        "--array=1-2",
+        "--cpus-per-task=1",
+        f"--output={out}",
+        "--wrap",
+        "date +%s.%N; sleep 2; date +%s.%N",
+    )
+    jobs = slurm.wait(job, timeout=60)
+    assert {j["JobState"] for j in jobs.values()} == {"COMPLETED"}, jobs
+    spans = []
+    for task in ("1", "2"):
+        start, end = map(float, (tmp_path / f"task-{task}.out").read_text().split())
+        spans.append((start, end))
+    (start1, end1), (start2, end2) = spans
+    assert start1 < end2 and start2 < end1, spans  # the two ran together
+
+
 def submit(capsys, root, script, step, tasks, *step_args, extra=(), time="10"):
     """Write and submit an array script; return the job id."""
     code = main(
