@@ -9,7 +9,8 @@ derivatives lock stays held until another run finds it stale. Within
 ``SystemExit`` of code 143, what the shell reports for a process ended by
 SIGTERM) in the main thread: the file being written is abandoned (atomic
 writes remove their temporary), the lock is released, and the recordings not
-finished have no outputs, so the next run does them.
+finished lack the file written last (the components TSV, the cleaned file's
+sidecar), so the next run does them.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ def exit_on_sigterm(command: str) -> Iterator[None]:
         logger.warning(
             f"mne-icalabel {command}: stopped by SIGTERM (a time limit or a "
             "cancelled job). The file being written was abandoned and the lock "
-            "released; the recordings not finished have no outputs and are done "
-            "by the next run (submit the same command again)."
+            "released; the recordings not finished are not marked done (the file "
+            "written last, the components TSV or the cleaned file's sidecar, is "
+            "missing) and the next run does them (submit the same command again)."
         )
         raise
     finally:
