@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import shutil
 import signal
-import time
 
 import pytest
 
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME, STATE_NAME
 
-from ._writers import APPLY_ARGS, BIDS_ARGS, hold_env, outputs, run, start
+from ._writers import (
+    APPLY_ARGS,
+    BIDS_ARGS,
+    hold_env,
+    outputs,
+    run,
+    start,
+    wait_for_hold,
+)
 from ._writers import write_dataset as _write
 
 
@@ -43,14 +50,7 @@ def _terminate_at(command, root, args, pattern, tmp_path):
     env, _ = hold_env(tmp_path, pattern)
     process = start(command, root, *args, env=env)
     deriv = derivatives_root(root)
-    end = time.monotonic() + 120
-    # the temporary (file or folder) of the held write exists: it waits there
-    while not [
-        p for p in deriv.rglob(".tmp-*") if "sub-02" in str(p.relative_to(deriv))
-    ]:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < end, "the run did not reach sub-02's write"
-        time.sleep(0.01)
+    wait_for_hold(process, tmp_path)
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 143, (out, err)

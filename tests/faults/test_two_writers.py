@@ -30,6 +30,7 @@ from ._writers import (
     outputs,
     run,
     start,
+    wait_for_hold,
     wait_for_lock,
 )
 from ._writers import write_dataset as _write
@@ -57,21 +58,6 @@ def _files(root: Path) -> dict[str, bytes]:
         for p in sorted(deriv.rglob("*"))
         if p.is_file() and p.name != LOCK_NAME
     }
-
-
-def _wait_for_hold(process, root, held) -> None:
-    """Wait until ``process`` has created the temporary of its held write.
-
-    ``held(path)`` tells that temporary; once it exists the run waits at the
-    ``open()`` that writes it (or is about to): it cannot get further before
-    the release.
-    """
-    deriv = derivatives_root(root)
-    end = time.monotonic() + 120
-    while not any(held(p) for p in deriv.rglob(f".tmp-{process.pid}-*")):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < end, "the first run did not reach its hold"
-        time.sleep(0.01)
 
 
 def _assert_refused(command, root, args, first, process):
@@ -108,7 +94,7 @@ def test_second_bids_and_apply_refused_during_bids(reference, tmp_path):
     try:
         owner = wait_for_lock(first, root)
         assert owner.command == "bids"
-        _wait_for_hold(first, root, lambda p: p.name.endswith("_description.json"))
+        wait_for_hold(first, tmp_path)
         _assert_refused("bids", root, BIDS_ARGS, owner, first)
         _assert_refused("apply", root, APPLY_ARGS, owner, first)
         # nothing written by the first run yet but its lock and run state
@@ -134,8 +120,9 @@ def test_second_apply_and_bids_refused_during_apply(reference, tmp_path):
     try:
         owner = wait_for_lock(first, root)
         assert owner.command == "apply"
-        # held at its first cleaned file, written in a temporary folder
-        _wait_for_hold(first, root, Path.is_dir)
+        # held at its first cleaned file (MNE opens it to write, in a
+        # temporary folder, after creating a first part's name there)
+        wait_for_hold(first, tmp_path)
         _assert_refused("apply", root, APPLY_ARGS, owner, first)
         _assert_refused("bids", root, (*BIDS_ARGS, "--overwrite"), owner, first)
         assert not list(derivatives_root(root).rglob("*_desc-clean_eeg.fif"))

@@ -255,14 +255,6 @@ class Slurm:
             found[fields["JobId"] if task is None else task] = fields
         return found
 
-    def wait_for(self, ready, what: str, timeout: float = 300.0) -> None:
-        """Wait until ``ready()`` is true (while the daemons run)."""
-        end = time.monotonic() + timeout
-        while not ready():
-            if time.monotonic() > end:
-                raise TimeoutError(f"Timed out waiting for {what}")
-            time.sleep(0.05)
-
     def wait(self, job_id: str, timeout: float = 300.0) -> dict[str, dict[str, str]]:
         """Wait until every task of a job has ended; return their fields."""
         end = time.monotonic() + timeout

@@ -21,7 +21,13 @@ import pytest
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME, STATE_NAME
 from mne_icalabel.commands.main import main
-from tests.faults._writers import APPLY_ARGS, BIDS_ARGS, hold_env, outputs
+from tests.faults._writers import (
+    APPLY_ARGS,
+    BIDS_ARGS,
+    hold_env,
+    outputs,
+    wait_for_hold,
+)
 
 from ._slurm import PARTITION
 
@@ -156,10 +162,7 @@ def test_task_stopped_mid_recording_then_resubmitted(
     for name in env:  # the resubmission below is not held
         monkeypatch.delenv(name)
     held = f"{job}_3"
-    slurm.wait_for(
-        lambda: any("sub-03" in str(p) for p in deriv.rglob(".tmp-*")),
-        f"task {held} to reach sub-03's components TSV",
-    )
+    wait_for_hold(None, tmp_path, timeout=240)  # task 3, at sub-03's TSV
     slurm.run("scancel", held)
     jobs = slurm.wait(job)
     assert jobs["3"]["JobState"] == "CANCELLED", jobs["3"]
