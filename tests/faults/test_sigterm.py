@@ -14,8 +14,6 @@ from __future__ import annotations
 import shutil
 import signal
 
-import pytest
-
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME, STATE_NAME
 
@@ -28,21 +26,6 @@ from ._writers import (
     start,
     wait_for_hold,
 )
-from ._writers import write_dataset as _write
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The dataset, and its outputs after uninterrupted bids and apply runs."""
-    template = _write(tmp_path_factory.mktemp("term") / "ds")
-    root = tmp_path_factory.mktemp("ref") / "ds"
-    shutil.copytree(template, root)
-    done, _ = run("bids", root, *BIDS_ARGS)
-    assert done.returncode == 0, done.stderr
-    labelled = outputs(root)
-    done, _ = run("apply", root, *APPLY_ARGS)
-    assert done.returncode == 0, done.stderr
-    return template, labelled, outputs(root)
 
 
 def _terminate_at(command, root, args, pattern, tmp_path):
@@ -62,8 +45,8 @@ def _terminate_at(command, root, args, pattern, tmp_path):
     return deriv
 
 
-def test_sigterm_during_bids(reference, tmp_path):
-    template, labelled, _ = reference
+def test_sigterm_during_bids(writers_reference, tmp_path):
+    template, labelled, _ = writers_reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     deriv = _terminate_at("bids", root, BIDS_ARGS, "*sub-02_*_components.tsv", tmp_path)
@@ -75,8 +58,8 @@ def test_sigterm_during_bids(reference, tmp_path):
     assert outputs(root) == labelled
 
 
-def test_sigterm_during_apply(reference, tmp_path):
-    template, labelled, cleaned = reference
+def test_sigterm_during_apply(writers_reference, tmp_path):
+    template, labelled, cleaned = writers_reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     done, _ = run("bids", root, *BIDS_ARGS)

@@ -18,8 +18,6 @@ import socket
 import time
 from pathlib import Path
 
-import pytest
-
 from mne_icalabel.batch._layout import derivatives_root
 from mne_icalabel.batch._lock import LOCK_NAME
 
@@ -33,21 +31,6 @@ from ._writers import (
     wait_for_hold,
     wait_for_lock,
 )
-from ._writers import write_dataset as _write
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The dataset, and its outputs after uninterrupted bids and apply runs."""
-    template = _write(tmp_path_factory.mktemp("two") / "ds")
-    root = tmp_path_factory.mktemp("ref") / "ds"
-    shutil.copytree(template, root)
-    done, _ = run("bids", root, *BIDS_ARGS)
-    assert done.returncode == 0, done.stderr
-    labelled = outputs(root)
-    done, _ = run("apply", root, *APPLY_ARGS)
-    assert done.returncode == 0, done.stderr
-    return template, labelled, outputs(root)
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -81,9 +64,9 @@ def _assert_refused(command, root, args, first, process):
     assert process.poll() is None  # the first run was still held meanwhile
 
 
-def test_second_bids_and_apply_refused_during_bids(reference, tmp_path):
+def test_second_bids_and_apply_refused_during_bids(writers_reference, tmp_path):
     """A bids and an apply started during a bids are refused; its outputs hold."""
-    template, labelled, _ = reference
+    template, labelled, _ = writers_reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     # the first run waits, lock held, at its first output (the dataset
@@ -108,9 +91,9 @@ def test_second_bids_and_apply_refused_during_bids(reference, tmp_path):
     assert not (derivatives_root(root) / LOCK_NAME).exists()
 
 
-def test_second_apply_and_bids_refused_during_apply(reference, tmp_path):
+def test_second_apply_and_bids_refused_during_apply(writers_reference, tmp_path):
     """The same against a running apply: refused, its cleaned files as alone."""
-    template, labelled, cleaned = reference
+    template, labelled, cleaned = writers_reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     done, _ = run("bids", root, *BIDS_ARGS)
@@ -133,9 +116,9 @@ def test_second_apply_and_bids_refused_during_apply(reference, tmp_path):
     assert outputs(root) == cleaned
 
 
-def test_stale_lock_of_killed_run_taken_over(reference, tmp_path):
+def test_stale_lock_of_killed_run_taken_over(writers_reference, tmp_path):
     """A bids killed (SIGKILL) holding the lock: the next run takes it over."""
-    template, labelled, _ = reference
+    template, labelled, _ = writers_reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     first = start("bids", root, *BIDS_ARGS)
