@@ -55,6 +55,14 @@ policy : ExclusionPolicy | None
     the default, mne-bids-pipeline's rule (keep brain and other; exclude when
     another class has p >= 0.8 and no kept class p >= 0.3)."""
 
+docdict["shard"] = """
+shard : tuple of int | str | None
+    Process only part ``(k, n)`` (or ``"k/n"``) of the selected recordings,
+    for array jobs: the recordings sorted by path, dealt out round-robin into
+    ``n`` parts; ``k`` counts from 1 (``k = 0`` means ``k = n``, for 0-based
+    arrays). The parts do not depend on which recordings are done, so that a
+    rerun gives each part the same recordings. ``None`` (default): all."""
+
 docdict["discard_manual"] = """
 discard_manual : bool
     If False (default), the rows of an existing components TSV annotated by
