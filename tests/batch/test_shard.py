@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
-from mne_icalabel.derivatives._layout import derivatives_root
 
 from mne_icalabel.batch._shard import check_shard, parse_shard, select_part
 from mne_icalabel.commands.main import main
+from mne_icalabel.derivatives._layout import derivatives_root
 
 KEYS = [f"sub-{k:02d}/eeg/sub-{k:02d}_task-rest_eeg.vhdr" for k in range(1, 12)]
 

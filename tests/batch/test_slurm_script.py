@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from mne_icalabel.derivatives._layout import derivatives_root
 
 from mne_icalabel.batch import JobqueueCluster
 from mne_icalabel.commands.main import main
+from mne_icalabel.derivatives._layout import derivatives_root
 
 
 def _write(tmp_path, bids_root, *args):

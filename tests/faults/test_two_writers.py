@@ -18,6 +18,7 @@ import socket
 import time
 from pathlib import Path
 
+from mne_icalabel.derivatives._claims import CLAIMS
 from mne_icalabel.derivatives._layout import derivatives_root
 from mne_icalabel.derivatives._lock import LOCK_NAME
 
@@ -117,7 +118,7 @@ def test_second_apply_and_bids_refused_during_apply(writers_reference, tmp_path)
 
 
 def test_stale_lock_of_killed_run_taken_over(writers_reference, tmp_path):
-    """A bids killed (SIGKILL) holding the lock: the next run takes it over."""
+    """A bids killed (SIGKILL) holding its claims: the next run takes them over."""
     template, labelled, _ = writers_reference
     root = tmp_path / "ds"
     shutil.copytree(template, root)
@@ -126,13 +127,13 @@ def test_stale_lock_of_killed_run_taken_over(writers_reference, tmp_path):
     os.kill(first.pid, signal.SIGKILL)
     first.communicate(timeout=60)
     assert first.returncode == -signal.SIGKILL
-    lock = derivatives_root(root) / LOCK_NAME
-    assert lock.is_file()  # left behind by the killed run
+    claims = list((derivatives_root(root) / CLAIMS).glob(f"*{LOCK_NAME}"))
+    assert claims  # left behind by the killed run
     begin = time.monotonic()
     done, _ = run("bids", root, *BIDS_ARGS)
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - begin < 120
     assert "Took over the stale lock" in done.stderr
     assert f"pid {owner.pid} is not running" in done.stderr
-    assert not lock.exists()
+    assert not any(claim.exists() for claim in claims)
     assert outputs(root) == labelled
