@@ -3,7 +3,7 @@
     python benchmarks/bench_fingerprint.py [n_channels] [seconds]
 
 Times, alternating, the SHA-256 of a recording's samples
-(:func:`~mne_icalabel.batch._fingerprint.data_fingerprint`, on a file not
+(:func:`~mne_icalabel.derivatives.data_fingerprint`, on a file not
 loaded, as ``bids`` reads it) and :func:`~mne_icalabel.batch.label_recording`
 on the same file (preparation, ICA fit, ICLabel), and prints their ratio.
 """

@@ -2,6 +2,7 @@
 
 from ..derivatives import find_recordings
 from ..methods._prepare import prepare_recording
+from ._dispatch import JobqueueCluster
 from .apply import apply_bids_dataset
 from .bids import label_bids_dataset
 from .ica import fit_ica

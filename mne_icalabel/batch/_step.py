@@ -27,13 +27,16 @@ from ..derivatives import (
     RecordingClaims,
     check_bids_root,
     derivatives_root,
+    live_claims,
     refusal,
     shared_files_lock,
     write_summary,
 )
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
+from ..utils._signals import exit_on_sigterm
 from ._dispatch import JobRunner
+from ._shard import check_shard, select_part
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,6 +60,7 @@ class Selection:
     ----------
     %(selection)s
     %(datatype)s
+    %(shard)s
     """
 
     subjects: tuple[str, ...] | None = None
@@ -64,11 +68,13 @@ class Selection:
     tasks: tuple[str, ...] | None = None
     runs: tuple[str, ...] | None = None
     datatype: str = "eeg"
+    shard: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         for name in ("subjects", "sessions", "tasks", "runs"):
             object.__setattr__(self, name, _as_tuple(getattr(self, name), name))
         _check_option("datatype", self.datatype, ("eeg", "meg"))
+        object.__setattr__(self, "shard", check_shard(self.shard))
 
     def entities(self) -> dict[str, Any]:
         """Return the keyword arguments of the finders (``find_recordings``)."""
@@ -79,6 +85,10 @@ class Selection:
             runs=None if self.runs is None else list(self.runs),
             datatype=self.datatype,
         )
+
+    def part(self, items: list, key) -> list:
+        """Return this selection's part of ``items`` (all without a shard)."""
+        return select_part(items, self.shard, key)
 
 
 @dataclass(frozen=True)
@@ -176,10 +186,18 @@ class DatasetStep(ABC):
         n_jobs = _ensure_int(n_jobs, "n_jobs")
         bids_root = check_bids_root(Path(os.fspath(bids_root)).expanduser())
         deriv_root = derivatives_root(bids_root)
-        with RecordingClaims(deriv_root, self.command) as claims:
+        # SIGTERM (a time limit) abandons the file being written, frees claims
+        with (
+            exit_on_sigterm(self.command),
+            RecordingClaims(deriv_root, self.command) as claims,
+        ):
             items = self.find(bids_root)
             if not items:
+                _refuse_if_claimed(live_claims(deriv_root), deriv_root)
                 raise RuntimeError(self.no_match(bids_root))
+            items = self.selection.part(items, self.key)
+            if not items:  # a part of an array larger than the dataset
+                return pd.DataFrame([], columns=list(self.columns))
             rows: dict[str, dict] = {}
             todo = []
             for item in items:
@@ -188,19 +206,22 @@ class DatasetStep(ABC):
                     todo.append(item)
                 else:
                     rows[self.key(item)] = done
+            # before any work: what another live run writes is refused
+            keys = [self.key(item) for item in todo]
+            refused = _refused_rows(claims.claim(keys), len(keys), deriv_root)
             logger.info(
                 self.counts.format(
                     found=len(items), todo=len(todo), done=len(items) - len(todo)
                 )
             )
-            # before any work: what another live run writes is refused
-            keys = [self.key(item) for item in todo]
-            refused = _refused_rows(claims.claim(keys), len(keys), deriv_root)
             todo = [item for item in todo if self.key(item) not in refused]
             self.check(todo, deriv_root)
             if todo:
                 runner = JobRunner(
-                    self.preflight(), n_jobs=n_jobs, dask_scheduler=dask_scheduler
+                    self.preflight(),
+                    n_jobs=n_jobs,
+                    dask_scheduler=dask_scheduler,
+                    n_tasks=len(todo),
                 )
                 with runner:
                     with shared_files_lock(deriv_root, self.command):
@@ -224,6 +245,22 @@ class DatasetStep(ABC):
             rows.update(refused)
             ordered = [rows[key] for key in sorted(rows)]
             return pd.DataFrame(ordered, columns=list(self.columns))
+
+
+def _refuse_if_claimed(claimed: dict, deriv_root: Path) -> None:
+    """Raise `LockHeldError` naming the live runs of ``claimed``, if any.
+
+    A selection with nothing to do while another run writes the dataset
+    (e.g. ``apply`` while ``bids`` labels its first recordings) is refused as
+    the run would be, naming it.
+    """
+    by_owner: dict = {}
+    for key, owner in claimed.items():
+        by_owner.setdefault(owner, []).append(key)
+    if by_owner:
+        raise LockHeldError(
+            " ".join(refusal(o, keys, deriv_root) for o, keys in by_owner.items())
+        )
 
 
 def _refused_rows(refused: dict, n_todo: int, deriv_root: Path) -> dict[str, dict]:

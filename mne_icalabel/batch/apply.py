@@ -418,6 +418,7 @@ def apply_bids_dataset(
     tasks: str | list[str] | None = None,
     runs: str | list[str] | None = None,
     datatype: str = "eeg",
+    shard: tuple[int, int] | str | None = None,
     l_freq: float | None = None,
     h_freq: float | None = None,
     reference: str | None = None,
@@ -441,6 +442,7 @@ def apply_bids_dataset(
     %(bids_root)s
     %(selection)s
     %(datatype)s
+    %(shard)s
     l_freq, h_freq : float | None
         Band-pass the recording (all data channels, :meth:`mne.io.Raw.filter`)
         before applying the ICA; ``None`` (default) does not filter.
@@ -493,7 +495,7 @@ def apply_bids_dataset(
     h_freq = None if h_freq is None else float(h_freq)
     _validate_type(report, bool, "report")
     step = ApplyStep(
-        Selection(subjects, sessions, tasks, runs, datatype),
+        Selection(subjects, sessions, tasks, runs, datatype, shard),
         overwrite,
         l_freq=l_freq,
         h_freq=h_freq,

@@ -361,6 +361,7 @@ def label_bids_dataset(
     tasks: str | list[str] | None = None,
     runs: str | list[str] | None = None,
     datatype: str = "eeg",
+    shard: tuple[int, int] | str | None = None,
     method: str | None = None,
     n_components: int | None = None,
     ica_decim: int | str | None = "auto",
@@ -392,6 +393,7 @@ def label_bids_dataset(
     %(bids_root)s
     %(selection)s
     %(datatype)s
+    %(shard)s
     method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
         The labelling method; ``None`` uses ICLabel for EEG and MEGNet for MEG.
         ``"both"`` labels one ICA of the EEG and MEG channels of each ``meg``
@@ -467,7 +469,7 @@ def label_bids_dataset(
     _validate_type(refit, bool, "refit")
     _validate_type(backend, (str, None), "backend")
     step = LabelStep(
-        Selection(subjects, sessions, tasks, runs, datatype),
+        Selection(subjects, sessions, tasks, runs, datatype, shard),
         overwrite,
         method=method,
         n_components=n_components,

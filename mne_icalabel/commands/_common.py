@@ -68,6 +68,29 @@ def selection(args) -> dict:
     )
 
 
+def _shard(text: str) -> tuple[int, int]:
+    """Parse ``--shard K/N`` (argparse type)."""
+    from ..batch._shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error).removeprefix("--shard ")) from None
+
+
+def add_shard_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--shard K/N``: one part of the selected recordings, for array jobs."""
+    parser.add_argument(
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        help="process only part K of N of the selected recordings (sorted by "
+        "path, dealt out round-robin), e.g. --shard $SLURM_ARRAY_TASK_ID/8 in an "
+        "array --array=1-8; K counts from 1 (0 is the same part as N, for 0-based "
+        "arrays); see also 'mne-icalabel slurm-script'",
+    )
+
+
 def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
     """Add ``--n-jobs`` and the Dask options; ``done``: e.g. "labelled"."""
     parser.add_argument(
@@ -90,6 +113,55 @@ def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
         help="run on the Dask scheduler described by this file (as written by "
         "'dask scheduler --scheduler-file PATH')",
     )
+    dask.add_argument(
+        "--dask-jobqueue",
+        choices=("slurm",),
+        help="run on Dask workers submitted as Slurm jobs for this run "
+        "(dask-jobqueue; one job per recording, at most --jobqueue-jobs), "
+        "cancelled at its end; the --jobqueue-* options, else Dask's "
+        "configuration (jobqueue.slurm.* in ~/.config/dask/jobqueue.yaml), "
+        "say what a job gets",
+    )
+    jobqueue = parser.add_argument_group(
+        "Dask workers as batch jobs (with --dask-jobqueue)"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-cores", type=int, metavar="N", help="cores per job"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-memory", metavar="SIZE", help="memory per job, e.g. 4GB"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-walltime", metavar="HH:MM:SS", help="wall time of a job"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-queue", metavar="NAME", help="queue (Slurm's partition)"
+    )
+    jobqueue.add_argument(
+        "--jobqueue-jobs",
+        type=int,
+        metavar="N",
+        help="at most N jobs (default: one per recording to process)",
+    )
+
+
+def dask_target(args):
+    """Return the ``dask_scheduler`` argument of the dataset functions."""
+    options = {
+        name: getattr(args, f"jobqueue_{name}")
+        for name in ("cores", "memory", "walltime", "queue", "jobs")
+    }
+    if args.dask_jobqueue is None:
+        given = [f"--jobqueue-{k}" for k, v in options.items() if v is not None]
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} describe(s) the jobs of --dask-jobqueue; add "
+                "--dask-jobqueue slurm."
+            )
+        return args.dask_scheduler or args.dask_scheduler_file
+    from ..batch._dispatch import JobqueueCluster
+
+    return JobqueueCluster(args.dask_jobqueue, **options)
 
 
 def print_run(summary, elapsed: float, done: str, skipped: str) -> int:

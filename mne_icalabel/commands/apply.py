@@ -7,6 +7,8 @@ from ..derivatives import derivatives_root
 from ._common import (
     add_dataset_arguments,
     add_parallel_arguments,
+    add_shard_argument,
+    dask_target,
     finish_run,
     make_subparser,
     print_run,
@@ -60,6 +62,7 @@ def add_parser(subparsers, name: str):
         "record it)",
     )
     add_parallel_arguments(parser, "cleaned")
+    add_shard_argument(parser)
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -86,11 +89,12 @@ def run(args) -> int:
             args.bids_root,
             **chosen,
             datatype=args.datatype,
+            shard=args.shard,
             l_freq=args.l_freq,
             h_freq=args.h_freq,
             reference=args.reference,
             n_jobs=args.n_jobs,
-            dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
+            dask_scheduler=dask_target(args),
             overwrite=args.overwrite,
             report=not args.no_report,
         )

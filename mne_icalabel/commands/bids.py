@@ -10,6 +10,8 @@ from ._common import (
     add_ica_decim,
     add_parallel_arguments,
     add_policy_arguments,
+    add_shard_argument,
+    dask_target,
     finish_run,
     make_subparser,
     policy_options,
@@ -66,6 +68,7 @@ def add_parser(subparsers, name: str):
     )
     add_ica_decim(parser)
     add_parallel_arguments(parser, "labelled")
+    add_shard_argument(parser)
     networks = [get_method(name) for name in network_names()]
     orders = "; ".join(
         f"{', '.join(m.backends.names)} for {m.name}" for m in networks if m.backends
@@ -135,11 +138,12 @@ def run(args) -> int:
             args.bids_root,
             **chosen,
             datatype=args.datatype or ("meg" if args.method == "both" else "eeg"),
+            shard=args.shard,
             method=args.method,
             n_components=args.n_components,
             ica_decim=args.ica_decim,
             n_jobs=args.n_jobs,
-            dask_scheduler=args.dask_scheduler or args.dask_scheduler_file,
+            dask_scheduler=dask_target(args),
             overwrite=args.overwrite,
             report=not args.no_report,
             backend=args.backend,

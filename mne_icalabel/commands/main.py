@@ -21,8 +21,12 @@ SUBCOMMANDS = {
     "bids": "bids",
     "review": "review",
     "apply": "apply",
+    "slurm-script": "slurm_script",
     "fetch-weights": "fetch_weights",
 }
+
+#: the commands whose options after ``--`` are another command's
+_PASSES_ON = ("slurm-script",)
 
 _EPILOG = """examples:
   mne-icalabel demo                      label simulated EEG, write a TSV and a report
@@ -30,6 +34,8 @@ _EPILOG = """examples:
   mne-icalabel bids ~/data/ds --n-jobs 4 label a whole BIDS dataset
   mne-icalabel review ~/data/ds          review its labels in a window
   mne-icalabel apply ~/data/ds           write the cleaned recordings
+  mne-icalabel slurm-script ~/data/ds --step bids --per-recording --submit
+                                         label it as a Slurm array job
   mne-icalabel fetch-weights             download the network weights
 
 Run 'mne-icalabel <command> --help' for the options of a command."""
@@ -92,7 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         argparse), 130 when interrupted.
     """
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # the options after '--' of a command that passes them on (argparse would
+    # mix them with the command's own)
+    passed: list[str] = []
+    if argv[:1] and argv[0] in _PASSES_ON and "--" in argv:
+        split = argv.index("--")
+        argv, passed = argv[:split], argv[split + 1 :]
     args = parser.parse_args(argv)
+    if args.command in _PASSES_ON:
+        args.step_args = passed
     if args.command is None:
         parser.print_help()
         return 2

@@ -11,6 +11,7 @@ the locks and the run state. Every file is written through
 from ._claims import (
     RecordingClaims,
     claim_path,
+    live_claims,
     refusal,
     running_recordings,
     shared_files_lock,

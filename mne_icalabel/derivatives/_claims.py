@@ -61,15 +61,27 @@ def shared_files_lock(folder: Path, command: str) -> DerivativesLock:
 
 def refusal(owner: LockOwner, keys: list[str], folder: Path) -> str:
     """Return the message of recordings refused because ``owner`` claims them."""
-    shown = ", ".join(keys[:3]) + (
-        f" and {len(keys) - 3} more" if len(keys) > 3 else ""
-    )
+    more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+    shown = ", ".join(keys[:3]) + more
     return (
-        f"Another run, {owner.describe()}, is writing {len(keys)} of the selected "
-        f"recording(s) ({shown}) in {folder}. Wait until it ends, or select other "
-        "recordings; if that process is gone (killed, or its machine was switched "
-        f"off), remove {claim_path(folder, keys[0])}."
+        f"Another run, {owner.describe()}, is writing {shown} in {folder}. Wait "
+        "until it ends, or select other recordings; if that process is gone "
+        "(killed, or its machine was switched off), remove "
+        f"{claim_path(folder, keys[0])}."
     )
+
+
+def live_claims(folder: Path, command: str | None = None) -> dict[str, LockOwner]:
+    """Return the recordings claimed by live runs (of ``command``), by key."""
+    claims = Path(folder) / CLAIMS
+    found: dict[str, LockOwner] = {}
+    for path in sorted(claims.glob(f"*{LOCK_NAME}")) if claims.is_dir() else []:
+        owner = read_owner(path)
+        if owner is None or command not in (None, owner.command):
+            continue
+        if stale_reason(owner, path) is None:
+            found[_key_of(path)] = owner
+    return found
 
 
 class RecordingClaims:
@@ -87,6 +99,7 @@ class RecordingClaims:
         self.folder = Path(folder)
         self.owner = LockOwner.here(command)
         self.held: dict[str, Path] = {}
+        self._created: list[Path] = []  # folders made here, innermost first
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -96,7 +109,12 @@ class RecordingClaims:
 
         A claim of a dead run is taken over (with a warning).
         """
-        (self.folder / CLAIMS).mkdir(parents=True, exist_ok=True)
+        claims = self.folder / CLAIMS
+        for parent in (claims, *claims.parents):
+            if parent.exists():
+                break
+            self._created.append(parent)
+        claims.mkdir(parents=True, exist_ok=True)
         text = json.dumps(asdict(self.owner), indent=4) + "\n"
         refused: dict[str, LockOwner] = {}
         for key in keys:
@@ -156,6 +174,11 @@ class RecordingClaims:
             )
         with contextlib.suppress(OSError):
             (self.folder / CLAIMS).rmdir()  # when no other run claims anything
+        for folder in self._created[1:]:  # e.g. derivatives/ of a refused run
+            try:
+                folder.rmdir()
+            except OSError:
+                break
 
     def _remove_stale(self) -> None:
         """Remove the claims of dead runs on recordings this run did not redo.
@@ -193,15 +216,7 @@ def running_recordings(folder: Path) -> tuple[LockOwner, set[str] | None] | None
         every recording claimed by a live ``bids`` run; None when there is
         none (``apply`` writes no components TSV).
     """
-    claims = Path(folder) / CLAIMS
-    owner = None
-    keys: set[str] = set()
-    for path in sorted(claims.glob(f"*{LOCK_NAME}")) if claims.is_dir() else []:
-        other = read_owner(path)
-        if other is None or other.command != "bids":
-            continue
-        if stale_reason(other, path) is not None:
-            continue
-        owner = owner or other
-        keys.add(_key_of(path))
-    return None if owner is None else (owner, keys)
+    claimed = live_claims(folder, "bids")
+    if not claimed:
+        return None
+    return next(iter(claimed.values())), set(claimed)

@@ -80,6 +80,14 @@ class_threshold : float | dict of str to float | None
     value for all kept classes, or a value per class, the others keeping
     the default 0.3."""
 
+docdict["shard"] = """
+shard : tuple of int | str | None
+    Process only part ``(k, n)`` (or ``"k/n"``) of the selected recordings,
+    for array jobs: the recordings sorted by path, dealt out round-robin into
+    ``n`` parts; ``k`` counts from 1 (``k = 0`` means ``k = n``, for 0-based
+    arrays). The parts do not depend on which recordings are done, so that a
+    rerun gives each part the same recordings. ``None`` (default): all."""
+
 docdict["discard_manual"] = """
 discard_manual : bool
     If False (default), the rows of an existing components TSV annotated by
@@ -119,11 +127,13 @@ author : str | None
     name."""
 
 docdict["dask_scheduler"] = """
-dask_scheduler : str | path-like | distributed.Client | None
+dask_scheduler : str | path-like | distributed.Client | JobqueueCluster | None
     Run on the workers of a Dask distributed cluster: the address of its
     scheduler (e.g. ``"tcp://host:8786"``), its scheduler file (a ``.json``
-    path, as ``dask scheduler --scheduler-file`` writes) or a connected client.
-    The workers must see the dataset's files at the same path and have this
+    path, as ``dask scheduler --scheduler-file`` writes), a connected client,
+    or a :class:`~mne_icalabel.batch.JobqueueCluster` (Dask workers submitted
+    as Slurm jobs for this run, at most one per recording, cancelled at its
+    end). The workers must see the dataset's files at the same path and have this
     package and the optional packages this machine has; the weights verified
     here are sent to the workers that cannot read them."""
 

@@ -319,5 +319,5 @@ def test_label_command_keeps_manual_rows(tmp_path, capsys):
     assert "(1 decided by hand, kept)" in capsys.readouterr().out
     assert {f: _read(tsv)[2][f] for f in FIELDS} == {f: marked[f] for f in FIELDS}
     # --discard-manual refits and drops them
-    assert main([*argv, "--discard-manual"]) == 0
+    assert main([*argv, "--discard-manual", "--n-components", "8"]) == 0
     assert "manual" not in {r["annotate_method"] for r in _read(tsv)}

@@ -93,8 +93,9 @@ def outputs(root: Path) -> dict[str, bytes]:
 
 
 # wraps open(): opening a file whose name matches HOLD_PATTERN for writing
-# waits until the file HOLD_RELEASE exists (at most 120 s), so that a run
-# holds its lock, mid-run, for as long as a test needs
+# creates the file HOLD_REACHED, then waits until the file HOLD_RELEASE exists
+# (at most 120 s), so that a run holds its lock, mid-run, for as long as a
+# test needs, and the test knows when it is held
 _HOLD_SITECUSTOMIZE = """
 import builtins
 import fnmatch
@@ -104,12 +105,14 @@ import time
 
 _PATTERN = os.environ["HOLD_PATTERN"]
 _RELEASE = os.environ["HOLD_RELEASE"]
+_REACHED = os.environ["HOLD_REACHED"]
 _open = io.open
 
 
 def _open_when_released(file, mode="r", *args, **kwargs):
     if isinstance(file, (str, bytes, os.PathLike)) and set(mode) & set("wax+"):
         if fnmatch.fnmatch(os.path.basename(os.fsdecode(file)), _PATTERN):
+            _open(_REACHED, "a").close()
             end = time.monotonic() + 120
             while not os.path.exists(_RELEASE) and time.monotonic() < end:
                 time.sleep(0.01)
@@ -124,7 +127,8 @@ def hold_env(folder: Path, pattern: str) -> tuple[dict[str, str], Path]:
     """The environment of a run held at its first write of ``pattern``.
 
     Returns the variables for `start` and the file whose creation releases
-    the run (the shim and the file live in ``folder``).
+    the run (the shim and the file live in ``folder``). When the run is held,
+    the file `reached` of ``folder`` exists (see `wait_for_hold`).
     """
     shim = folder / "hold-shim"
     shim.mkdir(parents=True, exist_ok=True)
@@ -133,5 +137,30 @@ def hold_env(folder: Path, pattern: str) -> tuple[dict[str, str], Path]:
     pythonpath = os.pathsep.join(
         p for p in (str(shim), os.environ.get("PYTHONPATH")) if p
     )
-    env = dict(PYTHONPATH=pythonpath, HOLD_PATTERN=pattern, HOLD_RELEASE=str(release))
+    env = dict(
+        PYTHONPATH=pythonpath,
+        HOLD_PATTERN=pattern,
+        HOLD_RELEASE=str(release),
+        HOLD_REACHED=str(reached(folder)),
+    )
     return env, release
+
+
+def reached(folder: Path) -> Path:
+    """The file a run of `hold_env` (``folder``) creates when it is held."""
+    return folder / "hold-reached"
+
+
+def wait_for_hold(
+    process: subprocess.Popen | None, folder: Path, timeout: float = 120.0
+) -> None:
+    """Wait until the run of `hold_env` (``folder``) is held at its write.
+
+    ``process``: the run, if started here (its end fails the wait at once).
+    """
+    end = time.monotonic() + timeout
+    while not reached(folder).exists():
+        if process is not None:
+            assert process.poll() is None, process.communicate()
+        assert time.monotonic() < end, f"the run did not reach its hold in {timeout} s"
+        time.sleep(0.01)

@@ -75,12 +75,16 @@ def test_overlapping_run_refuses_the_overlap(four, tmp_path):
         assert "refused: sub-02/eeg/sub-02_task-rest_run-01_eeg.vhdr" in second.stdout
         assert f"pid {owner.pid} on host {owner.host}" in second.stdout
         assert owner.started in second.stdout
-        tsvs = sorted(p.name for p in derivatives_root(root).rglob("*_components.tsv"))
+        tsvs = sorted(
+            p.name
+            for p in derivatives_root(root).rglob("*_components.tsv")
+            if not p.name.startswith(".tmp-")  # the held run's temporary
+        )
         # the second run labelled only its own; the first has written nothing yet
         assert tsvs == ["sub-03_task-rest_run-01_components.tsv"]
     finally:
         release.touch()
-    out, err = first.communicate(timeout=300)
+        out, err = first.communicate(timeout=300)
     assert first.returncode == 0, (out, err)
     rows = {row["recording"].split("/")[0]: row["status"] for row in _summary(root)}
     assert rows == {"sub-01": "labelled", "sub-02": "labelled", "sub-03": "labelled"}

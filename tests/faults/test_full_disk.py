@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from mne_icalabel.annotation import mark_component
+from mne_icalabel.derivatives._claims import CLAIMS
 from mne_icalabel.derivatives._layout import derivatives_root
 
 from ._kill import check_every_file, temporaries
@@ -222,7 +223,8 @@ def test_bids_on_a_full_disk(references, tmp_path):
         assert done.returncode == 1, done.stderr
         message = done.stderr.strip().splitlines()[-1]
         match = _no_space(message)
-        assert match["folder"] == str(derivatives_root(root))
+        # its first write: the claim of its first recording
+        assert match["folder"] == str(derivatives_root(root) / CLAIMS)
         assert int(match["needed"]) > 0 and match["free"] == "0"
         # nothing left: not even the folders it created
         assert [p.name for p in mount.iterdir()] == [BALLAST]

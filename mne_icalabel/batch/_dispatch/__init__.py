@@ -28,6 +28,7 @@ Local ``loky`` processes inherit the client's environment and file system,
 so the client pre-flight covers them.
 """
 
+from ._jobqueue import JobqueueCluster
 from ._runner import WAIT_FOR_WORKERS, JobRunner, _connect
 from ._settings import JobSettings, preflight_client
 from ._worker import _prepare_worker, _worker_state

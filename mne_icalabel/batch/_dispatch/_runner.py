@@ -14,6 +14,7 @@ from ...datasets.weights import (
 )
 from ...utils._imports import import_optional_dependency
 from ...utils._threads import n_threads
+from ._jobqueue import JobqueueCluster, wait_for_jobs
 from ._worker import _prepare_worker, _run_job
 
 #: seconds to wait for a first worker when the cluster has none yet
@@ -68,17 +69,28 @@ class JobRunner:
         From :func:`preflight_client`.
     n_jobs : int
         Local ``loky`` processes (``-1``: one per core); ignored with Dask.
-    dask_scheduler : str | path-like | distributed.Client | None
+    dask_scheduler : str | path-like | distributed.Client | JobqueueCluster | None
         A scheduler address, a scheduler file (``.json``, as written by
-        ``dask scheduler --scheduler-file``) or a connected client.
+        ``dask scheduler --scheduler-file``), a connected client, or workers
+        to start as batch jobs (closed with the runner).
     send_weights : bool | None
         ``None`` sends the weights only to workers that cannot read them at
         the client's path; True sends them to every worker.
+    n_tasks : int | None
+        The jobs about to run: how many batch jobs a `JobqueueCluster` gets.
 
     Use it as a context manager: entering connects and checks the workers.
     """
 
-    def __init__(self, settings, *, n_jobs=1, dask_scheduler=None, send_weights=None):
+    def __init__(
+        self,
+        settings,
+        *,
+        n_jobs=1,
+        dask_scheduler=None,
+        send_weights=None,
+        n_tasks=None,
+    ):
         self.settings = settings
         self.n_jobs = _ensure_int(n_jobs, "n_jobs")
         self.dask_scheduler = dask_scheduler
@@ -86,6 +98,8 @@ class JobRunner:
         self.send_weights = send_weights
         self.client = None
         self._owned = False
+        self.n_tasks = n_tasks
+        self._cluster = None
         self.workers: list[str] = []
         self.reports: dict[str, dict] = {}
         self.sent: dict[str, list[str]] = {}
@@ -94,8 +108,11 @@ class JobRunner:
         if self.dask_scheduler is None:
             import_optional_dependency("joblib")
             return self
-        self.client, self._owned = _connect(self.dask_scheduler)
         try:
+            if isinstance(self.dask_scheduler, JobqueueCluster):
+                self._start_jobqueue(self.dask_scheduler)
+            else:
+                self.client, self._owned = _connect(self.dask_scheduler)
             self._check_workers()
         except BaseException:
             self.close()
@@ -105,11 +122,31 @@ class JobRunner:
     def __exit__(self, *exc):
         self.close()
 
+    def _start_jobqueue(self, spec: JobqueueCluster) -> None:
+        """Start workers as batch jobs, one per task (at most ``spec.jobs``)."""
+        distributed = import_optional_dependency("distributed")
+        n_tasks = 1 if self.n_tasks is None else self.n_tasks
+        self._cluster, n_workers = spec.start(n_tasks)
+        self.client = distributed.Client(self._cluster, set_as_default=False)
+        self._owned = True
+        try:
+            wait_for_jobs(self.client, n_workers, WAIT_FOR_WORKERS)
+        except TimeoutError as error:
+            raise RuntimeError(
+                f"No Dask worker of the {spec.system} jobs started within "
+                f"{WAIT_FOR_WORKERS:g} s ({spec.describe() or 'Dask configuration'}"
+                "); check the jobs' state (squeue) and their log files, or the "
+                "queue, cores and memory asked for."
+            ) from error
+
     def close(self) -> None:
-        """Close the Dask client if this runner opened it."""
+        """Close the Dask client if this runner opened it, and its batch jobs."""
         if self.client is not None and self._owned:
             self.client.close()
         self.client = None
+        if self._cluster is not None:
+            self._cluster.close()  # cancels the batch jobs
+            self._cluster = None
 
     def _check_workers(self) -> None:
         client, settings = self.client, self.settings
