@@ -309,31 +309,34 @@ class ReviewApp {
 
   // intents are applied in the order they were made
   intent(name, args) {
-    const run = async () => {
-      try {
-        const answer = await this.call("intent", { name, args });
-        this.apply(answer.state);
-        return answer.state;
-      } catch (error) {
-        return this.refused(name, args, error);
-      }
-    };
+    const run = () => this.send(name, args);
     this.chain = this.chain.then(run, run);
     return this.chain;
+  }
+
+  // one intent now (inside the chain: a question's answer sends the next)
+  async send(name, args) {
+    try {
+      const answer = await this.call("intent", { name, args });
+      this.apply(answer.state);
+      return answer.state;
+    } catch (error) {
+      return this.refused(name, args, error);
+    }
   }
 
   async refused(name, args, error) {
     if (error.kind === "changed" && name === "save") {
       const ok = await this.ask(`${error.message}\n\nSave anyway? Only the components you labelled are written; the other rows stay as they are now on disk.`, ["Save", "Cancel"]);
-      if (ok === "Save") return this.intent("save", { force: true });
+      if (ok === "Save") return this.send("save", { force: true });
       this.say("Not saved.");
     } else if (error.kind === "unsaved") {
       const answer = await this.ask(error.message, ["Save", "Discard", "Cancel"]);
       if (answer === "Save") {
-        const state = await this.intent("save", {});
-        if (state && !state.modified) return this.intent(name, args);
+        const state = await this.send("save", {});
+        if (state && !state.modified) return this.send(name, args);
       } else if (answer === "Discard") {
-        return this.intent(name, { ...args, discard: true });
+        return this.send(name, { ...args, discard: true });
       }
     } else if (error.kind === "session") {
       this.say(`${error.message}`);
