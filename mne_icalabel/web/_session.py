@@ -635,6 +635,7 @@ class DatasetSession:
         self.message = ""
         self.version = 0
         self._kept: tuple[str, ...] = ()
+        self._rewritten = False  # whether a run rewrote it at the last poll
         self.show(review.rows[0])
 
     # ------------------------------------------------------------ intents
@@ -752,11 +753,11 @@ class DatasetSession:
         """Follow a running ``bids``: read-only, shown again when it is done."""
         if self.loaded is None:
             return
-        before = self.review._run[1]
         _, rewriting = self.review.rewriting()
         index = self.loaded.index
+        was_rewritten, self._rewritten = self._rewritten, index in rewriting
         self._apply_read_only()
-        if index in before and index not in rewriting:
+        if was_rewritten and index not in rewriting:
             if self.queue.changed_on_disk(self.loaded):
                 if self.state.modified:
                     self.message = (

@@ -102,10 +102,13 @@ class Served:
         return "".join(self.lines)
 
 
-def start_server(*args: str) -> Served:
-    """Start ``mne-icalabel <args> --browser --port 0 --no-open``; wait for its URL."""
+def start_server(*args: str, module: str = "main") -> Served:
+    """Start ``mne-icalabel <args> --browser --port 0 --no-open``; wait for its URL.
+
+    ``module``: the command's module (``"gui"``: ``mne_gui_ic_annotation``).
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", "mne_icalabel.commands.main", *args]
+        [sys.executable, "-m", f"mne_icalabel.commands.{module}", *args]
         + ["--browser", "--port", "0", "--no-open"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

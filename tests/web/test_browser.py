@@ -152,3 +152,99 @@ def test_two_tabs_do_not_overwrite_each_other_silently(browser, dataset_server):
     rows = _tsv_rows(tsv)
     assert rows[order[0]]["annotate_method"] == "manual"
     assert rows[order[1]]["annotate_method"] == "manual"
+
+
+def test_a_recording_being_rewritten_is_read_only(browser, dataset_server):
+    from tests.faults._writers import start
+
+    page = open_review(browser, dataset_server.url)
+    # bids rewrites the recordings in path order: show the last one
+    last = max(page["recordings"])
+    row = page["recordings"].index(last)
+    click(browser, f".mir-recordings .mir-item:nth-child({row + 1})")
+    key = last.split("\n")[0]
+    page = wait_until(
+        browser,
+        lambda p: key in p["recordingHeader"] and shown_everywhere(p),
+        what="the last recording",
+    )
+    k = int(page["shown"])
+    before = page["labels"][str(k)]
+    tsv = next(
+        dataset_server.root.joinpath("derivatives").rglob(f"{key}_components.tsv")
+    )
+    process = start(
+        "bids",
+        dataset_server.root,
+        "--n-components",
+        str(REVIEW_N_COMPONENTS),
+        "--no-report",
+        "--overwrite",
+        "--policy",
+        "argmax",
+    )
+    try:
+        page = wait_until(browser, lambda p: p["readOnly"], 60, "read-only")
+        assert f"pid {process.pid}" in page["recordingHeader"]
+        assert "read-only" in page["recordingHeader"] and page["saveDisabled"]
+        assert any("being rewritten" in r for r in page["recordings"])
+        # a key changes nothing and says why
+        press(browser, DIGITS[other_label(page, k)])
+        page = wait_until(browser, lambda p: "Not labelled" in p["status"])
+        assert page["labels"][str(k)] == before
+        assert "unsaved" not in page["status"]
+        process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    # done: writable again, the rewritten files shown
+    page = wait_until(browser, lambda p: not p["readOnly"], 30, "writable again")
+    assert not page["saveDisabled"]
+    press(browser, DIGITS[other_label(page, int(page["shown"]))])
+    save(browser)
+    wait_until(browser, lambda p: p["status"].startswith("Saved"), what="saved")
+    assert "manual" in tsv.read_text(encoding="utf-8")
+
+
+def test_one_recording_behind_a_path_prefix(browser, tmp_path):
+    """``mne_gui_ic_annotation raw ica --browser --base-url P``: label, stop, saved."""
+    import mne
+
+    from tests.gui.conftest import _fit_ica, _mixed_sources
+
+    from .conftest import start_server
+
+    montage = mne.channels.make_standard_montage("easycap-M1")
+    info = mne.create_info(montage.ch_names[::4][:16], 100.0, "eeg")
+    raw = mne.io.RawArray(_mixed_sources(16, 2000, 100.0, 0) * 1e-6, info)
+    raw.set_montage(montage)
+    raw.filter(1.0, None)
+    ica = _fit_ica(raw)
+    raw.save(tmp_path / "sub-01_raw.fif")
+    ica.save(tmp_path / "sub-01_ica.fif")
+    served = start_server(
+        str(tmp_path / "sub-01_raw.fif"),
+        str(tmp_path / "sub-01_ica.fif"),
+        "--author",
+        "Jane",
+        "--base-url",
+        "/user/jane/proxy/8765",
+        module="gui",
+    )
+    try:
+        assert served.base.endswith(f":{served.port}/user/jane/proxy/8765/")
+        page = open_review(browser, served.url)
+        assert page["recordings"] == []  # one recording: no recording list
+        assert browser.current_url == served.base  # the token left the URL
+        k = int(page["shown"])
+        press(browser, "3")  # Eye
+        wait_until(browser, lambda p: p["labels"][str(k)] == "Eye")
+        output = served.stop()  # SIGTERM: the unsaved labels are saved
+    finally:
+        served.stop()
+    assert "saved" in output
+    tsv = tmp_path / "sub-01_components.tsv"
+    row = _tsv_rows(tsv)[k]
+    assert (row["annotate_method"], row["annotate_author"]) == ("manual", "Jane")
+    labels = mne.preprocessing.read_ica(tmp_path / "sub-01_ica.fif").labels_
+    assert labels["eog"] == [k]
