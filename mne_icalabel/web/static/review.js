@@ -515,6 +515,7 @@ class ReviewApp {
     this.drawTime(k);
     this.drawSegments(k);
     this.root.dataset.shown = String(k);
+    if (this.firstPaint === undefined) this.firstPaint = performance.now(); // since navigation
     if (started !== null && started !== undefined) {
       const drawn = performance.now();
       requestAnimationFrame(() => {
@@ -669,7 +670,8 @@ class ReviewApp {
       if (!item) {
         item = el("div", "mir-item", list);
         item.setAttribute("role", "option");
-        item.addEventListener("click", () => this.select(Number(item.dataset.component)));
+        item.addEventListener("click", (event) =>
+          this.select(Number(item.dataset.component), event.timeStamp, "click"));
       }
       item.dataset.component = String(k);
       const label = s.labels[k];
