@@ -135,4 +135,4 @@ def component_bytes(data: ICAPlotData, k: int) -> bytes:
         source = data.sources[k]
         peak = np.abs(source).max()
     scale = float(peak) / _FULL if peak > 0 else 1.0  # as plot_payload's
-    return np.rint(source / scale).astype("<i2").tobytes()
+    return np.rint(source.astype(np.float64) / scale).astype("<i2").tobytes()
