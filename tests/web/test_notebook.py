@@ -1,6 +1,6 @@
-"""The review widget in a real JupyterLab, its kernel and the headless Chromium.
+"""The review widget in a real JupyterLab / Notebook 7, its kernel, and Chromium.
 
-JupyterLab runs as its own process on a free port of 127.0.0.1 (stopped by
+The Jupyter server runs as its own process on a free port of 127.0.0.1 (stopped by
 its pid); Chromium opens a notebook that calls ``label_ica_components``, the
 widget shows in the cell output, a key labels a component, and the label is
 read back in the kernel over a second client of that kernel.
@@ -73,9 +73,18 @@ def _wait(condition, timeout, what):
     raise AssertionError(f"Timed out waiting for {what}")
 
 
-@pytest.fixture
-def jupyter_lab(tmp_path):
-    """JupyterLab on a free port, its settings and runtime files in tmp_path."""
+#: the two web applications: their module and the notebook's page
+APPS = {
+    "jupyterlab": "lab/tree/review.ipynb",
+    "notebook": "notebooks/review.ipynb",  # Notebook 7
+}
+
+
+@pytest.fixture(params=list(APPS))
+def jupyter_lab(request, tmp_path):
+    """JupyterLab or Notebook 7 on a free port, its files in tmp_path."""
+    app = request.param
+    pytest.importorskip(app)
     root = tmp_path / "notebooks"
     root.mkdir()
     notebook = {
@@ -124,7 +133,7 @@ def jupyter_lab(tmp_path):
         [
             sys.executable,
             "-m",
-            "jupyterlab",
+            app,
             "--no-browser",
             f"--ServerApp.port={port}",
             "--ServerApp.port_retries=0",
@@ -152,7 +161,7 @@ def jupyter_lab(tmp_path):
 
     try:
         _wait(up, 90, "JupyterLab")
-        yield dict(base=base, token=token, runtime=tmp_path / "runtime")
+        yield dict(base=base, token=token, runtime=tmp_path / "runtime", page=APPS[app])
     finally:
         os.kill(process.pid, signal.SIGTERM)
         try:
@@ -187,12 +196,12 @@ def _kernel_value(lab, code: str) -> str:
         client.stop_channels()
 
 
-def test_widget_labels_in_jupyterlab(browser, jupyter_lab):
+def test_widget_labels_in_a_notebook(browser, jupyter_lab):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
     lab = jupyter_lab
-    browser.get(f"{lab['base']}/lab/tree/review.ipynb?token={lab['token']}")
+    browser.get(f"{lab['base']}/{lab['page']}?token={lab['token']}")
 
     def kernel_idle():
         url = f"{lab['base']}/api/sessions?token={lab['token']}"
@@ -247,7 +256,8 @@ def test_widget_labels_in_jupyterlab(browser, jupyter_lab):
     )
     shots = os.environ.get("MNE_ICALABEL_SCREENSHOTS")
     if shots:  # for the docs: python -m pytest ... with this set to a folder
-        browser.save_screenshot(os.path.join(shots, "review-notebook.png"))
+        name = f"review-{lab['page'].split('/')[0]}.png"
+        browser.save_screenshot(os.path.join(shots, name))
     # the kernel has it: ica.labels_, the review's labels and selection
     code = "print(ica.labels_['eog'], review.labels, review.target.state.current)"
     out = _kernel_value(lab, code)
