@@ -118,3 +118,50 @@ def test_frontend_choice(eeg_raw, eeg_ica):  # noqa: F811
         assert server.url.startswith("http://127.0.0.1:") and "token=" in server.url
     finally:
         server.stop()
+
+
+def test_dataset_session_rules(review_root):
+    """Leaving unsaved decisions is refused until saved or discarded."""
+    from mne_icalabel.web._session import DatasetReview
+
+    with ThreadPoolExecutor(2) as pool:
+        review = DatasetReview(review_root, executor=pool, author="Reviewer One")
+        api = Api(review)
+        session = api.call("open", {})[0]["session"]
+        state = api.call("wait", {"session": session})[0]["state"]
+        first = state["recording"]["index"]
+        other = next(r["index"] for r in state["recordings"] if r["index"] != first)
+
+        def intent(name, **args):
+            return api.call("intent", {"session": session, "name": name, "args": args})[
+                0
+            ]["state"]
+
+        k = state["current"]
+        label = "Muscle" if state["labels"][k] != "Muscle" else "Brain"
+        intent("set_label", component=k, label=label)
+        with pytest.raises(ApiError) as info:
+            intent("show_recording", index=other)
+        assert info.value.kind == "unsaved" and "not saved" in info.value.message
+        state = intent("step_recording", step=1, discard=True)
+        assert state["loading"] == other
+        state = api.call("wait", {"session": session})[0]["state"]
+        assert state["recording"]["index"] == other and not state["modified"]
+        # the discarded decision was never written
+        tsv = review.queue.entries[first].recording.tsv
+        assert "manual" not in tsv.read_text(encoding="utf-8")
+        assert intent("step_recording", step=1)["message"].startswith("This is the")
+
+
+def test_label_automatically(eeg_raw, eeg_ica):  # noqa: F811
+    with ThreadPoolExecutor(1) as pool:
+        session = RecordingSession(eeg_raw, eeg_ica, executor=pool)
+        state = session.to_dict()
+        assert state["can_label_automatically"] and state["scores"] == []
+        session.state.set_label(0, "Heart")
+        session.state.label_automatically()
+        state = session.to_dict()
+        assert [s["title"] for s in state["scores"]] == ["ICLabel"]
+        assert eeg_ica.labels_scores_.shape == (eeg_ica.n_components_, 7)
+        assert state["labels"][0] == "Heart"  # a label set by hand stays
+        assert all(label is not None for label in state["labels"])
