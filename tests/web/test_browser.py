@@ -248,3 +248,80 @@ def test_one_recording_behind_a_path_prefix(browser, tmp_path):
     assert (row["annotate_method"], row["annotate_author"]) == ("manual", "Jane")
     labels = mne.preprocessing.read_ica(tmp_path / "sub-01_ica.fif").labels_
     assert labels["eog"] == [k]
+
+
+class _Forwarder:
+    """What ``ssh -L PORT:127.0.0.1:SERVER`` does locally: a byte pipe per
+    connection from another port (and host name) to the server."""
+
+    def __init__(self, target_port: int) -> None:
+        import socket
+        import threading
+
+        self.target = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.closed = False
+        self.sockets = []
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target))
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                thread = threading.Thread(target=self._pipe, args=(a, b), daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    @staticmethod
+    def _pipe(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.shutdown(2)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.closed = True
+        self.listener.close()
+        for sock in self.sockets:
+            try:
+                sock.shutdown(2)
+            except OSError:
+                pass
+        for thread in self.threads:
+            thread.join(5)
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_through_a_forwarded_port(browser, dataset_server):
+    """Another port and host name in the browser, as over an SSH tunnel."""
+    forwarder = _Forwarder(dataset_server.port)
+    try:
+        url = f"http://localhost:{forwarder.port}/?token={dataset_server.token}"
+        page = open_review(browser, url)
+        k = int(page["shown"])
+        target = other_label(page, k)
+        press(browser, DIGITS[target])  # a call from the forwarded origin
+        wait_until(browser, lambda p: p["labels"][str(k)] == target)
+        press(browser, "n")
+        wait_until(browser, lambda p: p["shown"] != str(k) and shown_everywhere(p))
+    finally:
+        browser.get("about:blank")  # the page is left before the pipes close
+        forwarder.close()
