@@ -95,7 +95,13 @@ def _handlers(api: Api, token: str, cookie: str, base: str, executor, title: str
                     return self._refuse(
                         403, "Requests from another origin are refused."
                     )
-            if self.request.headers.get("Sec-Fetch-Site") == "cross-site":
+            fetch = self.request.headers
+            # a link to the page from another site may be followed (its token
+            # is in the URL, the same-site cookie is not sent); nothing else
+            if fetch.get("Sec-Fetch-Site") == "cross-site" and (
+                fetch.get("Sec-Fetch-Mode") != "navigate"
+                or self.request.method != "GET"
+            ):
                 return self._refuse(403, "Requests from another site are refused.")
             given = self.get_query_argument("token", None)
             header = self.request.headers.get("Authorization", "")
@@ -225,8 +231,8 @@ class ReviewServer:
     @property
     def url(self) -> str:
         """The URL to open, with the token."""
-        host = self.host if is_loopback(self.host) or self.host else "127.0.0.1"
-        if host in ("0.0.0.0", "::"):
+        host = self.host
+        if host in ("0.0.0.0", "::", ""):  # every address: this machine's
             host = "127.0.0.1"
         if ":" in host:
             host = f"[{host}]"
