@@ -11,7 +11,12 @@ import pytest
 from mne_icalabel.web._api import Api, ApiError
 from mne_icalabel.web._payload import component_bytes, plot_payload, quantize_rows
 from mne_icalabel.web._session import LabellingState, RecordingSession
-from tests.gui.conftest import eeg_ica, eeg_ica_fitted, eeg_raw  # noqa: F401
+from tests.gui.conftest import (  # noqa: F401
+    eeg_epochs,
+    eeg_ica,
+    eeg_ica_fitted,
+    eeg_raw,
+)
 
 
 def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
@@ -48,11 +53,15 @@ def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
         LabellingState(eeg_raw, eeg_ica).set_label(0, "Blink")
 
 
-def test_payload_round_trip(eeg_raw, eeg_ica):  # noqa: F811
+@pytest.mark.parametrize("kind", ["raw", "epochs"])
+def test_payload_round_trip(kind, eeg_raw, eeg_epochs, eeg_ica):  # noqa: F811
     from mne_icalabel.gui._data import compute_plot_data
 
-    data = compute_plot_data(eeg_raw, eeg_ica)
+    data = compute_plot_data(eeg_raw if kind == "raw" else eeg_epochs, eeg_ica)
     payload = plot_payload(data, "id")
+    assert payload["kind"] == kind
+    n_comp = payload["n_components"]
+    assert n_comp == eeg_ica.n_components_ and len(payload["source_scale"]) == n_comp
     # int16 per row: at most half a step (scale) off, plus float32 rounding
     topo = data.topomaps[0].images
     quantized, scale = quantize_rows(topo)
@@ -64,11 +73,13 @@ def test_payload_round_trip(eeg_raw, eeg_ica):  # noqa: F811
         np.abs(back - np.nan_to_num(topo))[finite]
         <= np.broadcast_to(bound, topo.shape)[finite]
     )
-    for k in (0, data.sources.shape[0] - 1):
-        raw = np.frombuffer(component_bytes(data, k), "<i2")
-        source = raw * payload["source_scale"][k]
-        peak = np.abs(data.sources[k]).max()
-        assert np.max(np.abs(source - data.sources[k])) <= peak / 32767 * 0.5001
+    for k in (0, n_comp - 1):
+        ints = np.frombuffer(component_bytes(data, k), "<i2")
+        source = ints * payload["source_scale"][k]
+        # the time course (Raw), the epochs one after the other (Epochs)
+        exact = data.sources[k] if kind == "raw" else data.sources[:, k].ravel()
+        peak = np.abs(exact).max()
+        assert np.max(np.abs(source - exact)) <= peak / 32767 * 0.5001
     psd = np.frombuffer(base64.b64decode(payload["psd_db"]["data"]), "<f4")
     assert np.array_equal(
         psd.reshape(payload["psd_db"]["shape"]), data.psd_db.astype(np.float32)
