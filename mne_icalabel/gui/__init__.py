@@ -281,7 +281,7 @@ def _frontend(frontend: str | None) -> str:
 
     _validate_type(frontend, (str, None), "frontend")
     if frontend is None:
-        from ..web._widget import in_notebook
+        from ..web._kernel import in_notebook
 
         return "notebook" if in_notebook() else "qt"
     _check_option("frontend", frontend, ("qt", "notebook", "browser"))

@@ -166,14 +166,3 @@ def prepare_executor() -> ThreadPoolExecutor:
     from ._launch import _executor
 
     return _executor()
-
-
-def in_notebook() -> bool:
-    """Tell whether the code runs in a Jupyter kernel (a notebook, VS Code ...)."""
-    import sys
-
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
