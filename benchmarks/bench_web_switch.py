@@ -166,31 +166,37 @@ def main(n_components: int, repeats: int) -> None:
         order = list(range(1, n_ic)) + list(range(n_ic - 2, -1, -1))
         rng = np.random.default_rng(0)
         load = os.getloadavg()
+
+        def wait_entry(before: int) -> dict:
+            end = time.monotonic() + 30
+            while len(entries := _perf(driver)) == before:
+                if time.monotonic() > end:
+                    raise RuntimeError("The page did not switch.")
+                time.sleep(0.002)
+            return entries[-1]
+
+        def shown_k() -> int:
+            script = "return document.querySelector('.mir-root').dataset.shown"
+            return int(driver.execute_script(script))
+
         for _ in range(repeats):
-            for k in order:
+            # from the first component: N to the last, P back to the first
+            if shown_k() != 0:
+                before = len(_perf(driver))
+                driver.find_element(
+                    "css selector", ".mir-components .mir-item[data-component='0']"
+                ).click()
+                wait_entry(before)
+            if view.selected_component != 0:
+                qt_switch(0)
+            for i, k in enumerate(order):
                 qt.append(qt_switch(k))
                 before = len(_perf(driver))
-                key = (
-                    "n"
-                    if k
-                    > int(
-                        driver.execute_script(
-                            "return document.querySelector('.mir-root').dataset.shown"
-                        )
-                    )
-                    else "p"
-                )
-                actions.send_keys(key).perform()
-                while len(entries := _perf(driver)) == before:
-                    time.sleep(0.002)
-                web_n.append(entries[-1]["painted"])
+                actions.send_keys("n" if i < n_ic - 1 else "p").perform()
+                web_n.append(wait_entry(before)["painted"])
             # clicks far away in the list: time courses not fetched ahead
             for k in rng.choice(n_ic, 8, replace=False):
-                current = int(
-                    driver.execute_script(
-                        "return document.querySelector('.mir-root').dataset.shown"
-                    )
-                )
+                current = shown_k()
                 if abs(int(k) - current) < 4:
                     continue
                 qt.append(qt_switch(int(k)))
@@ -201,9 +207,7 @@ def main(n_components: int, repeats: int) -> None:
                 driver.find_element(
                     "css selector", f".mir-components .mir-item[data-component='{k}']"
                 ).click()
-                while len(entries := _perf(driver)) == before:
-                    time.sleep(0.002)
-                web_click.append(entries[-1]["painted"])
+                web_click.append(wait_entry(before)["painted"])
         load_after = os.getloadavg()
         print(
             f"per switch (alternating, {len(qt)} Qt, {len(web_n)} + "
