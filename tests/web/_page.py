@@ -13,6 +13,7 @@ const panels = {};
 for (const c of root.querySelectorAll('canvas[data-panel]')) {
   const url = c.toDataURL();
   panels[c.dataset.panel] = {component: c.dataset.component ?? null,
+                              start: c.dataset.start ?? null,
                               pixels: url.length + ':' + url.slice(-64)};
 }
 return {
@@ -79,14 +80,18 @@ def press(driver, *keys) -> None:
     ActionChains(driver).send_keys(*keys).perform()
 
 
+def chord(driver, modifier, key) -> None:
+    """Press ``key`` with ``modifier`` held (e.g. Keys.CONTROL, "s")."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(driver).key_down(modifier).send_keys(key).key_up(modifier).perform()
+
+
 def save(driver) -> None:
     """Press Ctrl+S."""
-    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(
-        Keys.CONTROL
-    ).perform()
+    chord(driver, Keys.CONTROL, "s")
 
 
 def click(driver, selector: str) -> None:

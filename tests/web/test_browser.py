@@ -9,6 +9,7 @@ from tests.conftest import REVIEW_N_COMPONENTS
 
 from ._page import (
     PANELS,
+    chord,
     click,
     open_review,
     other_label,
@@ -88,6 +89,25 @@ def test_list_and_panels_follow_a_switch(browser, dataset_server):
     click(browser, f".mir-components .mir-item[data-component='{order[-1]}']")
     page = wait_until(
         browser, lambda p: p["shown"] == str(order[-1]) and shown_everywhere(p)
+    )
+    # Shift+arrows scroll the time course
+    assert page["panels"]["time"]["start"] == "0"
+    chord(browser, Keys.SHIFT, Keys.ARROW_RIGHT)
+    page = wait_until(browser, lambda p: p["panels"]["time"]["start"] != "0")
+    assert page["shown"] == str(order[-1])  # still the same component
+    # PageDown / PageUp: the next and previous recording
+    first = page["recordingHeader"].split()[0]
+    press(browser, Keys.PAGE_DOWN)
+    page = wait_until(
+        browser,
+        lambda p: first not in p["recordingHeader"] and shown_everywhere(p),
+        what="PageDown",
+    )
+    press(browser, Keys.PAGE_UP)
+    page = wait_until(
+        browser,
+        lambda p: first in p["recordingHeader"] and shown_everywhere(p),
+        what="PageUp",
     )
     # auto-advance: A, then a label moves on
     press(browser, "a")
