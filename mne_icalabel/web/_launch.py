@@ -102,6 +102,20 @@ def serve_dataset(
 
 
 def _open(url: str) -> None:
+    """Open ``url`` in the default browser, unless there is no screen.
+
+    On Linux without ``DISPLAY`` or ``WAYLAND_DISPLAY`` (an SSH session, a
+    cluster node) nothing is opened: a text-mode browser would take the
+    terminal. The URL is printed by the command line anyway.
+    """
+    import sys
     import webbrowser
 
+    from mne.utils import logger
+
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        logger.info("No display: open the URL in a browser yourself.")
+        return
     webbrowser.open(url, new=2)
