@@ -21,6 +21,19 @@ review's rules live; the API, the server and the widget see three classes:
 The plots' arrays come from :func:`~mne_icalabel.gui._data.compute_plot_data`,
 computed once per recording in a thread pool, the next recording in the
 review order meanwhile.
+
+What the API, the server and the widget use, and nothing else: ``kind``,
+``lock``, ``state`` (a :class:`LabellingState`: the intents above,
+``to_dict``, ``modified``, ``read_only``, ``labels``), ``to_dict()``,
+``poll()``, ``save(force)``, ``data()``; one recording adds
+``data_future``, ``saved_files``; a dataset tab adds ``loaded``,
+``show(index, discard)``, ``step_recording(step, discard)``, ``wait()``.
+When the review model without Qt (``mne_icalabel/review/``) lands,
+:class:`LabellingState` becomes a thin wrapper of its recording state (or is
+replaced by it) and :class:`DatasetReview` takes its queue from there; the
+rules written here until then (the class/key table, ``set_label``'s update
+of ``ica.labels_``, the ``x`` marks after a label, automatic labelling) are
+the Qt view's, copied because they live in a Qt module today.
 """
 
 from __future__ import annotations
