@@ -108,7 +108,7 @@ class ComponentView(QWidget):
             The order of the components in the list (a permutation of
             ``range(n_components)``); None for the natural order.
         data : ICAPlotData | None
-            The arrays :func:`~mne_icalabel.gui._data.compute_plot_data`
+            The arrays :func:`~mne_icalabel.review._plot_data.compute_plot_data`
             returns for this (inst, ica), if computed already (e.g. in the
             background); None computes them.
         background : bool

@@ -16,7 +16,7 @@ import base64
 
 import numpy as np
 
-from ..gui._data import ICAPlotData
+from ..review._plot_data import ICAPlotData
 
 _NAN = -32768
 _FULL = 32767

@@ -55,7 +55,7 @@ def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
 
 @pytest.mark.parametrize("kind", ["raw", "epochs"])
 def test_payload_round_trip(kind, eeg_raw, eeg_epochs, eeg_ica):  # noqa: F811
-    from mne_icalabel.gui._data import compute_plot_data
+    from mne_icalabel.review._plot_data import compute_plot_data
 
     data = compute_plot_data(eeg_raw if kind == "raw" else eeg_epochs, eeg_ica)
     payload = plot_payload(data, "id")
