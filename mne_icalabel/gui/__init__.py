@@ -242,11 +242,11 @@ def review_bids_dataset(
         subjects=subjects, sessions=sessions, tasks=tasks, runs=runs, datatype=datatype
     )
     if frontend == "notebook":
-        from ..web._session import DatasetReview
+        from ..web._session import WebDataset
         from ..web._widget import NotebookReview, prepare_executor
 
         review = NotebookReview(
-            DatasetReview(bids_root, executor=prepare_executor(), **selection)
+            WebDataset(bids_root, executor=prepare_executor(), **selection)
         )
         return review.show() if show else review
     if frontend == "browser":

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from mne.utils import logger
 
 from ._payload import component_bytes, plot_payload
-from ._session import DatasetReview, RecordingSession, TSVChangedError
+from ._session import RecordingSession, TSVChangedError, WebDataset
 
 #: intents and the type of each of their parameters
 INTENTS = {
@@ -54,12 +54,12 @@ class Api:
 
     Parameters
     ----------
-    target : RecordingSession | DatasetReview
+    target : RecordingSession | WebDataset
         One recording (every tab shows the same labels) or a dataset (each tab
         has its own :class:`~._session.DatasetSession`).
     """
 
-    def __init__(self, target: RecordingSession | DatasetReview) -> None:
+    def __init__(self, target: RecordingSession | WebDataset) -> None:
         self.target = target
         self._sessions: OrderedDict[str, object] = OrderedDict()
         self._data: OrderedDict[str, object] = OrderedDict()
@@ -205,6 +205,14 @@ class Api:
                     session.save(force=values.get("force", False))
             elif state is None:
                 raise ApiError(409, "No recording is shown yet.", "loading")
+            elif "component" in values and not (
+                0 <= values["component"] < state.n_components
+            ):
+                raise ApiError(
+                    400,
+                    f"component must be between 0 and {state.n_components - 1}, "
+                    f"got {values['component']}.",
+                )
             elif name == "press":
                 action = state.press(values["key"])
                 if action == "read-only":

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ._api import Api
 from ._server import ReviewServer
-from ._session import DatasetReview, RecordingSession
+from ._session import RecordingSession, WebDataset
 
 #: recordings are prepared in this many threads (numpy releases the GIL)
 _PREPARE_THREADS = 2
@@ -78,7 +78,7 @@ def serve_dataset(
 
     The first recording of the review order is prepared at once.
     """
-    review = DatasetReview(
+    review = WebDataset(
         bids_root,
         executor=_executor(),
         subjects=subjects,

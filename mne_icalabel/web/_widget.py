@@ -121,7 +121,7 @@ class NotebookReview:
     ----------
     widget : anywidget.AnyWidget
         The widget (display it again with ``display(review.widget)``).
-    target : RecordingSession | DatasetReview
+    target : RecordingSession | WebDataset
         What it reviews.
     """
 

@@ -8,9 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
+from mne_icalabel.review import ComponentsReview
 from mne_icalabel.web._api import Api, ApiError
 from mne_icalabel.web._payload import component_bytes, plot_payload, quantize_rows
-from mne_icalabel.web._session import LabellingState, RecordingSession
+from mne_icalabel.web._session import PageState, RecordingSession
 from tests.gui.conftest import (  # noqa: F401
     eeg_epochs,
     eeg_ica,
@@ -20,9 +21,9 @@ from tests.gui.conftest import (  # noqa: F401
 
 
 def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
-    state = LabellingState(eeg_raw, eeg_ica, kept=("brain", "other"))
+    state = PageState(ComponentsReview(eeg_raw, eeg_ica, kept=("brain", "other")))
     events = []
-    state.subscribe(events.append)
+    state.subscribe(lambda event: events.append(event.kind))
     k = state.current
     assert state.press("3") == "label"  # the third class: Eye
     assert eeg_ica.labels_["eog"] == [k] and state.labels[k] == "Eye"
@@ -41,7 +42,7 @@ def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
     state.press("ArrowLeft")  # clipped at the first
     assert state.current == k
     assert state.press("x") == "" and state.press("9") == ""
-    assert events.count("labels") == 4 and state.modified
+    assert events.count("label") == 4 and state.modified
     # read-only: a label key does nothing, set_label raises
     state.set_read_only("being rewritten")
     before = {key: list(v) for key, v in eeg_ica.labels_.items()}
@@ -50,7 +51,7 @@ def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
         state.set_label(k, "Brain")
     assert eeg_ica.labels_ == before
     with pytest.raises(ValueError, match="label must be one of"):
-        LabellingState(eeg_raw, eeg_ica).set_label(0, "Blink")
+        PageState(ComponentsReview(eeg_raw, eeg_ica)).set_label(0, "Blink")
 
 
 @pytest.mark.parametrize("kind", ["raw", "epochs"])
@@ -133,10 +134,10 @@ def test_frontend_choice(eeg_raw, eeg_ica):  # noqa: F811
 
 def test_dataset_session_rules(review_root):
     """Leaving unsaved decisions is refused until saved or discarded."""
-    from mne_icalabel.web._session import DatasetReview
+    from mne_icalabel.web._session import WebDataset
 
     with ThreadPoolExecutor(2) as pool:
-        review = DatasetReview(review_root, executor=pool, author="Reviewer One")
+        review = WebDataset(review_root, executor=pool, author="Reviewer One")
         api = Api(review)
         session = api.call("open", {})[0]["session"]
         state = api.call("wait", {"session": session})[0]["state"]
