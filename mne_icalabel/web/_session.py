@@ -29,6 +29,7 @@ discard)``, ``wait()``.
 from __future__ import annotations
 
 import copy
+import string
 import threading
 import time
 from collections import OrderedDict
@@ -51,6 +52,12 @@ from ..review._saving import default_author, save_ica_atomic, write_tsv_atomic
 
 #: recordings prepared and kept per dataset: the shown, the next, the previous
 _CACHE_SIZE = 4
+#: the names a browser gives the keys the page forwards (``KeyboardEvent.key``)
+_BROWSER_KEYS = (
+    *string.ascii_letters,
+    *string.digits,
+    *("ArrowRight", "ArrowLeft", "ArrowDown", "ArrowUp", "Backspace", "Delete"),
+)
 
 
 class PageState:
@@ -69,6 +76,13 @@ class PageState:
     def __init__(self, review: ComponentsReview) -> None:
         self.review = review
         self.version = 0  # the page redraws when it changes
+        # the keys that move in the list, which the page applies at once
+        intents = {key: key_intent(key, review.class_names) for key in _BROWSER_KEYS}
+        self.step_keys = {
+            key: intent[1]
+            for key, intent in intents.items()
+            if intent is not None and intent[0] == "step"
+        }
         review.subscribe(self._changed)
 
     def __getattr__(self, name: str):
@@ -127,6 +141,7 @@ class PageState:
             order=snap["order"],
             current=snap["selected"],
             auto_advance=snap["auto_advance"],
+            step_keys=self.step_keys,
             read_only=snap["read_only"],
             modified=snap["modified"],
             scores=[

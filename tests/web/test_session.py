@@ -42,6 +42,10 @@ def test_keys_write_ica_labels(eeg_raw, eeg_ica):  # noqa: F811
     state.press("ArrowLeft")  # clipped at the first
     assert state.current == k
     assert state.press("x") == "" and state.press("9") == ""
+    # the keys the page moves with at once, as the model's press does
+    moves = {"n": 1, "N": 1, "ArrowRight": 1, "ArrowDown": 1}
+    moves.update({"p": -1, "P": -1, "ArrowLeft": -1, "ArrowUp": -1})
+    assert state.to_dict()["step_keys"] == moves
     assert events.count("label") == 4 and state.modified
     # read-only: a label key does nothing, set_label raises
     state.set_read_only("being rewritten")

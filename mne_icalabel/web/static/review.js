@@ -543,10 +543,9 @@ class ReviewApp {
       handled = false;
     } else if (event.shiftKey && (key === "ArrowRight" || key === "ArrowLeft")) {
       this.scrollPages(key === "ArrowRight" ? 1 : -1);
-    } else if (["n", "N", "ArrowRight", "ArrowDown"].includes(key)) {
-      this.step(1, started, key);
-    } else if (["p", "P", "ArrowLeft", "ArrowUp"].includes(key)) {
-      this.step(-1, started, key);
+    } else if (Object.hasOwn(this.state.step_keys, key)) {
+      // the review model's keys that move; moved here at once, then told
+      this.step(this.state.step_keys[key], started, key);
     } else if (dataset && (key === "PageDown" || key === "PageUp")) {
       this.intent("step_recording", { step: key === "PageDown" ? 1 : -1 });
     } else if (key.length === 1 || key === "Backspace" || key === "Delete") {
