@@ -394,8 +394,8 @@ class DatasetSession:
                 self._install(self.shared.prefetch(index).result())
             self.loading = -1
             return
-        if discard:
-            self.dataset.discard()
+        # another recording: its review replaces this one once it is read (if
+        # it cannot be read, this one stays, its decisions still unsaved)
         self.loading = index
         self.shared.prefetch(index)
         self.version += 1
