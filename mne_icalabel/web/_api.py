@@ -145,6 +145,8 @@ class Api:
                 session.data_future.exception()  # waits; the state says if it failed
             with session.lock:
                 return dict(state=self._state(session)), None
+        if method == "intent" and params.get("name") == "label_automatically":
+            return self._label_automatically(session, params), None
         with session.lock:
             if method == "state":
                 session.poll()
@@ -153,6 +155,39 @@ class Api:
                 self._intent(session, params)
                 return dict(state=self._state(session)), None
         raise ApiError(404, f"Unknown call {method!r}.")
+
+    def _label_automatically(self, session, params: dict) -> dict:
+        """Run the network(s) outside the tab's lock: its page stays usable.
+
+        The review model's task runs here; its result is applied to the
+        recording it was started on, if that one is still shown.
+        """
+        if params.get("args", {}) != {}:
+            raise ApiError(400, "Wrong parameters for 'label_automatically'.")
+        with session.lock:
+            state = session.state
+            if state is None:
+                raise ApiError(409, "No recording is shown yet.", "loading")
+            try:
+                task = state.labelling_task()
+            except RuntimeError as error:  # read-only
+                raise ApiError(409, str(error), "refused") from None
+        try:
+            result = task.run()
+        except RuntimeError as error:
+            raise ApiError(409, str(error), "refused") from None
+        except (ValueError, TypeError, OSError) as error:
+            logger.info(f"Refused label_automatically: {error}")
+            raise ApiError(400, str(error)) from None
+        with session.lock:
+            if session.state is not state:
+                raise ApiError(
+                    409,
+                    "Another recording is shown: the automatic labels were dropped.",
+                    "refused",
+                )
+            session.message = "; ".join(state.apply_labels(task, result))
+            return dict(state=self._state(session))
 
     def _open(self) -> dict:
         target = self.target
@@ -217,9 +252,6 @@ class Api:
                 action = state.press(values["key"])
                 if action == "read-only":
                     raise ApiError(409, f"Not labelled: {state.read_only}", "read_only")
-            elif name == "label_automatically":
-                messages = state.label_automatically()
-                session.message = "; ".join(messages)
             else:
                 getattr(state, name)(*values.values())
         except TSVChangedError as error:

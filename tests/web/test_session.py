@@ -181,3 +181,30 @@ def test_label_automatically(eeg_raw, eeg_ica):  # noqa: F811
         assert eeg_ica.labels_scores_.shape == (eeg_ica.n_components_, 7)
         assert state["labels"][0] == "Heart"  # a label set by hand stays
         assert all(label is not None for label in state["labels"])
+
+
+def test_label_automatically_through_the_api(eeg_raw, eeg_ica):  # noqa: F811
+    """The page's button: refused while read-only, else the model's labels."""
+    with ThreadPoolExecutor(1) as pool:
+        session = RecordingSession(eeg_raw, eeg_ica, executor=pool)
+        api = Api(session)
+        sid = api.call("open", {})[0]["session"]
+
+        def intent(name, **args):
+            params = {"session": sid, "name": name, "args": args}
+            return api.call("intent", params)[0]["state"]
+
+        intent("set_label", component=1, label="Muscle")
+        session.state.set_read_only("busy elsewhere")
+        with pytest.raises(ApiError) as info:
+            intent("label_automatically")
+        assert info.value.status == 409 and "busy elsewhere" in info.value.message
+        assert getattr(eeg_ica, "labels_scores_", None) is None
+        session.state.set_read_only(None)
+        with pytest.raises(ApiError) as info:
+            intent("label_automatically", method="megnet")
+        assert info.value.status == 400
+        state = intent("label_automatically")
+        assert [s["title"] for s in state["scores"]] == ["ICLabel"]
+        assert state["labels"][1] == "Muscle" and state["modified"]
+        assert all(label is not None for label in state["labels"])
