@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..annotation import read_components_tsv
 from ..gui import label_ica_components
+from ._browser import add_browser_arguments, serve_until_interrupted
 
 _ICA_ENDINGS = ("-ica.fif.gz", "_ica.fif.gz", "-ica.fif", "_ica.fif", ".fif.gz", ".fif")
 _EPOCHS_ENDINGS = ("-epo.fif", "_epo.fif", "-epo.fif.gz", "_epo.fif.gz")
@@ -19,6 +20,9 @@ _EXAMPLES = """examples:
   mne_gui_ic_annotation sub-01_epo.fif sub-01_ica.fif \\
       --tsv labels/sub-01_components.tsv --out-ica sub-01_labelled_ica.fif \\
       --author jdoe
+  mne_gui_ic_annotation sub-01_raw.fif sub-01_ica.fif --browser --no-open
+      serves the labelling as a web page (e.g. on a server, over SSH);
+      Ctrl+C stops it and saves
 """
 
 
@@ -49,6 +53,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--author", default=None, help="annotator name written in the TSV"
     )
+    add_browser_arguments(parser)
     return parser
 
 
@@ -109,6 +114,20 @@ def open_window(argv: list[str] | None = None):
         The window (shown), set to save the ICA and the TSV on close.
     """
     args = _build_parser().parse_args(argv)
+    inst, ica, tsv_fname, scores = _read_files(args)
+    window = label_ica_components(inst, ica, show=True, block=False, scores=scores)
+    window.tsv_fname = tsv_fname
+    window.ica_fname = Path(args.out_ica or args.fname_ica)
+    if args.author is not None:
+        window.author = args.author
+    window.statusBar().showMessage(
+        f"Saves to {window.ica_fname.name} and {window.tsv_fname.name}"
+    )
+    return window
+
+
+def _read_files(args):
+    """Read the recording, the ICA and the probabilities of an existing TSV."""
     for fname in (args.fname_raw_epo, args.fname_ica):
         if not Path(fname).is_file():
             raise FileNotFoundError(f"No such file: {fname}")
@@ -120,15 +139,35 @@ def open_window(argv: list[str] | None = None):
     scores = None
     if tsv_fname.is_file():  # e.g. both networks' probabilities of an EEG+MEG ICA
         scores = read_components_tsv(tsv_fname)["probabilities"] or None
-    window = label_ica_components(inst, ica, show=True, block=False, scores=scores)
-    window.tsv_fname = tsv_fname
-    window.ica_fname = Path(args.out_ica or args.fname_ica)
-    if args.author is not None:
-        window.author = args.author
-    window.statusBar().showMessage(
-        f"Saves to {window.ica_fname.name} and {window.tsv_fname.name}"
+    return inst, ica, tsv_fname, scores
+
+
+def _serve(argv: list[str] | None) -> int:
+    """Serve the labelling page until Ctrl+C; then save unsaved labels."""
+    from ..web._launch import serve_recording
+
+    args = _build_parser().parse_args(argv)
+    inst, ica, tsv_fname, scores = _read_files(args)
+    ica_fname = Path(args.out_ica or args.fname_ica)
+    server = serve_recording(
+        inst,
+        ica,
+        scores=scores,
+        tsv_fname=tsv_fname,
+        ica_fname=ica_fname,
+        author=args.author,
+        host=args.host,
+        port=args.port,
+        base_url=args.base_url,
+        open_browser=not args.no_open,
     )
-    return window
+    serve_until_interrupted(server, Path(args.fname_ica).name)
+    session = server.session
+    if session.state.modified:  # as closing the window does
+        session.save()
+    for fname in session.saved_files:
+        print(f"saved {fname}")
+    return 0
 
 
 def _exec(window) -> None:
@@ -159,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         0 on success, 1 if the files cannot be read or the labels not saved.
     """
     try:
+        if "--browser" in (sys.argv[1:] if argv is None else argv):
+            return _serve(argv)
         window = open_window(argv)
     except (OSError, RuntimeError, ValueError, TypeError, ImportError) as error:
         print(f"mne_gui_ic_annotation: error: {error}", file=sys.stderr)

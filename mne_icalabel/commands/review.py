@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from ..gui import review_bids_dataset
 from . import gui as gui_command
+from ._browser import add_browser_arguments, serve_until_interrupted
 from ._common import add_dataset_arguments, make_subparser, selection
 
 _EXAMPLES = """  mne-icalabel review ~/data/ds004584
   mne-icalabel review ~/data/ds004584 --subject 01 02 --task rest
-  mne-icalabel review ~/data/ds000248 --datatype meg --author "Jane Doe\""""
+  mne-icalabel review ~/data/ds000248 --datatype meg --author "Jane Doe"
+  mne-icalabel review ~/data/ds004584 --browser --no-open   # e.g. over SSH"""
 
 
 def add_parser(subparsers, name: str):
@@ -34,6 +36,7 @@ def add_parser(subparsers, name: str):
         "MNE_ICALABEL_AUTHOR from the MNE config or environment, else the "
         "login name)",
     )
+    add_browser_arguments(parser)
     return parser
 
 
@@ -57,7 +60,31 @@ def open_window(args):
 
 
 def run(args) -> int:
-    """Open the window and run the Qt event loop until it is closed."""
+    """Open the window and run the Qt event loop until it is closed.
+
+    With ``--browser``: serve the review page until Ctrl+C.
+    """
+    if args.browser:
+        from ..web._launch import serve_dataset
+
+        server = serve_dataset(
+            args.bids_root,
+            **selection(args),
+            datatype=args.datatype,
+            author=args.author,
+            host=args.host,
+            port=args.port,
+            base_url=args.base_url,
+            open_browser=not args.no_open,
+        )
+        queue = server.review.queue
+        serve_until_interrupted(server, f"{len(queue)} labelled recordings")
+        reviewed = sum(e.review is not None for e in queue.entries)
+        print(
+            f"{reviewed} of {len(queue)} recordings reviewed; "
+            f"{queue.n_remaining} doubtful components remaining"
+        )
+        return 0
     window = open_window(args)
     gui_command._exec(window)  # looked up when run (tests replace it)
     reviewed = sum(e.review is not None for e in window.queue.entries)

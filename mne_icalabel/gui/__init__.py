@@ -30,6 +30,7 @@ def label_ica_components(
     block: bool = False,
     *,
     scores: dict | None = None,
+    frontend: str | None = None,
 ) -> ICAComponentLabeler:
     """Open a window to label the ICA components by hand.
 
@@ -62,11 +63,19 @@ def label_ica_components(
         array, e.g. ``read_components_tsv(fname)["probabilities"]`` for an
         ICA of EEG and MEG labelled with both networks. Each set is listed in
         full above the plots.
+    frontend : ``"qt"`` | ``"notebook"`` | ``"browser"`` | None
+        Where to show it: a Qt window; a widget in the notebook cell's output
+        (JupyterLab, Notebook 7, VS Code; needs ``anywidget``); or a page
+        served on 127.0.0.1 whose URL ``gui.url`` holds (opened in the
+        default browser when ``show``; ``block`` serves until Ctrl+C). None:
+        the widget when called in a Jupyter kernel, else the Qt window.
 
     Returns
     -------
-    gui : ICAComponentLabeler
-        The window, a :class:`qtpy.QtWidgets.QMainWindow`.
+    gui : ICAComponentLabeler | NotebookReview | ReviewServer
+        The window, a :class:`qtpy.QtWidgets.QMainWindow`; in a notebook, the
+        review shown (its ``widget``); in a browser, the running server (its
+        ``url``, ``stop()``).
 
     Notes
     -----
@@ -103,7 +112,21 @@ def label_ica_components(
     The window shows the topographic map of each modality of the ICA side by
     side: EEG, and MEG from the magnetometers (the gradiometers when the ICA
     has no magnetometer). An ICA of EEG and MEG gets the ICLabel classes.
+
+    The notebook widget and the browser page show the same panels and take
+    the same keys; every label is written at once to ``ica.labels_``.
     """
+    frontend = _frontend(frontend)
+    if frontend == "notebook":
+        from ..web._widget import NotebookReview
+
+        review = NotebookReview(_recording_session(inst, ica, scores))
+        return review.show() if show else review
+    if frontend == "browser":
+        from ..web._launch import serve_recording
+
+        server = serve_recording(inst, ica, scores=scores, open_browser=show)
+        return _serve_block(server) if block else server
     import_optional_dependency(
         "qtpy", extra="The ICA labelling window needs Qt bindings for Python."
     )
@@ -128,6 +151,7 @@ def review_bids_dataset(
     datatype: str = "eeg",
     show: bool = True,
     block: bool = False,
+    frontend: str | None = None,
 ) -> ReviewWindow:
     """Open a window to review the component labels of a whole BIDS dataset.
 
@@ -149,11 +173,17 @@ def review_bids_dataset(
         Show the window.
     block : bool
         Run the Qt event loop until the window is closed.
+    frontend : ``"qt"`` | ``"notebook"`` | ``"browser"`` | None
+        As in :func:`label_ica_components`: a Qt window, a notebook widget
+        or a page served on 127.0.0.1 (``mne-icalabel review ROOT
+        --browser`` from a shell). None: the widget in a Jupyter kernel, else
+        the window.
 
     Returns
     -------
-    window : ReviewWindow
-        The window, a :class:`qtpy.QtWidgets.QMainWindow`.
+    window : ReviewWindow | NotebookReview | ReviewServer
+        The window, a :class:`qtpy.QtWidgets.QMainWindow`; the review shown
+        in a notebook; or the running server (its ``url``).
 
     Raises
     ------
@@ -199,12 +229,33 @@ def review_bids_dataset(
     the window asks before writing. The reviewer is ``MNE_ICALABEL_AUTHOR``
     (``mne.set_config`` or the environment variable), else the login name.
     Reopening the window shows the saved decisions and states.
+
+    In a notebook or a browser each view (tab) keeps its own decisions until
+    it saves; a second view that saves the same recording later is asked
+    first, as the window is when the TSV changed on disk.
     """
+    frontend = _frontend(frontend)
+    import_optional_dependency("mne_bids")
+    _check_option("datatype", datatype, ("eeg", "meg"))
+    selection = dict(
+        subjects=subjects, sessions=sessions, tasks=tasks, runs=runs, datatype=datatype
+    )
+    if frontend == "notebook":
+        from ..web._session import WebDataset
+        from ..web._widget import NotebookReview, prepare_executor
+
+        review = NotebookReview(
+            WebDataset(bids_root, executor=prepare_executor(), **selection)
+        )
+        return review.show() if show else review
+    if frontend == "browser":
+        from ..web._launch import serve_dataset
+
+        server = serve_dataset(bids_root, **selection, open_browser=show)
+        return _serve_block(server) if block else server
     import_optional_dependency(
         "qtpy", extra="The dataset review window needs Qt bindings for Python."
     )
-    import_optional_dependency("mne_bids")
-    _check_option("datatype", datatype, ("eeg", "meg"))
     # Qt and matplotlib: only when a window opens
     from ._label_components import _get_qt_app
     from ._review import ReviewWindow
@@ -222,3 +273,37 @@ def review_bids_dataset(
     if block:
         app.exec()
     return window
+
+
+def _frontend(frontend: str | None) -> str:
+    """Return the front end asked for; None: the notebook widget in a kernel."""
+    from mne.utils import _validate_type
+
+    _validate_type(frontend, (str, None), "frontend")
+    if frontend is None:
+        from ..web._kernel import in_notebook
+
+        return "notebook" if in_notebook() else "qt"
+    _check_option("frontend", frontend, ("qt", "notebook", "browser"))
+    return frontend
+
+
+def _recording_session(inst, ica, scores):
+    from ..web._session import RecordingSession
+    from ..web._widget import prepare_executor
+
+    return RecordingSession(inst, ica, executor=prepare_executor(), scores=scores)
+
+
+def _serve_block(server):
+    """Serve until Ctrl+C, then stop; return the server."""
+    import time
+
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return server

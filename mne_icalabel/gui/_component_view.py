@@ -97,7 +97,7 @@ class ComponentView(QWidget):
             in place as the user labels (see the model,
             :class:`~mne_icalabel.review.ComponentsReview`).
         data : ICAPlotData | None
-            The arrays :func:`~mne_icalabel.gui._data.compute_plot_data`
+            The arrays :func:`~mne_icalabel.review._plot_data.compute_plot_data`
             returns for this (inst, ica), if computed already (e.g. in the
             background); None computes them.
         background : bool

@@ -1,6 +1,7 @@
 """The plots of the component view, one figure (canvas) per panel.
 
-Each panel draws one component of an :class:`~mne_icalabel.gui._data.ICAPlotData`.
+Each panel draws one component of an
+:class:`~mne_icalabel.review._plot_data.ICAPlotData`.
 :meth:`set_data` takes the arrays of a recording and creates the artists only
 when the recording's layout differs from the previous one (other channel
 positions, Raw instead of Epochs, ...); :meth:`show` puts one component into
@@ -23,8 +24,8 @@ from matplotlib.transforms import offset_copy
 from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QScrollBar, QSizePolicy, QWidget
 
+from ..review._plot_data import ICAPlotData
 from ._canvas import _Canvas
-from ._data import ICAPlotData
 
 
 def _symmetric_limits(y: np.ndarray) -> np.ndarray:

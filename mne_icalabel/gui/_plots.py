@@ -10,7 +10,7 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..review import ComponentsReview
-from ._data import compute_plot_data
+from ..review._plot_data import compute_plot_data
 from ._panels import (
     ERPImagePanel,
     SourcePanel,
@@ -27,8 +27,9 @@ class ComponentPlots(QWidget):
 
     Topographic map(s) and power spectrum, the time course (Raw) with its
     scroll bar, the image of epochs or segments and the variance per epoch or
-    segment. The arrays come from :func:`~._data.compute_plot_data`, given,
-    computed here or in the worker thread (:meth:`load`).
+    segment. The arrays come from
+    :func:`~mne_icalabel.review._plot_data.compute_plot_data`, given, computed here or
+    in the worker thread (:meth:`load`).
 
     Parameters
     ----------

@@ -18,7 +18,7 @@ from mne.utils import logger
 from qtpy.QtCore import QObject
 
 from ..review import LoadedRecording, ReviewQueue
-from ._data import ICAPlotData, compute_plot_data
+from ..review._plot_data import ICAPlotData, compute_plot_data
 from ._worker import Job, Worker
 
 # recordings kept in memory: the one shown, the previous and the next

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mne.utils import logger
+from mne.utils import _validate_type, logger
 
 from ..utils._docs import fill_doc
 from ._events import Observable
@@ -80,9 +80,53 @@ class DatasetReview(Observable):
         author: str = "n/a",
         **selection,
     ) -> None:
-        self.queue = ReviewQueue(bids_root, **selection)
+        queue = ReviewQueue(bids_root, **selection)
+        self._setup(queue, author)
+
+    @classmethod
+    def of_queue(
+        cls, queue: ReviewQueue, *, author: str = "n/a", recording_rows=None
+    ) -> DatasetReview:
+        """Review the recordings of a queue read before, shared with other reviews.
+
+        Each review has its own recording shown, labels and run state; the
+        queue's entries (read again after a save or a run) are common, e.g.
+        to the tabs of a browser.
+
+        Parameters
+        ----------
+        queue : ReviewQueue
+            The recordings.
+        author : str
+            The reviewer, written with the decisions.
+        recording_rows : list of int | None
+            The review order (see :attr:`recording_rows`), e.g. that of the
+            first review of the queue, so that every tab lists the recordings
+            alike; None: the queue's order now.
+
+        Returns
+        -------
+        review : DatasetReview
+            A review of ``queue``.
+        """
+        _validate_type(queue, ReviewQueue, "queue", "ReviewQueue")
+        if recording_rows is not None:
+            recording_rows = [int(i) for i in recording_rows]
+            if sorted(recording_rows) != list(range(len(queue.entries))):
+                raise ValueError(
+                    "recording_rows must be a permutation of the queue's "
+                    f"{len(queue.entries)} entries, got {recording_rows}."
+                )
+        review = cls.__new__(cls)
+        review._setup(queue, author, recording_rows)
+        return review
+
+    def _setup(self, queue: ReviewQueue, author: str, recording_rows=None) -> None:
+        self.queue = queue
         self.author = author
-        self.recording_rows: list[int] = self.queue.recording_order()
+        self.recording_rows: list[int] = (
+            queue.recording_order() if recording_rows is None else recording_rows
+        )
         self.loaded: LoadedRecording | None = None
         self.review: ComponentsReview | None = None
         self.run = ""

@@ -446,7 +446,14 @@ class ComponentsReview(Observable):
             The network(s); None chooses from the ICA's channel types as
             ``mne-icalabel label`` does (EEG: ICLabel, MEG: MEGNet, both:
             both).
+
+        Raises
+        ------
+        RuntimeError
+            If the review is read-only (:meth:`set_read_only`).
         """
+        if self._read_only is not None:
+            raise RuntimeError(f"The labels cannot be changed now: {self._read_only}")
         if method is None:
             method, _ = default_method(self.inst, self.ica)
         _check_option("method", method, method_names())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import welch
 
-from mne_icalabel.gui._data import compute_plot_data, is_meg_ica
+from mne_icalabel.review._plot_data import compute_plot_data, is_meg_ica
 
 
 def test_explained_variance_matches_mne(eeg_raw, eeg_ica):

@@ -129,3 +129,25 @@ def test_save_refuses_a_tsv_changed_on_disk(review_root):
         dataset.loaded.ica.labels_scores_,
         read_components_tsv(tsv)["probabilities"]["iclabel"],
     )
+
+
+def test_reviews_of_one_queue(review_root):
+    """Two reviews of one queue (a browser's tabs): own recordings, one guard."""
+    first, review, index = _open_first(review_root)
+    rows = list(reversed(first.recording_rows))
+    second = DatasetReview.of_queue(first.queue, author="Other", recording_rows=rows)
+    assert second.queue is first.queue and second.recording_rows == rows
+    assert second.current_index == -1 and not second.modified
+    other = second.open(first.queue.load(index))
+    assert other is not review and other.ica is not review.ica
+    k = review.order[0]
+    label = "Heart" if review.labels.get(k) != "Heart" else "Muscle"
+    review.set_label(k, label)
+    assert not second.modified  # its own labels
+    first.save()
+    other.set_label(review.order[1], label)
+    with pytest.raises(TSVChangedError, match="changed on disk"):
+        second.save()  # the first review wrote the TSV since this one read it
+    assert second.save(force=True).n_manual == 2
+    with pytest.raises(ValueError, match="permutation"):
+        DatasetReview.of_queue(first.queue, recording_rows=[0, 0])

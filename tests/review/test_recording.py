@@ -204,6 +204,8 @@ def test_read_only_refuses_changes(eeg_raw, eeg_ica):
     assert review.press("0") and review.labels == {} and not review.modified
     with pytest.raises(RuntimeError, match="pid 7"):
         review.set_label(0, "Eye")
+    with pytest.raises(RuntimeError, match="pid 7"):
+        review.labelling_task()  # no automatic labels either
     assert review.press("N") and review.selected == 1  # looking is allowed
     review.set_read_only(None)
     review.press("1")

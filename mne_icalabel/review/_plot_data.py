@@ -1,11 +1,11 @@
-"""Everything the labelling window shows, computed once for all components.
+"""Everything a review shows of a recording, computed once for all components.
 
-Switching component in the window must only swap arrays in existing plots, so
-the sources, their power spectra, the topographic images (one interpolation
-set up for all maps), the ERP images' means, the colour limits and the
-explained variances of all components are computed here in one vectorised
-pass. No Qt and no matplotlib in this file: :func:`compute_plot_data` may run
-in a worker thread.
+Switching component in a front end (the Qt window, the browser page) must
+only swap arrays in existing plots, so the sources, their power spectra, the
+topographic images (one interpolation set up for all maps), the ERP images'
+means, the colour limits and the explained variances of all components are
+computed here in one vectorised pass. No Qt and no matplotlib in this file:
+:func:`compute_plot_data` may run in a worker thread.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy.signal import welch
 
 from ..features.topomaps import _SPHERE, _interpolate_topomaps
-from ..review._recording import is_meg_ica  # noqa: F401 (the views ask here)
+from ._recording import is_meg_ica  # noqa: F401 (the views ask here)
 
 # preferred channel type for the topographic map, first found wins
 _TOPO_TYPES = ("eeg", "mag", "grad")
