@@ -52,8 +52,10 @@ iclabel_label_components(raw, ica)  # fills ica.labels_scores_ and ica.labels_
 # buttons (or the keys 1-7) change the label of the selected component, and
 # the labels are written to ``ica.labels_``. With ``block=False`` the call
 # returns at once and the window stays open while the session goes on (this
-# page shows it as it opened).
-gui = label_ica_components(raw, ica, show=True, block=False)
+# page shows it as it opened). In a Jupyter notebook the same call shows the
+# components as a widget in the cell's output instead; ``frontend="qt"`` asks
+# for the window there too, as here.
+gui = label_ica_components(raw, ica, show=True, block=False, frontend="qt")
 blink = ica.labels_["eog"][0]  # MNE's key of ICLabel's "eye blink"
 gui.select_component(blink)
 

@@ -87,8 +87,9 @@ Page(report)
 # components of one of them, the most doubtful decisions first, the excluded
 # ones marked ``x``; the class buttons or keys change a label, and ``Ctrl+S``
 # writes the decisions made by hand into the TSV. Here it is opened and
-# closed again (``block=True`` keeps it open in a script).
-window = review_bids_dataset(root, show=True, block=False)
+# closed again (``block=True`` keeps it open in a script). In a notebook the
+# review is a widget by default; ``frontend="qt"`` opens the window.
+window = review_bids_dataset(root, show=True, block=False, frontend="qt")
 
 # %%
 # Correct a decision by hand
