@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .._version import __version__
+
 #: Slurm's time formats: minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S
 _TIME = re.compile(r"^(\d+-)?\d+(:\d+){0,2}$")
 _MEM = re.compile(r"^\d+[KMGT]?$", re.IGNORECASE)
@@ -110,8 +112,6 @@ def array_script(
     script : str
         The script.
     """
-    from .._version import __version__
-
     bids_root = Path(bids_root).resolve()
     name = job_name or f"mne-icalabel-{step}"
     array = f"1-{n_tasks}" + (f"%{max_concurrent}" if max_concurrent else "")

@@ -6,6 +6,9 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..batch._dispatch import JobqueueCluster
+from ..batch._shard import parse_shard
+
 
 def make_subparser(
     subparsers, name: str, summary: str, description: str, examples: str
@@ -70,8 +73,6 @@ def selection(args) -> dict:
 
 def _shard(text: str) -> tuple[int, int]:
     """Parse ``--shard K/N`` (argparse type)."""
-    from ..batch._shard import parse_shard
-
     try:
         return parse_shard(text)
     except ValueError as error:
@@ -159,8 +160,6 @@ def dask_target(args):
                 "--dask-jobqueue slurm."
             )
         return args.dask_scheduler or args.dask_scheduler_file
-    from ..batch._dispatch import JobqueueCluster
-
     return JobqueueCluster(args.dask_jobqueue, **options)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._common import make_subparser
+from ..batch._slurm import array_script, check_mem, check_time, submit
+from ..derivatives import find_recordings, write_text
+from ._common import make_subparser, selection
 
 _EXAMPLES = """\
   mne-icalabel slurm-script ~/data/ds004584 --step bids --per-recording \\
@@ -38,8 +40,6 @@ def _checked(check):
 
 def add_parser(subparsers, name: str):
     """Register the ``slurm-script`` subcommand."""
-    from ..batch._slurm import check_mem, check_time
-
     parser = make_subparser(
         subparsers,
         name,
@@ -148,7 +148,7 @@ def _parse_step(step: str, bids_root: Path, argv: list[str]):
     import contextlib
     import io
 
-    from .main import build_parser
+    from .main import build_parser  # main imports this module: at call time
 
     refused = [
         arg
@@ -175,11 +175,6 @@ def _parse_step(step: str, bids_root: Path, argv: list[str]):
 
 def run(args) -> int:
     """Write the script, submit it if asked, print what was done."""
-    from ..batch._slurm import array_script, submit
-    from ..derivatives import find_recordings
-    from ..utils._io import write_text_atomic
-    from ._common import selection
-
     selection(args)  # the folder exists
     step_argv = _step_argv(args)
     parsed = _parse_step(args.step, args.bids_root, step_argv)
@@ -218,7 +213,7 @@ def run(args) -> int:
         sbatch_args=tuple(args.sbatch_arg),
     )
     logs.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(script, text)
+    write_text(script, text)
     script.chmod(0o755)
     print(
         f"Wrote {script}: {n_tasks} task(s) for {len(recordings)} recording(s); "

@@ -13,6 +13,7 @@ from mne.utils import _check_option
 
 from ..utils._docs import fill_doc
 from ..utils._imports import import_optional_dependency
+from ..web._kernel import in_notebook
 
 if TYPE_CHECKING:
     from mne import BaseEpochs
@@ -118,11 +119,13 @@ def label_ica_components(
     """
     frontend = _frontend(frontend)
     if frontend == "notebook":
+        # tornado, anywidget (optional): only for the browser or a notebook
         from ..web._widget import NotebookReview
 
         review = NotebookReview(_recording_session(inst, ica, scores))
         return review.show() if show else review
     if frontend == "browser":
+        # tornado, anywidget (optional): only for the browser or a notebook
         from ..web._launch import serve_recording
 
         server = serve_recording(inst, ica, scores=scores, open_browser=show)
@@ -241,6 +244,7 @@ def review_bids_dataset(
         subjects=subjects, sessions=sessions, tasks=tasks, runs=runs, datatype=datatype
     )
     if frontend == "notebook":
+        # tornado, anywidget (optional): only for the browser or a notebook
         from ..web._session import WebDataset
         from ..web._widget import NotebookReview, prepare_executor
 
@@ -249,6 +253,7 @@ def review_bids_dataset(
         )
         return review.show() if show else review
     if frontend == "browser":
+        # tornado, anywidget (optional): only for the browser or a notebook
         from ..web._launch import serve_dataset
 
         server = serve_dataset(bids_root, **selection, open_browser=show)
@@ -281,14 +286,13 @@ def _frontend(frontend: str | None) -> str:
 
     _validate_type(frontend, (str, None), "frontend")
     if frontend is None:
-        from ..web._kernel import in_notebook
-
         return "notebook" if in_notebook() else "qt"
     _check_option("frontend", frontend, ("qt", "notebook", "browser"))
     return frontend
 
 
 def _recording_session(inst, ica, scores):
+    # tornado, anywidget (optional): only for the browser or a notebook
     from ..web._session import RecordingSession
     from ..web._widget import prepare_executor
 
