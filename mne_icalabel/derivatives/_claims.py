@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 
 from mne.utils import logger
 
-from ..utils._io import remove_orphans
+from ..utils._io import is_temporary, remove_orphans
 from ._lock import (
     HEARTBEAT,
     LOCK_NAME,
@@ -71,11 +71,25 @@ def refusal(owner: LockOwner, keys: list[str], folder: Path) -> str:
     )
 
 
+def claim_files(folder: Path) -> list[Path]:
+    """Return the claim files of a derivatives folder.
+
+    Not the temporaries a claim is linked from (``.tmp-<pid>-...``): a run
+    killed before the link leaves one, which is no claim (an orphan, removed
+    by the next run).
+    """
+    claims = Path(folder) / CLAIMS
+    if not claims.is_dir():
+        return []
+    return sorted(
+        path for path in claims.glob(f"*{LOCK_NAME}") if not is_temporary(path.name)
+    )
+
+
 def live_claims(folder: Path, command: str | None = None) -> dict[str, LockOwner]:
     """Return the recordings claimed by live runs (of ``command``), by key."""
-    claims = Path(folder) / CLAIMS
     found: dict[str, LockOwner] = {}
-    for path in sorted(claims.glob(f"*{LOCK_NAME}")) if claims.is_dir() else []:
+    for path in claim_files(folder):
         owner = read_owner(path)
         if owner is None or command not in (None, owner.command):
             continue
@@ -187,8 +201,7 @@ class RecordingClaims:
         redoes are taken over, the others (done since, or not selected) are
         removed here, so that no dead claim stays.
         """
-        folder = self.folder / CLAIMS
-        for path in sorted(folder.glob(f"*{LOCK_NAME}")) if folder.is_dir() else []:
+        for path in claim_files(self.folder):
             other = read_owner(path)
             reason = stale_reason(other, path)
             if reason is not None:

@@ -23,6 +23,11 @@ def temporary_prefix() -> str:
     return f".tmp-{os.getpid()}-"
 
 
+def is_temporary(name: str) -> bool:
+    """Whether a file name is a temporary's (``.tmp-<pid>-...``), never an output."""
+    return _ORPHAN.match(name) is not None
+
+
 def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from mne_icalabel.derivatives._claims import CLAIMS
+from mne_icalabel.derivatives._claims import claim_files
 from mne_icalabel.derivatives._layout import derivatives_root
-from mne_icalabel.derivatives._lock import LOCK_NAME, read_owner
+from mne_icalabel.derivatives._lock import read_owner
 
 #: two subjects x 32 channels x 30 s, 5 components: a run takes a few seconds
 N_COMPONENTS = 5
@@ -59,10 +59,9 @@ def run(
 
 def wait_for_lock(process: subprocess.Popen, root: Path, timeout: float = 60.0):
     """Wait until ``process`` claims recordings of ``root``; return its owner record."""
-    claims = derivatives_root(root) / CLAIMS
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        for path in claims.glob(f"*{LOCK_NAME}") if claims.is_dir() else ():
+        for path in claim_files(derivatives_root(root)):
             owner = read_owner(path)
             if owner is not None and owner.pid == process.pid:
                 return owner

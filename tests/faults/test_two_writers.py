@@ -18,7 +18,7 @@ import socket
 import time
 from pathlib import Path
 
-from mne_icalabel.derivatives._claims import CLAIMS
+from mne_icalabel.derivatives._claims import claim_files
 from mne_icalabel.derivatives._layout import derivatives_root
 from mne_icalabel.derivatives._lock import LOCK_NAME
 
@@ -127,7 +127,7 @@ def test_stale_lock_of_killed_run_taken_over(writers_reference, tmp_path):
     os.kill(first.pid, signal.SIGKILL)
     first.communicate(timeout=60)
     assert first.returncode == -signal.SIGKILL
-    claims = list((derivatives_root(root) / CLAIMS).glob(f"*{LOCK_NAME}"))
+    claims = claim_files(derivatives_root(root))
     assert claims  # left behind by the killed run
     begin = time.monotonic()
     done, _ = run("bids", root, *BIDS_ARGS)
