@@ -8,38 +8,20 @@ window stays usable.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
 
 from mne.utils import logger
 from qtpy.QtCore import QObject
 
-from ..review import LoadedRecording, ReviewQueue
-from ..review._plot_data import ICAPlotData, compute_plot_data
+from ..review import ReviewQueue
+from ..review._prepared import Prepared
+from ..review._prepared import prepare_recording_plots as _prepare
 from ._worker import Job, Worker
 
 # recordings kept in memory: the one shown, the previous and the next
 _CACHE_SIZE = 3
-
-
-@dataclass
-class Prepared:
-    """A recording read for review and the arrays its plots show."""
-
-    loaded: LoadedRecording
-    data: ICAPlotData
-
-
-def _prepare(queue: ReviewQueue, loaded: LoadedRecording) -> Prepared:
-    """Prepare a recording read and precompute its plots (no Qt: runs in a thread)."""
-    loaded = queue.prepare(loaded)
-    start = time.perf_counter()
-    data = compute_plot_data(loaded.inst, loaded.ica)
-    loaded.seconds["plots"] = time.perf_counter() - start
-    return Prepared(loaded, data)
 
 
 class RecordingLoader:

@@ -31,10 +31,8 @@ from __future__ import annotations
 import copy
 import string
 import threading
-import time
 from collections import OrderedDict
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +46,8 @@ from ..review import (
     key_intent,
 )
 from ..review._plot_data import ICAPlotData, compute_plot_data
+from ..review._prepared import Prepared
+from ..review._prepared import prepare_recording_plots as _prepare
 from ..review._saving import default_author, save_ica_atomic, write_tsv_atomic
 
 #: recordings prepared and kept per dataset: the shown, the next, the previous
@@ -243,22 +243,6 @@ class RecordingSession:
         )
 
 
-@dataclass
-class _Prepared:
-    """A recording read for review, prepared, and its plots' arrays."""
-
-    loaded: LoadedRecording
-    data: ICAPlotData
-
-
-def _prepare(queue: ReviewQueue, loaded: LoadedRecording) -> _Prepared:
-    loaded = queue.prepare(loaded)
-    start = time.perf_counter()
-    data = compute_plot_data(loaded.inst, loaded.ica)
-    loaded.seconds["plots"] = time.perf_counter() - start
-    return _Prepared(loaded, data)
-
-
 class WebDataset:
     """A labelled BIDS dataset served to any number of tabs.
 
@@ -434,7 +418,7 @@ class DatasetSession:
                 prepared = self.shared.prefetch(index).result()
             self._install(prepared)
 
-    def _install(self, prepared: _Prepared) -> None:
+    def _install(self, prepared: Prepared) -> None:
         loaded = copy.copy(prepared.loaded)
         loaded.ica = prepared.loaded.ica.copy()  # this tab's labels only
         auto_advance = self.state is not None and self.state.auto_advance
