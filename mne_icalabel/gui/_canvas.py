@@ -15,10 +15,11 @@ class _Canvas(FigureCanvasQTAgg):
     The event loop calls the canvas only while it is visible: a deferred draw
     (:meth:`draw_idle`, :meth:`update_idle`) asked while hidden waits for the
     next show, and hiding (closing the window) cancels it and removes the
-    event filter matplotlib installs. So a hidden, closed or dropped window
-    runs no code of its own, and Python's garbage collector, which destroys a
-    dropped window wherever Python code next allocates, cannot delete the
-    widgets under one of their own callbacks.
+    event filter matplotlib installs. So a hidden or closed window runs no
+    code of its own, and Python's garbage collector, which destroys a dropped
+    window wherever Python code next allocates, cannot delete the widgets
+    under one of their own callbacks; a shown window is never dropped
+    (``_kept_while_shown.py``).
 
     Two kinds of redraw:
 

@@ -24,12 +24,13 @@ from ..review._networks import MEGNET_LABELS_TO_MNE  # noqa: F401 (re-exported)
 from ._auto_labelling import BackgroundLabelling
 from ._class_panel import ClassPanel
 from ._component_list import ComponentList
+from ._kept_while_shown import KeptWhileShown
 from ._key_bindings import bind_keys
 from ._plots import ComponentPlots
 from ._worker import Job, Worker
 
 
-class ComponentView(QWidget):
+class ComponentView(KeptWhileShown, QWidget):
     """The components of one (inst, ica) pair: list, plots and class buttons.
 
     A view over a :class:`~mne_icalabel.review.ComponentsReview`

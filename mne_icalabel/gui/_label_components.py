@@ -26,6 +26,7 @@ from ..review._networks import MEGNET_LABELS_TO_MNE  # noqa: F401 (re-exported)
 from ..review._saving import default_author, save_ica_atomic, write_tsv_atomic
 from ..utils._docs import fill_doc
 from ._component_view import ComponentView
+from ._kept_while_shown import KeptWhileShown
 
 _TITLE = "ICA Component Labeler"
 
@@ -39,7 +40,7 @@ def _get_qt_app() -> QApplication:
 
 
 @fill_doc
-class ICAComponentLabeler(QMainWindow):
+class ICAComponentLabeler(KeptWhileShown, QMainWindow):
     """Window to label the components of a fitted ICA by hand.
 
     Parameters

@@ -28,6 +28,7 @@ from ..review import DatasetReview, LoadedRecording, RecordingEntry, TSVChangedE
 from ..review._saving import default_author
 from ..utils._docs import fill_doc
 from ._component_view import ComponentView
+from ._kept_while_shown import KeptWhileShown
 from ._progress import ProgressStrip
 from ._recording_list import RecordingList
 from ._review_loader import RecordingLoader
@@ -45,7 +46,7 @@ _RUN_POLL_MS = 1000
 
 
 @fill_doc
-class ReviewWindow(QMainWindow):
+class ReviewWindow(KeptWhileShown, QMainWindow):
     """Window to review the component labels of a labelled BIDS dataset.
 
     Parameters

@@ -5,6 +5,7 @@ runs, and the collector runs wherever Python code allocates: inside one of the
 window's own callbacks too, which then finds its widgets deleted under it.
 ``_process_events_collecting`` makes that happen at the worst moment, in the
 first Python code the event loop runs, so that the tests do not depend on luck.
+A shown window is not dropped: it stays referenced until it is closed.
 """
 
 from __future__ import annotations
@@ -131,4 +132,35 @@ def test_delete_later_while_redraw_pending(qtbot, eeg_raw, eeg_ica):
         window.deleteLater()
     ref = weakref.ref(window)
     del window
+    _collect_and_run(qtbot, ref)
+
+
+@pytest.mark.parametrize("kind", ["labeler", "view"])
+def test_shown_window_dropped_stays_until_closed(qtbot, eeg_raw, eeg_ica, kind):
+    from mne_icalabel.gui._component_view import ComponentView
+    from mne_icalabel.gui._kept_while_shown import shown_windows
+
+    if kind == "labeler":
+        window = label_ica_components(eeg_raw, eeg_ica, show=True)
+        view = window.view
+    else:  # the view alone, as a top-level window
+        window = view = ComponentView()
+        view.set_recording(eeg_raw, eeg_ica)
+        window.show()
+    qtbot.waitExposed(window)
+    view.wait_plots()
+    view.select_component(3)  # a redraw pending when the reference goes
+    ref = weakref.ref(window)
+    del window, view
+    # the collector inside the pending redraw: the window is still there
+    # (was: deleted under its own callback), and it drew
+    ran = _process_events_collecting()
+    assert ref() is not None and ref().isVisible()
+    assert any("_draw_if_visible" in name for name in ran)
+    assert ref() in shown_windows()
+    ref().select_component(1)  # it still works
+    qtbot.wait(50)
+    # closed: no longer kept, and nothing of it runs while it is collected
+    ref().close()
+    assert ref() not in shown_windows()
     _collect_and_run(qtbot, ref)
