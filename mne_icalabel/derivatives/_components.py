@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -412,10 +413,23 @@ def _merged_sidecar(
 
 
 def _write(table: ComponentsTable, sidecar: dict[str, Any]) -> None:
-    # the sidecar first, the TSV last: a run that finds the TSV takes the
-    # recording as labelled, so a run killed before it redoes the recording
-    write_json(sidecar_path(table.path), sidecar, ensure_ascii=False)
-    write_text(table.path, table.format())
+    """Write the TSV and its sidecar in the order that a kill between them leaves safe.
+
+    A run that finds the TSV takes the recording as labelled, and the sidecar's
+    fingerprint says which ICA the TSV describes. A new TSV comes last: a run
+    killed before it redoes the recording. A TSV rewritten (``--overwrite``,
+    maybe for a new ICA) comes first, its sidecar last: a run killed between
+    them leaves the old fingerprint, which a new ICA does not match (reported,
+    with the fix), never the old TSV under the new ICA's fingerprint.
+    """
+    writes = [
+        partial(write_json, sidecar_path(table.path), sidecar, ensure_ascii=False),
+        partial(write_text, table.path, table.format()),
+    ]
+    if table.path.is_file():
+        writes.reverse()
+    for write in writes:
+        write()
 
 
 def write_components(
