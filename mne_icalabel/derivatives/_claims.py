@@ -134,11 +134,19 @@ class RecordingClaims:
         for key in keys:
             path = claim_path(self.folder, key)
             for _ in range(5):  # each retry follows a claim that went away
-                if _link_new(path, text):
+                try:
+                    created = _link_new(path, text)
+                except FileNotFoundError:
+                    # another run's close() removed the empty .claims folder
+                    claims.mkdir(parents=True, exist_ok=True)
+                    continue
+                if created:
                     with self._lock:
                         self.held[key] = path
                     break
                 other = read_owner(path)
+                if other is None and not path.exists():
+                    continue  # released meanwhile: not a stale claim
                 reason = stale_reason(other, path)
                 if reason is None and other is not None:
                     refused[key] = other

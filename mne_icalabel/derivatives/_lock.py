@@ -26,6 +26,7 @@ import datetime
 import errno
 import json
 import os
+import random
 import secrets
 import socket
 import threading
@@ -140,10 +141,9 @@ def _link_new(path: Path, text: str) -> bool:
     unique file, then hard-linked to ``path``. On NFS a ``link`` whose reply
     was lost can fail although it succeeded, hence the link count check.
     """
-    # a temporary's name (.tmp-<pid>-): what a killed run leaves is an orphan
-    unique = path.with_name(
-        f"{temporary_prefix()}{socket.gethostname()}-{secrets.token_hex(4)}-{path.name}"
-    )
+    # a temporary's name (.tmp-<pid>-h<host>-): what a killed run leaves is an
+    # orphan
+    unique = path.with_name(f"{temporary_prefix()}{secrets.token_hex(4)}-{path.name}")
     try:
         fd = os.open(unique, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fid:
@@ -255,29 +255,31 @@ class DerivativesLock:
         text = json.dumps(asdict(self.owner), indent=4) + "\n"
         deadline = time.monotonic() + self.wait
         try:
-            for _ in range(5):  # each retry follows a lock that went away
+            races = 0  # lost to another run (the lock went away, then came back)
+            while True:
                 if _link_new(self.path, text):
                     if read_owner(self.path) == self.owner:
                         break
                     continue  # pragma: no cover (another took it meanwhile)
                 other = read_owner(self.path)
-                reason = stale_reason(other, self.path)
-                while reason is None and time.monotonic() < deadline:
-                    time.sleep(0.02)  # a short lock: wait for its release
-                    if not self.path.exists():
-                        break
-                    other = read_owner(self.path)
+                if other is None and not self.path.exists():
+                    reason = None  # released meanwhile: try again
+                else:
                     reason = stale_reason(other, self.path)
-                if not self.path.exists():
-                    continue
-                if reason is None:
-                    raise LockHeldError(self._refusal(other))
-                self._take_over(other, reason)
-            else:
-                raise LockHeldError(
-                    f"Could not take the lock {self.path}: other runs keep taking "
-                    "it. Wait for them to finish."
-                )
+                    if reason is None:  # held by a live run
+                        if time.monotonic() >= deadline:
+                            raise LockHeldError(self._refusal(other))
+                        # a short lock: wait for its release (jittered, so that
+                        # the runs waiting do not all try at the same moment)
+                        time.sleep(0.01 + 0.02 * random.random())
+                        continue
+                    self._take_over(other, reason)
+                races += 1
+                if races >= 5 and time.monotonic() >= deadline:
+                    raise LockHeldError(
+                        f"Could not take the lock {self.path}: other runs keep "
+                        "taking it. Wait for them to finish."
+                    )
         except BaseException:
             self._remove_created()
             raise

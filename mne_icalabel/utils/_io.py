@@ -4,28 +4,38 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-#: temporary files and folders are named ``.tmp-<pid>-...``: the pid of the
-#: process writing them tells an orphan (its writer is gone) from a live write
-_ORPHAN = re.compile(r"^\.tmp-(\d+)-")
+#: temporary files and folders are named ``.tmp-<pid>-h<host>-...``: the pid
+#: of the process writing them, on the host of that tag (a dataset on a shared
+#: file system is written from several nodes), tells an orphan (its writer is
+#: gone) from a live write
+_TEMPORARY = re.compile(r"^\.tmp-(\d+)-")
+_ORPHAN = re.compile(r"^\.tmp-(\d+)-h([0-9a-f]{8})-")
+
+
+def _host_tag() -> str:
+    """Return this host's tag in temporary names (a host name holds any character)."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8")).hexdigest()[:8]
 
 
 def temporary_prefix() -> str:
-    """Prefix of this process' temporary files and folders (``.tmp-<pid>-``)."""
-    return f".tmp-{os.getpid()}-"
+    """Prefix of this process' temporary files and folders (``.tmp-<pid>-h<host>-``)."""
+    return f".tmp-{os.getpid()}-h{_host_tag()}-"
 
 
 def is_temporary(name: str) -> bool:
     """Whether a file name is a temporary's (``.tmp-<pid>-...``), never an output."""
-    return _ORPHAN.match(name) is not None
+    return _TEMPORARY.match(name) is not None
 
 
 def _running(pid: int) -> bool:
@@ -42,9 +52,11 @@ def remove_orphans(folder: str | os.PathLike) -> list[Path]:
     """Remove the temporaries under ``folder`` whose writing process is gone.
 
     A process killed during :func:`atomic_path` (or a temporary folder of the
-    same naming) leaves ``.tmp-<pid>-...`` behind; it is never an output
-    (readers look for exact names) but it is a partial file. Called by the
-    run that holds the derivatives lock, so no other run of ours writes there.
+    same naming) leaves ``.tmp-<pid>-h<host>-...`` behind; it is never an
+    output (readers look for exact names) but it is a partial file. Only the
+    temporaries of this host are looked at: whether a process of another node
+    still runs cannot be known here, and other runs (array tasks, a review)
+    may be writing beside this one.
 
     Returns
     -------
@@ -55,7 +67,11 @@ def remove_orphans(folder: str | os.PathLike) -> list[Path]:
     for dirpath, dirnames, filenames in os.walk(folder):
         for name in [*dirnames, *filenames]:
             match = _ORPHAN.match(name)
-            if match is None or _running(int(match.group(1))):
+            if (
+                match is None
+                or match.group(2) != _host_tag()
+                or _running(int(match.group(1)))
+            ):
                 continue
             path = Path(dirpath) / name
             if name in dirnames:

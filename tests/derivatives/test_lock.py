@@ -185,3 +185,50 @@ def test_two_takers_of_a_stale_lock_one_wins(tmp_path):
     assert read_owner(tmp_path / _lock.LOCK_NAME) == won[0].owner
     won[0].release()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_shared_files_lock_waits_through_lost_races(tmp_path):
+    """Runs that keep taking the short lock before a waiter do not make it give up.
+
+    Each of 12 threads takes it 5 times and holds it 5 ms; the waits (60 s
+    allowed) are far longer than the 60 x 5 ms all holds take together.
+    """
+    errors: list[BaseException] = []
+    owners: list[LockOwner] = []
+
+    def run():
+        for _ in range(5):
+            try:
+                with shared_files_lock(tmp_path, "bids") as lock:
+                    owners.append(read_owner(lock.path))
+                    time.sleep(0.005)
+            except BaseException as error:
+                errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(owners) == 60 and len({o.token for o in owners}) == 60
+    assert not (tmp_path / _claims.SHARED_LOCK).exists()
+
+
+def test_claim_after_another_run_removed_the_claims_folder(tmp_path, monkeypatch):
+    """A run closing removes the empty .claims folder as another one claims."""
+    first, second = RecordingClaims(tmp_path, "bids"), RecordingClaims(tmp_path, "bids")
+    link_new = _claims._link_new
+    removed = []
+
+    def link_after_removal(path, text):
+        if not removed:  # between this run's mkdir and its link
+            first.close()
+            removed.append(not (tmp_path / _claims.CLAIMS).exists())
+        return link_new(path, text)
+
+    monkeypatch.setattr(_claims, "_link_new", link_after_removal)
+    assert second.claim(["sub-01"]) == {}
+    assert removed == [True]
+    assert read_owner(claim_path(tmp_path, "sub-01")) == second.owner
+    second.close()
