@@ -215,6 +215,15 @@ class DatasetStep(ABC):
                 )
             )
             todo = [item for item in todo if self.key(item) not in refused]
+            if not self.overwrite:
+                # a run that finished one of them between the look above and
+                # the claim: it is done, not redone
+                for item in list(todo):
+                    done = self.done_row(item, deriv_root)
+                    if done is not None:
+                        todo.remove(item)
+                        rows[self.key(item)] = done
+                        claims.release(self.key(item))
             self.check(todo, deriv_root)
             if todo:
                 runner = JobRunner(
@@ -229,9 +238,14 @@ class DatasetStep(ABC):
                     level = "DEBUG" if logger.level <= 10 else "WARNING"
                     jobs = [(self.job(item, deriv_root, level),) for item in todo]
                     keys = [job.key for (job,) in jobs]
-                    for row in runner.run(run_job, jobs, keys, self.description):
+
+                    def finished(row: dict) -> None:
+                        # its row is here: another run (or the review) may
+                        # take the recording now, not when the last job ends
                         rows[row["recording"]] = row
                         claims.release(row["recording"])
+
+                    runner.run(run_job, jobs, keys, self.description, finished)
             else:
                 with shared_files_lock(deriv_root, self.command):
                     self.started(deriv_root, bids_root)

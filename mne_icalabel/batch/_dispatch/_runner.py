@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from mne.utils import ProgressBar, _ensure_int, _validate_type, logger, warn
@@ -221,7 +222,14 @@ class JobRunner:
             name: read_verified_weights(p, name) for name, (p, _) in weights.items()
         }
 
-    def run(self, func, arguments: list[tuple], keys: list[str], desc: str):
+    def run(
+        self,
+        func,
+        arguments: list[tuple],
+        keys: list[str],
+        desc: str,
+        on_row: Callable[[dict], None] | None = None,
+    ):
         """Run ``func(*args)`` for each tuple of ``arguments``, with a progress bar.
 
         Parameters
@@ -235,6 +243,9 @@ class JobRunner:
             The recording of each job, to report the jobs left unfinished.
         desc : str
             Text of the progress bar.
+        on_row : callable | None
+            Called here with each row as it arrives (e.g. to release that
+            recording's claim at once, not when the last job ends).
 
         Returns
         -------
@@ -242,14 +253,20 @@ class JobRunner:
             One row per job, in completion order.
         """
         rows: list[dict] = []
+
+        def add(row: dict) -> None:
+            rows.append(row)
+            if on_row is not None:
+                on_row(row)
+
         try:
             # one step per finished job (tqdm's rate gives the time left); not
             # a context manager: ProgressBar's exit resets it from its memmap
             bar = ProgressBar(len(arguments), mesg=desc)
             if self.client is None:
-                self._run_loky(func, arguments, rows, bar)
+                self._run_loky(func, arguments, add, bar)
             else:
-                self._run_dask(func, arguments, keys, rows, bar)
+                self._run_dask(func, arguments, keys, add, bar)
         except Exception as error:
             # a worker died (out of memory, crash in compiled code) or the
             # cluster went away: the rows received are kept, the others failed
@@ -257,14 +274,18 @@ class JobRunner:
             logger.debug(traceback.format_exc())
             logger.info(f"Parallel processing stopped: {message}")
             done = {row["recording"] for row in rows}
-            rows.extend(
-                dict(recording=key, status="failed", error=f"not finished: {message}")
-                for key in keys
-                if key not in done
-            )
+            for key in keys:
+                if key not in done:
+                    add(
+                        dict(
+                            recording=key,
+                            status="failed",
+                            error=f"not finished: {message}",
+                        )
+                    )
         return rows
 
-    def _run_loky(self, func, arguments, rows, bar) -> None:
+    def _run_loky(self, func, arguments, add, bar) -> None:
         joblib = import_optional_dependency("joblib")
         n_workers, threads = _share_cores(self.n_jobs, len(arguments))
         # one process: the jobs run here, with every core
@@ -278,10 +299,10 @@ class JobRunner:
             backend="loky", n_jobs=n_workers, inner_max_num_threads=threads
         ):
             for row in joblib.Parallel(return_as="generator_unordered")(jobs):
-                rows.append(row)
+                add(row)
                 bar.update_with_increment_value(1)
 
-    def _run_dask(self, func, arguments, keys, rows, bar) -> None:
+    def _run_dask(self, func, arguments, keys, add, bar) -> None:
         client, settings = self.client, self.settings
         pending = {
             client.submit(
@@ -312,7 +333,7 @@ class JobRunner:
                     continue
                 ended.clear()
                 for future in [future for future in pending if future.done()]:
-                    rows.append(_future_row(future, pending.pop(future)))
+                    add(_future_row(future, pending.pop(future)))
                     # the row is here: the worker forgets the result at once,
                     # else the scheduler would run the job again (writing its
                     # files twice) if that worker died before the run ends
