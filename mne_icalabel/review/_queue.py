@@ -38,6 +38,7 @@ from ..derivatives import (
     POLICY_KEY,
     REVIEW_KEY,
     LabelledRecording,
+    RecordingClaims,
     check_text,
     derivatives_root,
     find_labelled_recordings,
@@ -593,6 +594,9 @@ class ReviewQueue:
         ------
         TSVChangedError
             If the files changed on disk since loading and ``force`` is False.
+        RuntimeError
+            If a running ``bids`` (or another review's save) claims the
+            recording: the message names it; nothing is written.
         """
         _validate_type(author, str, "author")
         check_text(author, "author")
@@ -616,17 +620,28 @@ class ReviewQueue:
         methods = list(loaded.entry.methods)
         kept = kept_labels(loaded.policy, methods) if methods else None
         tsv = loaded.entry.recording.tsv
-        # what a save killed mid-write left beside the TSV (never an output)
-        for orphan in remove_orphans(tsv.parent):
-            logger.info(f"Removed {orphan.name}, left by a killed write.")
-        update_tsv_atomic(
-            tsv,
-            marks,
-            author,
-            n_components=loaded.ica.n_components_,
-            kept=kept,
-            sidecar={REVIEW_KEY: review},
-        )
+        key = loaded.entry.key
+        # the recording is claimed while it is written, as a bids run claims
+        # it: neither writes over the other (a run that started since the
+        # last look at the runs refuses it, or is refused by name here)
+        with RecordingClaims(derivatives_root(self.bids_root), "review") as claims:
+            refused = claims.claim([key])
+            if refused:
+                raise RuntimeError(
+                    f"Not saved: {key} is being rewritten by "
+                    f"{refused[key].describe()}; save again when it is done."
+                )
+            # what a save killed mid-write left beside the TSV (never an output)
+            for orphan in remove_orphans(tsv.parent):
+                logger.info(f"Removed {orphan.name}, left by a killed write.")
+            update_tsv_atomic(
+                tsv,
+                marks,
+                author,
+                n_components=loaded.ica.n_components_,
+                kept=kept,
+                sidecar={REVIEW_KEY: review},
+            )
         entry = self.refresh(loaded.index)
         loaded.entry = entry
         json_path = tsv.with_suffix(".json")

@@ -320,3 +320,22 @@ def test_default_author(monkeypatch):
 
     monkeypatch.setattr(getpass, "getuser", fail)
     assert default_author() == "n/a"
+
+
+def test_save_refused_while_a_run_claims_the_recording(review_root):
+    """A bids run that claimed the recording since the last look: not saved."""
+    from mne_icalabel.derivatives import RecordingClaims, derivatives_root
+
+    queue = ReviewQueue(review_root)
+    loaded = queue.load(0)
+    tsv = loaded.entry.recording.tsv
+    before = tsv.read_bytes(), tsv.with_suffix(".json").read_bytes()
+    with RecordingClaims(derivatives_root(review_root), "bids") as run:
+        assert run.claim([loaded.entry.key]) == {}
+        with pytest.raises(RuntimeError, match=r"Not saved: .* 'mne-icalabel bids'"):
+            queue.save(loaded, {0: "muscle"}, "jdoe")
+        assert (tsv.read_bytes(), tsv.with_suffix(".json").read_bytes()) == before
+    # the run is done: saved, and the review's own claim is gone
+    queue.save(loaded, {0: "muscle"}, "jdoe")
+    assert read_components_tsv(tsv)["labels"][0] == "muscle"
+    assert not list((derivatives_root(review_root) / ".claims").glob("*"))
