@@ -10,10 +10,11 @@ window on components pre-labelled by ICLabel, so that each one can be
 reviewed and its class changed with a click or a key, then saves the result
 to a BIDS-like components TSV file.
 
-It runs offline on simulated data. The window needs Qt bindings (``pip
-install mne-icalabel[gui]``). Run it in an interactive session (e.g. IPython
-with ``%gui qt``) to keep the window open; as a script, pass ``block=True`` to
-wait until the window is closed.
+It runs offline on simulated data. The window needs Qt bindings
+(``pip install qtpy PyQt6``, or ``pip install -e ".[gui]"`` from a checkout of
+this repository). Run it in an interactive session (e.g. IPython with
+``%gui qt``) to keep the window open; as a script, pass ``block=True`` to wait
+until the window is closed.
 """
 
 # %%

@@ -47,7 +47,11 @@ def import_optional_dependency(name: str, extra: str = "", raise_error: bool = T
         pip_name, pkg_extra = _INSTALL_HINTS.get(name, (name, ""))
         hint = f"pip install {pip_name}"
         if pkg_extra:
-            hint += f" (or pip install 'mne-icalabel[{pkg_extra}]')"
+            # the checkout's extra: the index's mne-icalabel is another package
+            hint += (
+                " (or, from a checkout of this repository, "
+                f"pip install -e '.[{pkg_extra}]')"
+            )
         msg = (
             f"Missing optional dependency '{pip_name.split()[0]}'. {extra} "
             f"Use pip or conda to install it: {hint}."

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import mne
@@ -17,20 +19,96 @@ from mne_icalabel.commands.main import build_parser, main
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_install_lines_install_this_package():
-    """README and the docs' front page install this checkout, not the index's."""
+# 'pip install', maybe options and other requirements (a word that ends a sentence
+# or a clause ends the command), then this package's name: that installs the
+# index's mne-icalabel (the 0.10.0 release), not this checkout
+_INDEX_INSTALL = re.compile(
+    r"pip install(?: +[\"'`]?[-\w.=<>\[\],]*[-\w=<>\[\]][\"'`]?){0,4}?"
+    r" +[\"'`]?mne[-_.]icalabel\b",
+    re.IGNORECASE,
+)
+# folders of docs/ that the build writes (copies of the examples among them)
+_BUILT = {"_build", "generated", "auto_examples"}
+
+
+def _joined(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, one space."""
+    return " ".join(text.split())
+
+
+def _string_literals(path: Path) -> list[str]:
+    """The string literals of a module, an f-string's fields as ``{}``."""
+    texts = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            texts.append(node.value)
+        elif isinstance(node, ast.JoinedStr):
+            texts.append(
+                "".join(
+                    part.value if isinstance(part, ast.Constant) else "{}"
+                    for part in node.values
+                )
+            )
+    return texts
+
+
+def _optional_imports() -> set[str]:
+    """The modules the package imports through ``import_optional_dependency``."""
+    names = set()
+    for path in (ROOT / "mne_icalabel").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "import_optional_dependency"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                names.add(node.args[0].value)
+    return names
+
+
+def test_install_lines_install_this_package(monkeypatch):
+    """Install lines and hints install this checkout (or a package), not the index's.
+
+    README.md, every page of docs/, every example and the package's strings and
+    missing-dependency messages, each with its line breaks joined (a line wrapped
+    inside ``pip install mne-icalabel[gui]`` is one command).
+    """
+    pages = [ROOT / "README.md", ROOT / "docs" / "index.rst"]
+    pages += [
+        path
+        for path in sorted((ROOT / "docs").rglob("*.rst"))
+        if not _BUILT & set(path.relative_to(ROOT / "docs").parts)
+    ]
+    pages += sorted((ROOT / "examples").glob("*.py"))
+    assert ROOT / "docs" / "review_web.rst" in pages
+    assert ROOT / "examples" / "10_gui_label_components.py" in pages
+    texts = {page: _joined(page.read_text(encoding="utf-8")) for page in pages}
+    for path in sorted((ROOT / "mne_icalabel").rglob("*.py")):
+        for k, literal in enumerate(_string_literals(path)):
+            texts[f"{path.relative_to(ROOT)}, string {k}"] = _joined(literal)
+
+    # the messages import_optional_dependency builds at run time
+    from mne_icalabel.utils._imports import _INSTALL_HINTS, import_optional_dependency
+
+    names = _optional_imports() | set(_INSTALL_HINTS)
+    assert {"qtpy", "anywidget", "torch"} <= names
+    for name in sorted(names):
+        monkeypatch.setitem(sys.modules, name, None)  # its import raises
+        with pytest.raises(ImportError) as info:
+            import_optional_dependency(name)
+        message = str(info.value)
+        assert "pip install " in message, message
+        extra = _INSTALL_HINTS.get(name, ("", ""))[1]
+        if extra:
+            assert f"pip install -e '.[{extra}]'" in message, message
+        texts[f"the message for a missing {name}"] = _joined(message)
+
+    for where, text in texts.items():
+        match = _INDEX_INSTALL.search(text)
+        assert match is None, f"{where}: {match.group()}"
     for page in (ROOT / "README.md", ROOT / "docs" / "index.rst"):
-        text = page.read_text(encoding="utf-8")
-        commands = [
-            line.strip().strip("`")
-            for line in text.splitlines()
-            if "pip install" in line
-        ]
-        assert commands, page
-        for command in commands:
-            # 'pip install mne-icalabel[...]' gets the index's 0.10.0 release
-            assert not re.search(r"pip install \"?mne-icalabel", command), command
-        assert any('-e ".[' in command for command in commands), page
+        assert 'pip install -e ".[' in texts[page], page
 
 
 def _help(command: str) -> str:
