@@ -4,8 +4,8 @@ It names the files of a recording (:class:`RecordingFiles`), reads and
 writes the components TSV and its sidecar (:func:`write_components`,
 :func:`mark_components`, :func:`read_table`, :func:`read_sidecar`), the
 cleaned recordings, ``summary.tsv`` and the dataset description, and holds
-the locks and the run state. Every file is written through
-:func:`writing` (atomic).
+the runs' claims on recordings and the short lock of the shared files.
+Every file is written through :func:`writing` (atomic).
 """
 
 from ._claims import (

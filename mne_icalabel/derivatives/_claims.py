@@ -66,8 +66,12 @@ def refusal(owner: LockOwner, keys: list[str], folder: Path) -> str:
     return (
         f"Another run, {owner.describe()}, is writing {shown} in {folder}. Wait "
         "until it ends, or select other recordings; if that process is gone "
-        "(killed, or its machine was switched off), remove "
-        f"{claim_path(folder, keys[0])}."
+        "(killed, or its machine was switched off), remove its claim files: "
+        + (
+            f"{claim_path(folder, keys[0])}."
+            if len(keys) == 1
+            else f"those of pid {owner.pid} in {folder / CLAIMS} (one per recording)."
+        )
     )
 
 

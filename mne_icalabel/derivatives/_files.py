@@ -2,7 +2,7 @@
 
 Every file the package writes (the components TSV and its sidecar, ICAs,
 reports, cleaned recordings and their sidecars, ``summary.tsv``, the dataset
-description, the run state) goes through :func:`writing`: a temporary file
+description) goes through :func:`writing`: a temporary file
 beside the destination, flushed, then renamed over it (see
 :func:`mne_icalabel.utils._io.atomic_path`). Readers never see half a file,
 and a test can count the writes by wrapping this one function.

@@ -88,7 +88,7 @@ def find_recordings(
 
 def check_bids_root(bids_root: str | os.PathLike) -> Path:
     """Return ``bids_root`` as a Path; raise if it is not a BIDS dataset."""
-    bids_root = Path(bids_root)
+    bids_root = Path(bids_root).expanduser()
     if not (bids_root / "dataset_description.json").is_file():
         raise FileNotFoundError(
             f"{bids_root} is not a BIDS dataset: it has no dataset_description.json."

@@ -4,11 +4,11 @@ A batch scheduler ends a job at its wall time with SIGTERM, then SIGKILL a
 grace period later (Slurm's ``KillWait``, 30 s by default); ``scancel`` does
 the same. Python's default action for SIGTERM ends the process at once: no
 ``finally`` runs, so a temporary file being written stays behind and the
-derivatives lock stays held until another run finds it stale. Within
+run's claims on recordings stay until another run finds them stale. Within
 :func:`exit_on_sigterm`, SIGTERM instead raises :class:`Terminated` (a
 ``SystemExit`` of code 143, what the shell reports for a process ended by
 SIGTERM) in the main thread: the file being written is abandoned (atomic
-writes remove their temporary), the lock is released, and the recordings not
+writes remove their temporary), the claims are released, and the recordings not
 finished lack the file written last (the components TSV, the cleaned file's
 sidecar), so the next run does them.
 """
@@ -63,7 +63,7 @@ def exit_on_sigterm(command: str) -> Iterator[None]:
     except Terminated:
         logger.warning(
             f"mne-icalabel {command}: stopped by SIGTERM (a time limit or a "
-            "cancelled job). The file being written was abandoned and the lock "
+            "cancelled job). The file being written was abandoned and the claims "
             "released; the recordings not finished are not marked done (the file "
             "written last, the components TSV or the cleaned file's sidecar, is "
             "missing) and the next run does them (submit the same command again)."

@@ -193,7 +193,7 @@ class JobRunner:
                 fix = (
                     "Install what is missing in that worker's environment (the "
                     "same packages and versions as the client, compare "
-                    "'mne-icalabel sys_info' on both) and restart it."
+                    "'mne_icalabel-sys_info' on both) and restart it."
                 )
             else:
                 what = f"it cannot read or receive the weights {report['needs']}"
