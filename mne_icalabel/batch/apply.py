@@ -373,6 +373,11 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     ica.apply(raw, exclude=exclude)
 
     fname = clean_path(labelled, deriv_root)
+    # the sidecar marks the cleaned file done, with its decisions: an old one
+    # goes before the new file is written, the new one comes last (a failure
+    # between them leaves no sidecar beside the new file, and the next run
+    # redoes the recording)
+    _sidecar_path(fname).unlink(missing_ok=True)
     written = save_raw(raw, fname)
     bids_root = Path(labelled.bids_path.root)
     sidecar = {

@@ -438,3 +438,29 @@ def test_meg_no_reference_own_rate(meg_bids):
     assert not clean.info["custom_ref_applied"]
     html = (folder / "sub-01_task-rest_report.html").read_text(encoding="utf-8")
     assert 'id="Cleaning-Spectra_before_and_after"' in html
+
+
+def test_failure_before_the_sidecar_leaves_no_old_one(labelled_root, monkeypatch):
+    """New decisions, cleaned file written, sidecar not: no stale sidecar is left."""
+    from mne_icalabel.batch import apply as apply_module
+
+    root = labelled_root
+    apply_bids_dataset(root, subjects="01", report=False, verbose="error")
+    sidecar = _clean(root, 0).with_suffix(".json")
+    assert sidecar.is_file()
+    tsv = root / DERIV / f"{STEMS[0]}_components.tsv"
+    good = read_components_tsv(tsv)["status"].index("good")
+    mark_component(good, tsv, "manual", "eye blink", "Jane Doe")
+
+    def fail(*args, **kwargs):
+        raise OSError("the sidecar could not be written")
+
+    monkeypatch.setattr(apply_module, "write_json", fail)
+    summary = apply_bids_dataset(root, subjects="01", report=False, verbose="error")
+    assert list(summary["status"]) == ["failed"]
+    # the new cleaned file is not described by the old decisions
+    assert not sidecar.exists()
+    monkeypatch.undo()
+    summary = apply_bids_dataset(root, subjects="01", report=False, verbose="error")
+    assert list(summary["status"]) == ["applied"]
+    assert good in json.loads(sidecar.read_text())["ExcludedComponents"]
