@@ -122,7 +122,18 @@ def test_script_shards_and_cpus(bids_root, tmp_path, capsys):
             "arguments: --n-compnents 5",
         ),
         (["--", "--shard", "1/2"], 1, "--shard cannot be given to the tasks"),
+        # argparse's other spellings of the same options
+        (["--", "--shar", "1/2"], 1, "--shard cannot be given to the tasks"),
+        (["--", "--shard=1/2"], 1, "--shard cannot be given to the tasks"),
         (["--", "--dask-jobqueue", "slurm"], 1, "--dask-jobqueue cannot be given"),
+        (["--", "--dask-scheduler-f", "s.json"], 1, "--dask-scheduler-file cannot be"),
+        (["--", "--jobqueue-cores", "0"], 1, "--jobqueue-cores cannot be given"),
+        (
+            ["--", "--overwrite", "--discard-man"],
+            1,
+            "--discard-manual in a Slurm script deletes the components labelled "
+            "by hand at every submission",
+        ),
         (["--subject", "09"], 1, "No eeg recording matches the selection"),
     ],
 )
@@ -139,6 +150,45 @@ def test_script_bad_options(bids_root, tmp_path, capsys, args, code, message):
         assert main(base + args) == 1
     assert message in " ".join(capsys.readouterr().err.split())
     assert not script.exists()
+
+
+@pytest.mark.parametrize("given", [["--n-jobs=2"], ["--n-j", "2"]])
+def test_script_keeps_the_steps_n_jobs(bids_root, tmp_path, given):
+    """--n-jobs in any spelling argparse takes: the script does not add its own."""
+    _, text = _write(
+        tmp_path,
+        bids_root,
+        *("--step", "bids", "--per-recording", "--cpus-per-task", "4", "--"),
+        *given,
+    )
+    exec_line = text.strip().splitlines()[-1]
+    assert exec_line.endswith('/2" ' + " ".join(given))
+    assert "--n-jobs 4" not in exec_line
+
+
+def test_script_with_overwrite_says_so(bids_root, tmp_path, capsys):
+    """A resubmission with --overwrite redoes everything: the comment says so."""
+    _, text = _write(tmp_path, bids_root, "--step", "bids", "--per-recording")
+    assert "submitted again, it does only what is missing." in text
+    capsys.readouterr()
+    _, text = _write(
+        tmp_path, bids_root, "--step", "bids", "--per-recording", "--", "--overw"
+    )
+    assert "what is missing" not in text
+    assert "submitted again, it does everything again (--overwrite)." in text
+    out = " ".join(capsys.readouterr().out.split())
+    assert "With --overwrite, every submission of the script processes all" in out
+
+
+def test_script_discard_manual_when_allowed(bids_root, tmp_path):
+    """--allow-discard-manual lets --discard-manual through to the tasks."""
+    _, text = _write(
+        tmp_path,
+        bids_root,
+        *("--step", "bids", "--per-recording", "--allow-discard-manual", "--"),
+        *("--overwrite", "--discard-manual"),
+    )
+    assert text.strip().endswith("--overwrite --discard-manual")
 
 
 def test_submit_without_sbatch(bids_root, tmp_path, capsys, monkeypatch):
