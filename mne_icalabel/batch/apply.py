@@ -43,7 +43,7 @@ from ..derivatives import clean_path as _clean_path
 from ..methods._prepare import fit_reference, set_reference
 from ..utils._docs import fill_doc
 from ..utils._io import read_json_object
-from ._dispatch import JobSettings, preflight_client
+from ._dispatch import JobSettings, check_n_jobs, preflight_client
 from ._step import DatasetStep, Job, Selection
 from .ica import read_ica_file
 from .report import write_cleaning_report
@@ -494,6 +494,7 @@ def apply_bids_dataset(
     l_freq = None if l_freq is None else float(l_freq)
     h_freq = None if h_freq is None else float(h_freq)
     _validate_type(report, bool, "report")
+    n_jobs = check_n_jobs(n_jobs)
     step = ApplyStep(
         Selection(subjects, sessions, tasks, runs, datatype, shard),
         overwrite,

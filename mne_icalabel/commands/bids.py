@@ -13,6 +13,7 @@ from ._common import (
     add_shard_argument,
     dask_target,
     finish_run,
+    int_at_least,
     make_subparser,
     policy_options,
     print_run,
@@ -62,7 +63,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--n-components",
-        type=int,
+        type=int_at_least(2),
         help="components of fitted ICAs (default: 20; an ICA saved by a previous "
         "run is reused on --overwrite: add --refit to change it)",
     )
@@ -83,7 +84,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--blas-threads",
-        type=int,
+        type=int_at_least(0),
         default=1,
         metavar="N",
         help="BLAS threads per Dask worker thread (default: 1; 0: the workers' "

@@ -17,6 +17,7 @@ from ._common import (
     add_policy_arguments,
     format_files,
     format_table,
+    int_at_least,
     make_subparser,
     policy_options,
 )
@@ -72,7 +73,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--n-components",
-        type=int,
+        type=int_at_least(2),
         help="components of the fitted ICA (default: 20, capped by the rank)",
     )
     add_channel_arguments(parser)

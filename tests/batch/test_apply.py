@@ -358,6 +358,8 @@ def test_apply_validates(labelled_root):
         apply_bids_dataset(labelled_root, reference="Cz")
     with pytest.raises(ValueError, match="l_freq must be positive"):
         apply_bids_dataset(labelled_root, l_freq=0)
+    with pytest.raises(ValueError, match="n_jobs must be a number of processes"):
+        apply_bids_dataset(labelled_root, n_jobs=0)
     assert not _clean(labelled_root, 0).exists()
 
 

@@ -127,7 +127,7 @@ def test_script_shards_and_cpus(bids_root, tmp_path, capsys):
         (["--", "--shard=1/2"], 1, "--shard cannot be given to the tasks"),
         (["--", "--dask-jobqueue", "slurm"], 1, "--dask-jobqueue cannot be given"),
         (["--", "--dask-scheduler-f", "s.json"], 1, "--dask-scheduler-file cannot be"),
-        (["--", "--jobqueue-cores", "0"], 1, "--jobqueue-cores cannot be given"),
+        (["--", "--jobqueue-cores", "2"], 1, "--jobqueue-cores cannot be given"),
         (
             ["--", "--overwrite", "--discard-man"],
             1,
@@ -214,6 +214,30 @@ def test_jobqueue_options(bids_root, capsys):
         JobqueueCluster(cores=0)
     with pytest.raises(TypeError, match="memory must be an instance of"):
         JobqueueCluster(memory=4)
+
+
+@pytest.mark.parametrize(
+    "command, args, message",
+    [
+        ("bids", ["--n-jobs", "0"], "argument --n-jobs: expected a number of"),
+        ("apply", ["--n-jobs", "0"], "argument --n-jobs: expected a number of"),
+        ("bids", ["--n-components", "1"], "argument --n-components: expected an"),
+        ("bids", ["--blas-threads", "-1"], "argument --blas-threads: expected an"),
+        (
+            "bids",
+            ["--dask-jobqueue", "slurm", "--jobqueue-cores", "0"],
+            "argument --jobqueue-cores: expected an integer of at least 1, got '0'",
+        ),
+        ("apply", ["--jobqueue-jobs", "0"], "argument --jobqueue-jobs: expected"),
+    ],
+)
+def test_bad_numbers_named_by_option(bids_root, capsys, command, args, message):
+    """The command line refuses them before anything runs, naming the option."""
+    with pytest.raises(SystemExit) as info:
+        main([command, str(bids_root), *args])
+    assert info.value.code == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not derivatives_root(bids_root).exists()
 
 
 def test_jobqueue_without_cores_and_memory():
