@@ -202,10 +202,12 @@ def print_run(summary, elapsed: float, done: str, skipped: str) -> int:
     """
     counts = summary["status"].value_counts()
     n_done, n_failed = counts.get(done, 0), counts.get("failed", 0)
+    n_refused = counts.get("refused", 0)
     print(
         f"{len(summary)} recording(s): {n_done} {done}, "
-        f"{counts.get('skipped', 0)} skipped ({skipped}), {n_failed} failed "
-        f"in {elapsed:.1f} s"
+        f"{counts.get('skipped', 0)} skipped ({skipped}), {n_failed} failed"
+        + (f", {n_refused} refused (another run has them)" if n_refused else "")
+        + f" in {elapsed:.1f} s"
         + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
     )
     for status in ("failed", "refused"):
