@@ -35,6 +35,7 @@ from ..derivatives import (
     find_labelled_recordings,
     ica_fingerprint,
     read_fingerprint,
+    read_table,
     recording_files,
     save_raw,
     write_json,
@@ -314,10 +315,18 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     import mne_bids
 
     if labelled.ica is None:
+        ours = recording_files(labelled.bids_path, deriv_root).ica
+        n_manual = len(read_table(labelled.tsv).manual)
+        fix = "'mne-icalabel bids --overwrite --refit'"
+        if n_manual:
+            fix = (
+                f"{fix[:-1]} --discard-manual' (its {n_manual} component(s) "
+                "labelled by hand describe the missing ICA: they are dropped)"
+            )
         raise FileNotFoundError(
-            f"No ICA for {labelled.key}: neither {labelled.tsv.name[:-15]}_ica.fif "
-            "nor another pipeline's in derivatives/. Relabel it with "
-            "'mne-icalabel bids --overwrite'."
+            f"No ICA for {labelled.key}: {ours.name} is missing (and no other "
+            f"pipeline's is in derivatives/). Restore it, or fit a new one with "
+            f"{fix}."
         )
     # the hashes of the bytes about to be read, so that a change made while
     # this runs makes the next run redo the recording
