@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -106,6 +107,19 @@ def _example_montage() -> str:
     return "colin27_1020" if new else "standard_1020"
 
 
+def _sampling_rate(text: str) -> float:
+    """Parse ``--resample``: a positive, finite rate in Hz (argparse type)."""
+    try:
+        sfreq = float(text)
+    except ValueError:
+        sfreq = 0.0
+    if not 0 < sfreq < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a sampling rate in Hz above 0, e.g. 100, got {text!r}"
+        )
+    return sfreq
+
+
 def add_channel_arguments(parser) -> None:
     """Add the options that type, drop and place the channels of a recording."""
     group = parser.add_argument_group(
@@ -138,7 +152,7 @@ def add_channel_arguments(parser) -> None:
     )
     parser.add_argument(
         "--resample",
-        type=float,
+        type=_sampling_rate,
         metavar="HZ",
         help="resample the recording to HZ first (ICLabel needs 100 Hz or more: "
         "--resample 100 upsamples a slower recording; the labels then see no "
@@ -232,7 +246,7 @@ def run(args) -> int:
         print(f"Method: {method} ({reason}; --method chooses another).")
     for line in lines + place_channels(inst, args, method):
         print(line)
-    if args.resample:
+    if args.resample is not None:
         if args.resample <= 0:
             raise ValueError(f"--resample must be positive, got {args.resample:g}.")
         print(f"Resampling from {inst.info['sfreq']:g} Hz to {args.resample:g} Hz.")
