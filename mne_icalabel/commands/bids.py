@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..batch.bids import label_bids_dataset
 from ..derivatives import derivatives_root
-from ..methods import get_method, network_names
+from ..methods import get_method, method_names, network_names
 from ._common import (
     add_dataset_arguments,
     add_ica_decim,
@@ -57,7 +57,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--method",
-        choices=("iclabel", "megnet", "both"),
+        choices=method_names(),
         help="labelling method (default: iclabel for eeg, megnet for meg; both: "
         "one ICA of EEG and MEG labelled by both networks)",
     )

@@ -10,7 +10,7 @@ from ..annotation.policy import ExclusionPolicy
 from ..batch._preflight import check_recording
 from ..batch.ica import describe_ica
 from ..batch.recording import label_recording
-from ..methods import get_method
+from ..methods import get_method, method_names
 from ..utils._channels import SETTABLE_TYPES, set_channel_types, set_montage
 from ..utils._picks import default_method
 from ._common import (
@@ -60,7 +60,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--method",
-        choices=("iclabel", "megnet", "both"),
+        choices=method_names(),
         help="labelling method (default: from the channels of --ica if given, "
         "else megnet when the recording has MEG channels, iclabel otherwise); "
         "both: one ICA of EEG and MEG labelled by both networks, a component "
