@@ -250,3 +250,25 @@ def test_jobqueue_without_cores_and_memory():
     with dask.config.set({"jobqueue.slurm.cores": 2, "jobqueue.slurm.memory": None}):
         with pytest.raises(ValueError, match="the memory of a job is not given"):
             JobqueueCluster(queue="debug").start(2)
+
+
+def test_wait_for_jobs_counts_every_worker(monkeypatch):
+    """Workers are counted with nthreads(), not scheduler_info()'s short list."""
+    import mne
+
+    from mne_icalabel.batch._dispatch import _jobqueue
+
+    class Client:
+        def wait_for_workers(self, n, timeout):
+            pass
+
+        def nthreads(self):
+            return {f"tcp://10.0.0.{k}:1": 1 for k in range(8)}
+
+        def scheduler_info(self):  # as distributed releases that cap the list
+            return {"workers": dict(list(self.nthreads().items())[:5])}
+
+    monkeypatch.setattr(_jobqueue, "WAIT_FOR_ALL", 0.3)
+    with mne.utils.catch_logging(verbose="INFO") as log:
+        _jobqueue.wait_for_jobs(Client(), 8, timeout=1)
+    assert "of 8 Dask worker(s) started" not in log.getvalue()
