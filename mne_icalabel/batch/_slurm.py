@@ -21,6 +21,7 @@ from .._version import __version__
 #: Slurm's time formats: minutes, M:S, H:M:S, D-H, D-H:M, D-H:M:S
 _TIME = re.compile(r"^(\d+-)?\d+(:\d+){0,2}$")
 _MEM = re.compile(r"^\d+[KMGT]?$", re.IGNORECASE)
+#: the commands a task can run
 STEPS = ("bids", "apply")
 
 
@@ -69,6 +70,8 @@ def array_script(
     *,
     per_recording: bool,
     log_folder: Path,
+    n_jobs_given: bool = False,
+    overwrite: bool = False,
     partition: str | None = None,
     time: str | None = None,
     mem: str | None = None,
@@ -94,6 +97,13 @@ def array_script(
         Whether ``n_tasks`` is the number of recordings (said in a comment).
     log_folder : Path
         Where the tasks' output goes (``<job name>-<job>_<task>.out``).
+    n_jobs_given : bool
+        Whether ``step_args`` give ``--n-jobs`` (in any form argparse takes:
+        ``--n-jobs=K``, an abbreviation); if not, the script adds ``--n-jobs``
+        ``cpus_per_task`` when that is above 1.
+    overwrite : bool
+        Whether ``step_args`` give ``--overwrite``: the script's comment then
+        says that a resubmission processes every recording again.
     partition, time, mem : str | None
         ``--partition``, ``--time``, ``--mem`` of each task; None: the
         cluster's defaults.
@@ -126,7 +136,7 @@ def array_script(
     options.append(f"--output={Path(log_folder).resolve() / '%x-%A_%a.out'}")
     options.extend(sbatch_args)
     what = "recording" if per_recording else "part"
-    if cpus_per_task > 1 and "--n-jobs" not in step_args:
+    if cpus_per_task > 1 and not n_jobs_given:
         step_args = [*step_args, "--n-jobs", str(cpus_per_task)]
     command = " ".join(
         shlex.quote(arg) for arg in [*command_prefix(), step, str(bids_root)]
@@ -137,7 +147,8 @@ def array_script(
         f"# Written by 'mne-icalabel slurm-script' (mne-icalabel {__version__}).",
         f"# 'mne-icalabel {step}' on {bids_root}: one task per {what}, {n_tasks} "
         "in all.",
-        "# Submit it with sbatch; submitted again, it does only what is missing.",
+        "# Submit it with sbatch; submitted again, it does "
+        + ("everything again (--overwrite)." if overwrite else "only what is missing."),
         "# Each task gets the environment of the shell that submits it (sbatch's",
         "# default) and runs the mne-icalabel of the environment that wrote it.",
         *(f"#SBATCH {shlex.quote(option)}" for option in options),

@@ -35,6 +35,7 @@ from ..derivatives import (
     find_labelled_recordings,
     ica_fingerprint,
     read_fingerprint,
+    read_table,
     recording_files,
     save_raw,
     write_json,
@@ -43,7 +44,7 @@ from ..derivatives import clean_path as _clean_path
 from ..methods._prepare import fit_reference, set_reference
 from ..utils._docs import fill_doc
 from ..utils._io import read_json_object
-from ._dispatch import JobSettings, preflight_client
+from ._dispatch import JobSettings, check_n_jobs, preflight_client
 from ._step import DatasetStep, Job, Selection
 from .ica import read_ica_file
 from .report import write_cleaning_report
@@ -314,10 +315,18 @@ def _clean(labelled, deriv_root, l_freq, h_freq, reference, report) -> dict:
     import mne_bids
 
     if labelled.ica is None:
+        ours = recording_files(labelled.bids_path, deriv_root).ica
+        n_manual = len(read_table(labelled.tsv).manual)
+        fix = "'mne-icalabel bids --overwrite --refit'"
+        if n_manual:
+            fix = (
+                f"{fix[:-1]} --discard-manual' (its {n_manual} component(s) "
+                "labelled by hand describe the missing ICA: they are dropped)"
+            )
         raise FileNotFoundError(
-            f"No ICA for {labelled.key}: neither {labelled.tsv.name[:-15]}_ica.fif "
-            "nor another pipeline's in derivatives/. Relabel it with "
-            "'mne-icalabel bids --overwrite'."
+            f"No ICA for {labelled.key}: {ours.name} is missing (and no other "
+            f"pipeline's is in derivatives/). Restore it, or fit a new one with "
+            f"{fix}."
         )
     # the hashes of the bytes about to be read, so that a change made while
     # this runs makes the next run redo the recording
@@ -499,6 +508,7 @@ def apply_bids_dataset(
     l_freq = None if l_freq is None else float(l_freq)
     h_freq = None if h_freq is None else float(h_freq)
     _validate_type(report, bool, "report")
+    n_jobs = check_n_jobs(n_jobs)
     step = ApplyStep(
         Selection(subjects, sessions, tasks, runs, datatype, shard),
         overwrite,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mne.utils import _check_option, _validate_type, logger, verbose
+from mne.utils import _check_option, _ensure_int, _validate_type, logger, verbose
 
 from ..annotation.policy import RULES, ExclusionPolicy
 from ..derivatives import (
@@ -44,7 +44,7 @@ from ..derivatives import (
 )
 from ..methods import get_method, method_names, network_names
 from ..utils._docs import fill_doc
-from ._dispatch import JobSettings, preflight_client
+from ._dispatch import JobSettings, check_n_jobs, preflight_client
 from ._step import DatasetStep, Job, Selection
 from .ica import _check_decim, _ica_packages, read_ica_file
 from .recording import label_recording
@@ -468,6 +468,16 @@ def label_bids_dataset(
         _validate_type(value, bool, name)
     _validate_type(refit, bool, "refit")
     _validate_type(backend, (str, None), "backend")
+    _validate_type(n_components, ("int-like", None), "n_components")
+    if n_components is not None:
+        n_components = _ensure_int(n_components, "n_components")
+        if n_components < 2:
+            # else every recording would fail in fit_ica with the same error
+            raise ValueError(
+                "n_components must be at least 2 (or None: the method's "
+                f"default), got {n_components}."
+            )
+    n_jobs = check_n_jobs(n_jobs)
     step = LabelStep(
         Selection(subjects, sessions, tasks, runs, datatype, shard),
         overwrite,

@@ -71,6 +71,37 @@ def selection(args) -> dict:
     )
 
 
+def int_at_least(minimum: int):
+    """Return an argparse type: an integer of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"expected an integer of at least {minimum}, got {text!r}"
+            )
+        return value
+
+    return parse
+
+
+def _n_jobs(text: str) -> int:
+    """Parse ``--n-jobs``: a number of processes, or negative (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of processes (1 or more) or a negative number "
+            f"counting back from the cores (-1: all, -2: all but one), got {text!r}"
+        )
+    return value
+
+
 def _shard(text: str) -> tuple[int, int]:
     """Parse ``--shard K/N`` (argparse type)."""
     try:
@@ -96,7 +127,7 @@ def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
     """Add ``--n-jobs`` and the Dask options; ``done``: e.g. "labelled"."""
     parser.add_argument(
         "--n-jobs",
-        type=int,
+        type=_n_jobs,
         default=1,
         metavar="N",
         help=f"recordings {done} at once on this machine (default: 1; -1: all cores)",
@@ -127,7 +158,7 @@ def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
         "Dask workers as batch jobs (with --dask-jobqueue)"
     )
     jobqueue.add_argument(
-        "--jobqueue-cores", type=int, metavar="N", help="cores per job"
+        "--jobqueue-cores", type=int_at_least(1), metavar="N", help="cores per job"
     )
     jobqueue.add_argument(
         "--jobqueue-memory", metavar="SIZE", help="memory per job, e.g. 4GB"
@@ -140,7 +171,7 @@ def add_parallel_arguments(parser: argparse.ArgumentParser, done: str) -> None:
     )
     jobqueue.add_argument(
         "--jobqueue-jobs",
-        type=int,
+        type=int_at_least(1),
         metavar="N",
         help="at most N jobs (default: one per recording to process)",
     )
@@ -171,10 +202,12 @@ def print_run(summary, elapsed: float, done: str, skipped: str) -> int:
     """
     counts = summary["status"].value_counts()
     n_done, n_failed = counts.get(done, 0), counts.get("failed", 0)
+    n_refused = counts.get("refused", 0)
     print(
         f"{len(summary)} recording(s): {n_done} {done}, "
-        f"{counts.get('skipped', 0)} skipped ({skipped}), {n_failed} failed "
-        f"in {elapsed:.1f} s"
+        f"{counts.get('skipped', 0)} skipped ({skipped}), {n_failed} failed"
+        + (f", {n_refused} refused (another run has them)" if n_refused else "")
+        + f" in {elapsed:.1f} s"
         + (f" ({n_done / elapsed * 60:.1f} recordings/min)." if n_done else ".")
     )
     for status in ("failed", "refused"):

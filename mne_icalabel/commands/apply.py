@@ -99,7 +99,9 @@ def run(args) -> int:
             report=not args.no_report,
         )
     n_failed = print_run(summary, time.perf_counter() - start, "applied", "up to date")
-    for _, row in summary[summary["status"] != "failed"].iterrows():
+    # a failed or refused row has no components (n_excluded NaN)
+    cleaned = summary[summary["status"].isin(("applied", "skipped"))]
+    for _, row in cleaned.iterrows():
         removed = row["excluded"] if row["n_excluded"] else "nothing"
         print(f"  {row['recording']}: removed {removed}")
     return finish_run(summary, n_failed, derivatives_root(args.bids_root))

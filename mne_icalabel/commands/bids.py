@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..batch.bids import label_bids_dataset
 from ..derivatives import derivatives_root
-from ..methods import get_method, network_names
+from ..methods import get_method, method_names, network_names
 from ._common import (
     add_dataset_arguments,
     add_ica_decim,
@@ -13,6 +13,7 @@ from ._common import (
     add_shard_argument,
     dask_target,
     finish_run,
+    int_at_least,
     make_subparser,
     policy_options,
     print_run,
@@ -56,13 +57,13 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--method",
-        choices=("iclabel", "megnet", "both"),
+        choices=method_names(),
         help="labelling method (default: iclabel for eeg, megnet for meg; both: "
         "one ICA of EEG and MEG labelled by both networks)",
     )
     parser.add_argument(
         "--n-components",
-        type=int,
+        type=int_at_least(2),
         help="components of fitted ICAs (default: 20; an ICA saved by a previous "
         "run is reused on --overwrite: add --refit to change it)",
     )
@@ -83,7 +84,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--blas-threads",
-        type=int,
+        type=int_at_least(0),
         default=1,
         metavar="N",
         help="BLAS threads per Dask worker thread (default: 1; 0: the workers' "

@@ -113,7 +113,11 @@ def open_window(argv: list[str] | None = None):
     window : ICAComponentLabeler
         The window (shown), set to save the ICA and the TSV on close.
     """
-    args = _build_parser().parse_args(argv)
+    return _open_window(_build_parser().parse_args(argv))
+
+
+def _open_window(args: argparse.Namespace):
+    """Open the labelling window of the parsed command line (see open_window)."""
     inst, ica, tsv_fname, scores = _read_files(args)
     window = label_ica_components(inst, ica, show=True, block=False, scores=scores)
     window.tsv_fname = tsv_fname
@@ -142,11 +146,10 @@ def _read_files(args):
     return inst, ica, tsv_fname, scores
 
 
-def _serve(argv: list[str] | None) -> int:
+def _serve(args: argparse.Namespace) -> int:
     """Serve the labelling page until Ctrl+C; then save unsaved labels."""
     from ..web._launch import serve_recording
 
-    args = _build_parser().parse_args(argv)
     inst, ica, tsv_fname, scores = _read_files(args)
     ica_fname = Path(args.out_ica or args.fname_ica)
     server = serve_recording(
@@ -197,10 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     code : int
         0 on success, 1 if the files cannot be read or the labels not saved.
     """
+    args = _build_parser().parse_args(argv)
     try:
-        if "--browser" in (sys.argv[1:] if argv is None else argv):
-            return _serve(argv)
-        window = open_window(argv)
+        if args.browser:
+            return _serve(args)
+        window = _open_window(args)
     except (OSError, RuntimeError, ValueError, TypeError, ImportError) as error:
         print(f"mne_gui_ic_annotation: error: {error}", file=sys.stderr)
         return 1

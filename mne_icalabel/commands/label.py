@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from ..annotation.policy import ExclusionPolicy
 from ..batch._preflight import check_recording
 from ..batch.ica import describe_ica
 from ..batch.recording import label_recording
-from ..methods import get_method
+from ..methods import get_method, method_names
 from ..utils._channels import SETTABLE_TYPES, set_channel_types, set_montage
 from ..utils._picks import default_method
 from ._common import (
@@ -17,6 +18,7 @@ from ._common import (
     add_policy_arguments,
     format_files,
     format_table,
+    int_at_least,
     make_subparser,
     policy_options,
 )
@@ -58,7 +60,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--method",
-        choices=("iclabel", "megnet", "both"),
+        choices=method_names(),
         help="labelling method (default: from the channels of --ica if given, "
         "else megnet when the recording has MEG channels, iclabel otherwise); "
         "both: one ICA of EEG and MEG labelled by both networks, a component "
@@ -72,7 +74,7 @@ def add_parser(subparsers, name: str):
     )
     parser.add_argument(
         "--n-components",
-        type=int,
+        type=int_at_least(2),
         help="components of the fitted ICA (default: 20, capped by the rank)",
     )
     add_channel_arguments(parser)
@@ -103,6 +105,19 @@ def _example_montage() -> str:
 
     new = Version(version("mne")).release >= (1, 13)
     return "colin27_1020" if new else "standard_1020"
+
+
+def _sampling_rate(text: str) -> float:
+    """Parse ``--resample``: a positive, finite rate in Hz (argparse type)."""
+    try:
+        sfreq = float(text)
+    except ValueError:
+        sfreq = 0.0
+    if not 0 < sfreq < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected a sampling rate in Hz above 0, e.g. 100, got {text!r}"
+        )
+    return sfreq
 
 
 def add_channel_arguments(parser) -> None:
@@ -137,7 +152,7 @@ def add_channel_arguments(parser) -> None:
     )
     parser.add_argument(
         "--resample",
-        type=float,
+        type=_sampling_rate,
         metavar="HZ",
         help="resample the recording to HZ first (ICLabel needs 100 Hz or more: "
         "--resample 100 upsamples a slower recording; the labels then see no "
@@ -231,7 +246,7 @@ def run(args) -> int:
         print(f"Method: {method} ({reason}; --method chooses another).")
     for line in lines + place_channels(inst, args, method):
         print(line)
-    if args.resample:
+    if args.resample is not None:
         if args.resample <= 0:
             raise ValueError(f"--resample must be positive, got {args.resample:g}.")
         print(f"Resampling from {inst.info['sfreq']:g} Hz to {args.resample:g} Hz.")

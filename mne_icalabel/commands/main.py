@@ -68,19 +68,43 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(
         title="commands", dest="command", metavar="<command>"
     )
-    for name, module_name in SUBCOMMANDS.items():
-        module = import_module(f".{module_name}", __package__)
-        sub = module.add_parser(subparsers, name)
-        sub.add_argument(
-            "-v", "--verbose", action="store_true", help="show MNE's log messages"
-        )
-        sub.add_argument(
-            "--debug",
-            action="store_true",
-            help="show the full traceback when the command fails",
-        )
-        sub.set_defaults(module=module)
+    for name in SUBCOMMANDS:
+        _add_subcommand(subparsers, name)
     return parser
+
+
+def _add_subcommand(subparsers, name: str) -> argparse.ArgumentParser:
+    """Add the subcommand ``name`` with its module's options and the common ones."""
+    module = import_module(f".{SUBCOMMANDS[name]}", __package__)
+    sub = module.add_parser(subparsers, name)
+    sub.add_argument(
+        "-v", "--verbose", action="store_true", help="show MNE's log messages"
+    )
+    sub.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback when the command fails",
+    )
+    sub.set_defaults(module=module)
+    return sub
+
+
+def subcommand_parser(name: str) -> argparse.ArgumentParser:
+    """Build the parser of the subcommand ``name`` alone, as ``build_parser`` does.
+
+    Parameters
+    ----------
+    name : str
+        A key of ``SUBCOMMANDS``, e.g. ``"bids"``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        It parses the subcommand's arguments (without its name); its errors
+        are prefixed with ``mne-icalabel <name>``.
+    """
+    parent = argparse.ArgumentParser(prog="mne-icalabel")
+    return _add_subcommand(parent.add_subparsers(), name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..batch._slurm import array_script, check_mem, check_time, submit
+from ..batch._slurm import STEPS, array_script, check_mem, check_time, submit
 from ..derivatives import find_recordings, write_text
 from ._common import make_subparser, selection
 
@@ -16,6 +16,20 @@ _EXAMPLES = """\
       --cpus-per-task 4 --time 4:00:00 --submit -- --n-components 15 --no-report
   mne-icalabel slurm-script ~/data/ds004584 --step apply --per-recording \\
       --time 20 --submit -- --l-freq 0.1 --h-freq 40"""
+
+#: the step's options a task cannot get (destination -> option): the script
+#: gives each task its part, and a task runs on its own node
+_REFUSED = {
+    "shard": "--shard",
+    "dask_scheduler": "--dask-scheduler",
+    "dask_scheduler_file": "--dask-scheduler-file",
+    "dask_jobqueue": "--dask-jobqueue",
+    "jobqueue_cores": "--jobqueue-cores",
+    "jobqueue_memory": "--jobqueue-memory",
+    "jobqueue_walltime": "--jobqueue-walltime",
+    "jobqueue_queue": "--jobqueue-queue",
+    "jobqueue_jobs": "--jobqueue-jobs",
+}
 
 
 def _positive(text: str) -> int:
@@ -49,12 +63,14 @@ def add_parser(subparsers, name: str):
         "$SLURM_ARRAY_TASK_ID/N): one task per recording (--per-recording), or "
         "N tasks sharing the recordings (--shards N). The options after '--' go "
         "to the step, checked here. Each task runs the mne-icalabel of this "
-        "environment; submitted again, the script does only what is missing.",
+        "environment; submitted again, the script does only what is missing "
+        "(with --overwrite among the step's options, everything again). "
+        "--discard-manual is refused unless --allow-discard-manual is given.",
         _EXAMPLES,
     )
     parser.add_argument("bids_root", type=Path, help="root of the BIDS dataset")
     parser.add_argument(
-        "--step", choices=("bids", "apply"), required=True, help="the run of a task"
+        "--step", choices=STEPS, required=True, help="the run of a task"
     )
     for entity in ("subject", "session", "task", "run"):
         parser.add_argument(
@@ -128,6 +144,13 @@ def add_parser(subparsers, name: str):
     parser.add_argument(
         "--submit", action="store_true", help="submit it with sbatch once written"
     )
+    parser.add_argument(
+        "--allow-discard-manual",
+        action="store_true",
+        help="let the step's options include --discard-manual (with "
+        "--overwrite): every submission of the script, including one after a "
+        "review, then deletes the components labelled by hand",
+    )
     return parser
 
 
@@ -144,33 +167,50 @@ def _step_argv(args) -> list[str]:
 
 
 def _parse_step(step: str, bids_root: Path, argv: list[str]):
-    """Parse the step's options as the step will; raise naming a bad one."""
+    """Parse the step's options as the step will; raise naming a bad one.
+
+    The values are checked, not the spellings: argparse also takes ``--opt=V``
+    and unambiguous abbreviations (``--shar``). ``n_jobs`` is None when
+    ``--n-jobs`` is not given.
+    """
     import contextlib
     import io
 
-    from .main import build_parser  # main imports this module: at call time
+    from .main import subcommand_parser  # main imports this module: at call time
 
-    refused = [
-        arg
-        for arg in argv
-        if arg.split("=")[0]
-        in ("--shard", "--dask-scheduler", "--dask-scheduler-file", "--dask-jobqueue")
-    ]
-    if refused:
-        raise ValueError(
-            f"{', '.join(refused)} cannot be given to the tasks: each task runs "
-            "its own part (--shard K/N, set by the script) on its own node."
-        )
+    parser = subcommand_parser(step)
+    parser.set_defaults(n_jobs=None)
     errors = io.StringIO()
     try:
         with contextlib.redirect_stderr(errors):
-            return build_parser().parse_args([step, str(bids_root), *argv])
+            parsed = parser.parse_args([str(bids_root), *argv])
     except SystemExit:
         reason = errors.getvalue().strip().splitlines()[-1:] or ["invalid options"]
         raise ValueError(
             f"The options for 'mne-icalabel {step}' are not valid: "
             f"{reason[0].split('error: ', 1)[-1]}. See 'mne-icalabel {step} --help'."
         ) from None
+    refused = [
+        opt for dest, opt in _REFUSED.items() if getattr(parsed, dest, None) is not None
+    ]
+    if refused:
+        raise ValueError(
+            f"{', '.join(refused)} cannot be given to the tasks: each task runs "
+            "its own part (--shard K/N, set by the script) on its own node. "
+            "Remove it from the options after '--'."
+        )
+    return parsed
+
+
+def _check_discard_manual(args, parsed) -> None:
+    """Refuse ``--discard-manual`` in a script unless it is allowed explicitly."""
+    if getattr(parsed, "discard_manual", False) and not args.allow_discard_manual:
+        raise ValueError(
+            "--discard-manual in a Slurm script deletes the components labelled "
+            "by hand at every submission, including a resubmission after a "
+            "review. Remove it from the options after '--', or add "
+            "--allow-discard-manual (before '--') if that is what you want."
+        )
 
 
 def run(args) -> int:
@@ -178,6 +218,7 @@ def run(args) -> int:
     selection(args)  # the folder exists
     step_argv = _step_argv(args)
     parsed = _parse_step(args.step, args.bids_root, step_argv)
+    _check_discard_manual(args, parsed)
     datatype = parsed.datatype or (
         "meg" if getattr(parsed, "method", None) == "both" else "eeg"
     )
@@ -203,6 +244,8 @@ def run(args) -> int:
         n_tasks,
         step_argv,
         per_recording=args.per_recording,
+        n_jobs_given=parsed.n_jobs is not None,
+        overwrite=parsed.overwrite,
         log_folder=logs,
         partition=args.partition,
         time=args.time,
@@ -219,6 +262,11 @@ def run(args) -> int:
         f"Wrote {script}: {n_tasks} task(s) for {len(recordings)} recording(s); "
         f"output in {logs}/"
     )
+    if parsed.overwrite:
+        print(
+            "  With --overwrite, every submission of the script processes all "
+            "its recordings again, not only what is missing."
+        )
     if n_tasks > len(recordings):
         print(
             f"  {n_tasks - len(recordings)} task(s) will have no recording (more "

@@ -218,6 +218,31 @@ def test_one_failure_does_not_stop_the_other(labelled_root, problem):
     assert rows[1]["error"] == error
 
 
+@pytest.mark.parametrize("manual", [False, True])
+def test_missing_ica_advice(labelled_root, manual):
+    """A labelled recording without its ICA: the fix named, manual rows said."""
+    root = labelled_root
+    (root / DERIV / f"{STEMS[0]}_ica.fif").unlink()
+    if manual:
+        tsv = root / DERIV / f"{STEMS[0]}_components.tsv"
+        mark_component(1, tsv, "manual", "eye blink", "Jane Doe")
+    summary = apply_bids_dataset(root, report=False, verbose="error")
+    assert list(summary["status"]) == ["failed", "applied"]
+    error = summary["error"][0]
+    name = STEMS[0].split("/")[-1]
+    assert error.startswith(
+        f"FileNotFoundError: No ICA for {KEYS[0]}: {name}_ica.fif is missing"
+    )
+    if manual:
+        assert error.endswith(
+            "'mne-icalabel bids --overwrite --refit --discard-manual' (its 1 "
+            "component(s) labelled by hand describe the missing ICA: they are "
+            "dropped)."
+        )
+    else:
+        assert error.endswith("'mne-icalabel bids --overwrite --refit'.")
+
+
 def _fit(raw, projection: bool | None, apply: bool = False):
     inst = raw.copy().filter(1.0, 100.0, verbose=False)
     if projection is not None:
@@ -358,6 +383,8 @@ def test_apply_validates(labelled_root):
         apply_bids_dataset(labelled_root, reference="Cz")
     with pytest.raises(ValueError, match="l_freq must be positive"):
         apply_bids_dataset(labelled_root, l_freq=0)
+    with pytest.raises(ValueError, match="n_jobs must be a number of processes"):
+        apply_bids_dataset(labelled_root, n_jobs=0)
     assert not _clean(labelled_root, 0).exists()
 
 

@@ -158,6 +158,14 @@ def test_invalid_arguments(bids_root):
         label_bids_dataset(bids_root, method="manual")
     with pytest.raises(TypeError, match="n_jobs"):
         label_bids_dataset(bids_root, n_jobs="2")
+    # up front, not one failed row per recording
+    with pytest.raises(ValueError, match="n_jobs must be a number of processes"):
+        label_bids_dataset(bids_root, n_jobs=0)
+    with pytest.raises(ValueError, match="n_components must be at least 2"):
+        label_bids_dataset(bids_root, n_components=1)
+    with pytest.raises(TypeError, match="n_components"):
+        label_bids_dataset(bids_root, n_components=2.5)
+    assert not (bids_root / "derivatives").exists()
 
 
 def _row_or_crash(key: str, crash: bool, done: str) -> dict:

@@ -122,7 +122,18 @@ def test_script_shards_and_cpus(bids_root, tmp_path, capsys):
             "arguments: --n-compnents 5",
         ),
         (["--", "--shard", "1/2"], 1, "--shard cannot be given to the tasks"),
+        # argparse's other spellings of the same options
+        (["--", "--shar", "1/2"], 1, "--shard cannot be given to the tasks"),
+        (["--", "--shard=1/2"], 1, "--shard cannot be given to the tasks"),
         (["--", "--dask-jobqueue", "slurm"], 1, "--dask-jobqueue cannot be given"),
+        (["--", "--dask-scheduler-f", "s.json"], 1, "--dask-scheduler-file cannot be"),
+        (["--", "--jobqueue-cores", "2"], 1, "--jobqueue-cores cannot be given"),
+        (
+            ["--", "--overwrite", "--discard-man"],
+            1,
+            "--discard-manual in a Slurm script deletes the components labelled "
+            "by hand at every submission",
+        ),
         (["--subject", "09"], 1, "No eeg recording matches the selection"),
     ],
 )
@@ -139,6 +150,45 @@ def test_script_bad_options(bids_root, tmp_path, capsys, args, code, message):
         assert main(base + args) == 1
     assert message in " ".join(capsys.readouterr().err.split())
     assert not script.exists()
+
+
+@pytest.mark.parametrize("given", [["--n-jobs=2"], ["--n-j", "2"]])
+def test_script_keeps_the_steps_n_jobs(bids_root, tmp_path, given):
+    """--n-jobs in any spelling argparse takes: the script does not add its own."""
+    _, text = _write(
+        tmp_path,
+        bids_root,
+        *("--step", "bids", "--per-recording", "--cpus-per-task", "4", "--"),
+        *given,
+    )
+    exec_line = text.strip().splitlines()[-1]
+    assert exec_line.endswith('/2" ' + " ".join(given))
+    assert "--n-jobs 4" not in exec_line
+
+
+def test_script_with_overwrite_says_so(bids_root, tmp_path, capsys):
+    """A resubmission with --overwrite redoes everything: the comment says so."""
+    _, text = _write(tmp_path, bids_root, "--step", "bids", "--per-recording")
+    assert "submitted again, it does only what is missing." in text
+    capsys.readouterr()
+    _, text = _write(
+        tmp_path, bids_root, "--step", "bids", "--per-recording", "--", "--overw"
+    )
+    assert "what is missing" not in text
+    assert "submitted again, it does everything again (--overwrite)." in text
+    out = " ".join(capsys.readouterr().out.split())
+    assert "With --overwrite, every submission of the script processes all" in out
+
+
+def test_script_discard_manual_when_allowed(bids_root, tmp_path):
+    """--allow-discard-manual lets --discard-manual through to the tasks."""
+    _, text = _write(
+        tmp_path,
+        bids_root,
+        *("--step", "bids", "--per-recording", "--allow-discard-manual", "--"),
+        *("--overwrite", "--discard-manual"),
+    )
+    assert text.strip().endswith("--overwrite --discard-manual")
 
 
 def test_submit_without_sbatch(bids_root, tmp_path, capsys, monkeypatch):
@@ -166,6 +216,30 @@ def test_jobqueue_options(bids_root, capsys):
         JobqueueCluster(memory=4)
 
 
+@pytest.mark.parametrize(
+    "command, args, message",
+    [
+        ("bids", ["--n-jobs", "0"], "argument --n-jobs: expected a number of"),
+        ("apply", ["--n-jobs", "0"], "argument --n-jobs: expected a number of"),
+        ("bids", ["--n-components", "1"], "argument --n-components: expected an"),
+        ("bids", ["--blas-threads", "-1"], "argument --blas-threads: expected an"),
+        (
+            "bids",
+            ["--dask-jobqueue", "slurm", "--jobqueue-cores", "0"],
+            "argument --jobqueue-cores: expected an integer of at least 1, got '0'",
+        ),
+        ("apply", ["--jobqueue-jobs", "0"], "argument --jobqueue-jobs: expected"),
+    ],
+)
+def test_bad_numbers_named_by_option(bids_root, capsys, command, args, message):
+    """The command line refuses them before anything runs, naming the option."""
+    with pytest.raises(SystemExit) as info:
+        main([command, str(bids_root), *args])
+    assert info.value.code == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+    assert not derivatives_root(bids_root).exists()
+
+
 def test_jobqueue_without_cores_and_memory():
     """Neither given nor configured: the error names both ways to give them."""
     import dask
@@ -176,3 +250,25 @@ def test_jobqueue_without_cores_and_memory():
     with dask.config.set({"jobqueue.slurm.cores": 2, "jobqueue.slurm.memory": None}):
         with pytest.raises(ValueError, match="the memory of a job is not given"):
             JobqueueCluster(queue="debug").start(2)
+
+
+def test_wait_for_jobs_counts_every_worker(monkeypatch):
+    """Workers are counted with nthreads(), not scheduler_info()'s short list."""
+    import mne
+
+    from mne_icalabel.batch._dispatch import _jobqueue
+
+    class Client:
+        def wait_for_workers(self, n, timeout):
+            pass
+
+        def nthreads(self):
+            return {f"tcp://10.0.0.{k}:1": 1 for k in range(8)}
+
+        def scheduler_info(self):  # as distributed releases that cap the list
+            return {"workers": dict(list(self.nthreads().items())[:5])}
+
+    monkeypatch.setattr(_jobqueue, "WAIT_FOR_ALL", 0.3)
+    with mne.utils.catch_logging(verbose="INFO") as log:
+        _jobqueue.wait_for_jobs(Client(), 8, timeout=1)
+    assert "of 8 Dask worker(s) started" not in log.getvalue()

@@ -226,3 +226,11 @@ def test_label_help_names_installed_montages():
         warnings.simplefilter("error")  # a deprecated name warns
         for name in named:
             mne.channels.make_standard_montage(name)
+
+
+@pytest.mark.parametrize("command", ["bids", "label"])
+def test_method_choices_from_the_registry(standin_method, command):
+    """A registered method is a --method choice of bids and label."""
+    args = build_parser().parse_args([command, "x", "--method", standin_method.name])
+    assert args.method == standin_method.name
+    assert f"--method {{iclabel,megnet,both,{standin_method.name}}}" in _help(command)

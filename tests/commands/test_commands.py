@@ -224,3 +224,36 @@ def testdefault_method():
         method, reason = default_method(both, ica)
         assert method == expected, reason
         assert "the ICA was fitted on" in reason
+
+
+def test_apply_output_with_refused_rows(tmp_path, capsys, monkeypatch):
+    """A refused row is counted in the headline and has no 'removed' line."""
+    import pandas as pd
+
+    import mne_icalabel.commands.apply as apply_command
+
+    summary = pd.DataFrame(
+        [
+            dict(recording="sub-01", status="applied", n_excluded=1, excluded="1"),
+            dict(recording="sub-02", status="skipped", n_excluded=0, excluded=""),
+            dict(
+                recording="sub-03",
+                status="refused",
+                n_excluded=np.nan,
+                excluded=np.nan,
+                error="claimed by run 42",
+            ),
+        ]
+    )
+    monkeypatch.setattr(apply_command, "apply_bids_dataset", lambda *a, **k: summary)
+    assert main(["apply", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[0].startswith(
+        "3 recording(s): 1 applied, 1 skipped (up to date), 0 failed, 1 refused "
+        "(another run has them) in "
+    )
+    assert "  refused: sub-03: claimed by run 42" in lines
+    assert "  sub-01: removed 1" in lines and "  sub-02: removed nothing" in lines
+    assert not any(line.startswith("  sub-03: removed") for line in lines)
+    assert "1 of 3 recording(s) were refused" in captured.err

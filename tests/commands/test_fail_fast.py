@@ -146,6 +146,21 @@ def test_resample_option_passes_the_checks(tmp_path, capsys, monkeypatch):
     assert seen["sfreq"] == 100.0
 
 
+@pytest.mark.parametrize("value", ["0", "-100", "nan"])
+def test_resample_zero_or_negative_refused(tmp_path, capsys, events, value):
+    """--resample 0 is an error naming the option, not ignored."""
+    names = mne.channels.make_standard_montage("biosemi16").ch_names
+    fname = tmp_path / "slow_raw.fif"
+    _long_recording(fname, names, minutes=1.0, sfreq=90.0)
+    with pytest.raises(SystemExit) as info:
+        main(["label", str(fname), "--resample", value, "--out", str(tmp_path)])
+    assert info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    expected = "argument --resample: expected a sampling rate in Hz above 0"
+    assert f"{expected}, e.g. 100, got '{value}'" in err
+    assert events == []
+
+
 def test_python_call_gets_python_advice(tmp_path, events):
     """From Python, label_recording checks first too, and names Python calls."""
     from mne_icalabel.batch import label_recording

@@ -133,3 +133,20 @@ def test_main_errors(tmp_path, files, capsys):
         command.main(["--help"])
     assert exc.value.code == 0
     assert "mne_gui_ic_annotation sub-01_task-rest_raw.fif" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("option", ["--browser", "--brow"])
+def test_main_browser_parsed_once(tmp_path, monkeypatch, option):
+    """--browser in any spelling argparse takes serves the page, no window."""
+    served = []
+    monkeypatch.setattr(command, "_serve", lambda args: served.append(args) or 0)
+
+    def no_window(args):
+        raise AssertionError("a Qt window was opened")
+
+    monkeypatch.setattr(command, "_open_window", no_window, raising=False)
+    argv = ["raw.fif", "ica.fif", option, "--no-open", "--port", "9000"]
+    assert command.main(argv) == 0
+    (args,) = served
+    assert args.browser and args.no_open and args.port == 9000
+    assert args.fname_ica == "ica.fif"

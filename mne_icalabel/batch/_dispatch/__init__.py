@@ -30,5 +30,5 @@ so the client pre-flight covers them.
 
 from ._jobqueue import JobqueueCluster
 from ._runner import WAIT_FOR_WORKERS, JobRunner, _connect
-from ._settings import JobSettings, preflight_client
+from ._settings import JobSettings, check_n_jobs, preflight_client
 from ._worker import _prepare_worker, _worker_state

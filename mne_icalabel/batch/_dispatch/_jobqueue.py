@@ -122,9 +122,11 @@ def wait_for_jobs(client, n_workers: int, timeout: float) -> None:
     """
     client.wait_for_workers(1, timeout=timeout)
     end = time.monotonic() + WAIT_FOR_ALL
-    while len(client.scheduler_info()["workers"]) < n_workers:
+    # nthreads() has every worker; scheduler_info() lists at most a few in
+    # some releases of distributed
+    while len(client.nthreads()) < n_workers:
         if time.monotonic() > end:
-            present = len(client.scheduler_info()["workers"])
+            present = len(client.nthreads())
             logger.info(
                 f"{present} of {n_workers} Dask worker(s) started within "
                 f"{WAIT_FOR_ALL:g} s; the run goes on with them"

@@ -13,6 +13,21 @@ from ...methods import get_method
 from ...utils._imports import import_optional_dependency
 
 
+def check_n_jobs(n_jobs) -> int:
+    """Return ``n_jobs`` as an int, or raise: 0 processes cannot run a job.
+
+    Positive: that many processes; negative, joblib's count back from the
+    cores (-1: all of them, -2: all but one).
+    """
+    n_jobs = _ensure_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        raise ValueError(
+            "n_jobs must be a number of processes (1 or more) or negative to "
+            "count back from the cores (-1: all, -2: all but one), got 0."
+        )
+    return n_jobs
+
+
 @dataclass(frozen=True)
 class JobSettings:
     """What a worker needs to run the jobs as the client would.
