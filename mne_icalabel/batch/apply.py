@@ -481,7 +481,8 @@ def apply_bids_dataset(
     Returns
     -------
     %(summary_tsv)s
-        Here ``status`` is ``"applied"``, ``"skipped"`` or ``"failed"``;
+        Here ``status`` is ``"applied"``, ``"skipped"``, ``"failed"`` or
+        ``"refused"``;
         ``reference`` (``"average"``, ``"as-is"``, ``"none"``), ``n_excluded``
         and ``excluded`` (e.g. ``"ICA000, ICA003"``) follow.
 

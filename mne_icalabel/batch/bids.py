@@ -438,7 +438,8 @@ def label_bids_dataset(
     Returns
     -------
     %(summary_tsv)s
-        Here ``status`` is ``"labelled"``, ``"skipped"`` or ``"failed"``;
+        Here ``status`` is ``"labelled"``, ``"skipped"``, ``"failed"`` or
+        ``"refused"``;
         ``ica`` is ``"fitted"`` or ``"existing: <path>"``; ``n_components``,
         ``labels`` (count per class), ``policy`` (its summary),
         ``n_excluded`` (the components written ``bad``, manual decisions

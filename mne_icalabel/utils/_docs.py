@@ -145,13 +145,15 @@ overwrite : bool
 
 docdict["summary_tsv"] = """
 summary : pandas.DataFrame
-    One row per recording of the selection, in path order: ``recording`` (its
-    path relative to ``bids_root``), ``status``, the step's columns below,
-    ``seconds``, ``outputs``, ``warnings`` (the first line of each, once) and
-    ``error`` (the exception's type and first line, for ``status``
-    ``"failed"``). The rows are also written to
-    ``derivatives/mne-icalabel/summary.tsv`` (column ``step``), where the
-    rows of the other step are kept."""
+    One row per recording of the selection (of its part, with ``shard``), in
+    path order: ``recording`` (its path relative to ``bids_root``),
+    ``status``, the step's columns below, ``seconds``, ``outputs``,
+    ``warnings`` (the first line of each, once) and ``error`` (the
+    exception's type and first line, for ``status`` ``"failed"``; the run
+    holding it, for ``"refused"``: a recording another live run claims). The
+    rows but the refused ones are also written to
+    ``derivatives/mne-icalabel/summary.tsv`` (column ``step``), where the rows
+    of other runs and of the other step are kept."""
 
 docdict["ica_n_components"] = """
 n_components : int | None
