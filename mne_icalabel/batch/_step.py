@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import time
 import traceback
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +36,7 @@ from ..utils._imports import import_optional_dependency
 from ..utils._signals import exit_on_sigterm
 from ._dispatch import JobRunner
 from ._shard import check_shard, select_part
+from ._warnings import job_warnings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -112,8 +112,7 @@ def run_job(job: Job) -> dict[str, Any]:
     """
     row: dict[str, Any] = dict(recording=job.key)
     start = time.perf_counter()
-    with warnings.catch_warnings(record=True) as caught, use_log_level(job.log_level):
-        warnings.simplefilter("always")
+    with job_warnings() as caught, use_log_level(job.log_level):
         try:
             row.update(job.run())
         except Exception as error:
