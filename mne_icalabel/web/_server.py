@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import ipaddress
 import json
 import secrets
@@ -125,8 +126,9 @@ def _handlers(api: Api, token: str, cookie: str, base: str, executor, title: str
                 self.redirect(self.request.path.rsplit("/", 1)[-1] + "/")
                 return
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            html = static_text("index.html").replace("{{title}}", title)
-            self.finish(html)
+            # the title names the dataset's folder: any characters
+            text = static_text("index.html").replace("{{title}}", html.escape(title))
+            self.finish(text)
 
     class Static(_Base):
         def get(self, name: str) -> None:

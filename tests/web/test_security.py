@@ -147,3 +147,22 @@ def test_listens_on_loopback_only_and_warns_otherwise(recwarn):
     for bad in ("/a/../b/", "/a?token=x", "/a b/"):
         with pytest.raises(ValueError, match="base_url"):
             normalize_base_url(bad)
+
+
+def test_the_title_is_escaped(labelled_bids_template, tmp_path):
+    """The page's title names the dataset's folder, which may hold markup."""
+    import shutil
+
+    from mne_icalabel.web._launch import serve_dataset
+
+    root = tmp_path / "x<b>&y"
+    shutil.copytree(labelled_bids_template, root)
+    server = serve_dataset(root, port=0)
+    try:
+        status, _, body = _request(server, "GET", f"/?token={server.token}")
+    finally:
+        server.stop()
+    assert status == 200
+    page = body.decode("utf-8")
+    assert "<title>ICA Review - x&lt;b&gt;&amp;y</title>" in page
+    assert "<b>" not in page
