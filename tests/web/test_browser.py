@@ -345,3 +345,28 @@ def test_through_a_forwarded_port(browser, dataset_server):
     finally:
         browser.get("about:blank")  # the page is left before the pipes close
         forwarder.close()
+
+
+_LEAVE = """
+const event = new Event('beforeunload', {cancelable: true});
+window.dispatchEvent(event);
+return event.defaultPrevented;
+"""
+
+
+def test_leaving_asks_while_decisions_are_unsaved(browser, dataset_server):
+    """The page's ``beforeunload`` handler asks only while decisions are unsaved.
+
+    Headless Chromium under chromedriver leaves a page without showing the
+    browser's question, so the test sends the event the browser sends and
+    reads whether the page asked (cancelled it).
+    """
+    page = open_review(browser, dataset_server.url)
+    assert browser.execute_script(_LEAVE) is False  # nothing to lose
+    k = int(page["shown"])
+    press(browser, DIGITS[other_label(page, k)])
+    wait_until(browser, lambda p: "unsaved decisions" in p["status"], what="label")
+    assert browser.execute_script(_LEAVE) is True
+    save(browser)
+    wait_until(browser, lambda p: p["status"].startswith("Saved"), what="save")
+    assert browser.execute_script(_LEAVE) is False

@@ -229,6 +229,15 @@ class ReviewApp {
     this.build();
     this.onKey = (event) => this.keydown(event);
     root.addEventListener("keydown", this.onKey);
+    // leaving the page (reload, close, another URL) with unsaved decisions:
+    // the browser asks first (its own words; the text is ignored)
+    this.onLeave = (event) => {
+      if (this.state && this.state.modified) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    };
+    if (this.options.page) window.addEventListener("beforeunload", this.onLeave);
   }
 
   // ------------------------------------------------------------ layout
@@ -408,6 +417,7 @@ class ReviewApp {
     clearInterval(this.timer);
     this.resize.disconnect();
     this.root.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("beforeunload", this.onLeave);
   }
 
   // ------------------------------------------------------------- state
