@@ -166,3 +166,53 @@ def test_the_title_is_escaped(labelled_bids_template, tmp_path):
     page = body.decode("utf-8")
     assert "<title>ICA Review - x&lt;b&gt;&amp;y</title>" in page
     assert "<b>" not in page
+
+
+def test_the_token_stays_out_of_the_log(dataset_server):
+    """Refused requests are logged by their path: no token, right or wrong."""
+    import time
+
+    served = dataset_server
+    wrong = ("A" if served.token[0] != "A" else "B") + served.token[1:]
+    assert _request(served, "GET", f"/?token={wrong}")[0] == 403
+    # the right token, a file the page does not have
+    assert _request(served, "GET", f"/static/nope.js?token={served.token}")[0] == 404
+    end = time.monotonic() + 20
+    while not any("/static/nope.js" in line for line in served.lines[:]):
+        assert time.monotonic() < end, "".join(served.lines)
+        time.sleep(0.05)
+    lines = served.lines[:]
+    refused = [line for line in lines if "403 GET /" in line or "404 GET /" in line]
+    assert len(refused) == 2, "".join(lines)
+    assert not any(wrong in line for line in lines)
+    # the URL printed for the reviewer to open is the only line with the token
+    with_token = [line.strip() for line in lines if served.token in line]
+    assert with_token == [served.url], "".join(lines)
+
+
+def test_an_uncaught_error_is_logged_without_the_token(caplog):
+    """Tornado's report of an error names the URI; this server's, the path."""
+    from mne_icalabel.web._server import ReviewServer
+
+    class Failing:
+        def call(self, method, params):
+            raise KeyError("a bug")
+
+    server = ReviewServer(Failing()).start()
+    try:
+        with caplog.at_level("INFO", logger="tornado"):
+            status, _, _ = _request(
+                server,
+                "POST",
+                f"/api/state?token={server.token}",
+                body="{}",
+                headers={"Content-Type": "application/json"},
+            )
+    finally:
+        server.stop()
+    assert status == 500
+    errors = [r for r in caplog.records if r.name == "tornado.application"]
+    assert len(errors) == 1 and "POST /api/state" in errors[0].getMessage()
+    assert errors[0].exc_info[0] is KeyError
+    for record in caplog.records:
+        assert server.token not in record.getMessage()

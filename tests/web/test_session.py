@@ -136,6 +136,43 @@ def test_frontend_choice(eeg_raw, eeg_ica):  # noqa: F811
         server.stop()
 
 
+def test_the_url_is_printed_with_its_token_and_logged_without(
+    eeg_raw,  # noqa: F811
+    eeg_ica,  # noqa: F811
+    capsys,
+    monkeypatch,
+):
+    """``block=True`` prints the URL to open; the log leaves the token out."""
+    import logging
+    import time
+
+    from mne.utils import logger, use_log_level
+
+    from mne_icalabel.gui import label_ica_components
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+
+    def interrupt(_seconds):
+        raise KeyboardInterrupt  # Ctrl+C at once: _serve_block stops the server
+
+    monkeypatch.setattr(time, "sleep", interrupt)
+    logger.addHandler(handler)
+    try:
+        with use_log_level("info"):
+            server = label_ica_components(
+                eeg_raw, eeg_ica, show=False, block=True, frontend="browser"
+            )
+    finally:
+        logger.removeHandler(handler)
+    assert server.token in server.url
+    assert server.url in capsys.readouterr().out
+    base = server.url.split("?")[0]
+    assert f"Serving the review at {base}" in records
+    assert not any(server.token in message for message in records)
+
+
 def test_dataset_session_rules(review_root):
     """Leaving unsaved decisions is refused until saved or discarded."""
     from mne_icalabel.web._session import WebDataset
