@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -245,3 +246,60 @@ def test_label_automatically_through_the_api(eeg_raw, eeg_ica):  # noqa: F811
         assert [s["title"] for s in state["scores"]] == ["ICLabel"]
         assert state["labels"][1] == "Muscle" and state["modified"]
         assert all(label is not None for label in state["labels"])
+
+
+def _blocked_pool():
+    """A pool of one thread, busy until the event returned is set."""
+    pool = ThreadPoolExecutor(1)
+    release = threading.Event()
+    pool.submit(release.wait, 60)
+    return pool, release
+
+
+def test_a_shared_recording_is_dropped_not_cancelled(review_root, monkeypatch):
+    """Evicting or forgetting a job leaves it to the tab that waits for it."""
+    from mne_icalabel.web import _session
+    from mne_icalabel.web._session import WebDataset
+
+    pool, release = _blocked_pool()
+    try:
+        dataset = WebDataset(review_root, executor=pool)
+        first, second = dataset.recording_rows[:2]
+        job = dataset.prefetch(first)  # queued behind the busy thread
+        monkeypatch.setattr(_session, "_CACHE_SIZE", 1)
+        dataset.prefetch(second)  # evicts the first
+        assert first not in dataset._cache and not job.cancelled()
+        other = dataset.prefetch(second)
+        dataset.forget(second)
+        assert second not in dataset._cache and not other.cancelled()
+        release.set()
+        assert job.result(60).loaded.index == first
+        assert other.result(60).loaded.index == second
+    finally:
+        release.set()
+        pool.shutdown()
+
+
+def test_a_cancelled_recording_is_asked_for_again(review_root, monkeypatch):
+    """A tab waits for a job cancelled meanwhile: it starts another one."""
+    from concurrent.futures import Future
+
+    from mne_icalabel.web._session import WebDataset
+
+    with ThreadPoolExecutor(2) as pool:
+        dataset = WebDataset(review_root, executor=pool)
+        tab = dataset.new_session()
+        tab.wait()
+        other = dataset.recording_rows[1]
+        tab.show(other)
+        cancelled = Future()
+        cancelled.cancel()  # e.g. the pool was shut down under the tab
+        prefetch = dataset.prefetch
+        answers = iter([cancelled])
+        monkeypatch.setattr(
+            dataset, "prefetch", lambda index: next(answers, None) or prefetch(index)
+        )
+        tab.wait()
+        state = tab.to_dict()
+        assert state["recording"]["index"] == other, state["message"]
+        assert state["loading"] == -1 and state["message"] == ""
