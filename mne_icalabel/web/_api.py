@@ -15,7 +15,12 @@ from collections import OrderedDict
 from mne.utils import logger
 
 from ._payload import component_bytes, plot_payload
-from ._session import RecordingSession, TSVChangedError, WebDataset
+from ._session import (
+    RecordingSession,
+    TSVChangedError,
+    UnsavedDecisionsError,
+    WebDataset,
+)
 
 #: intents and the type of each of their parameters
 INTENTS = {
@@ -256,10 +261,10 @@ class Api:
                 getattr(state, name)(*values.values())
         except TSVChangedError as error:
             raise ApiError(409, str(error), "changed") from None
+        except UnsavedDecisionsError as error:  # the page asks Save / Discard
+            raise ApiError(409, str(error), "unsaved") from None
         except RuntimeError as error:
-            unsaved = "not saved" in str(error) and name != "save"
-            kind = "unsaved" if unsaved else "refused"
-            raise ApiError(409, str(error), kind) from None
+            raise ApiError(409, str(error), "refused") from None
         except (ValueError, TypeError, OSError) as error:
             logger.info(f"Refused {name}: {error}")
             raise ApiError(400, str(error)) from None

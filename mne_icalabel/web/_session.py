@@ -43,6 +43,7 @@ from ..review import (
     LoadedRecording,
     ReviewQueue,
     TSVChangedError,
+    UnsavedDecisionsError,
     key_intent,
 )
 from ..review._plot_data import ICAPlotData, compute_plot_data
@@ -375,10 +376,14 @@ class DatasetSession:
     def show(self, index: int, discard: bool = False) -> None:
         """Ask for a recording; it is shown once prepared (:meth:`wait`).
 
+        Asking for the recording shown keeps it as it is (its unsaved
+        decisions too), unless ``discard``.
+
         Raises
         ------
-        RuntimeError
-            If the recording shown has unsaved decisions and ``discard`` is False.
+        UnsavedDecisionsError
+            If another recording is asked for, the one shown has unsaved
+            decisions and ``discard`` is False.
         """
         index = int(index)
         if not 0 <= index < len(self.queue.entries):
@@ -386,17 +391,17 @@ class DatasetSession:
                 f"recording must be between 0 and {len(self.queue.entries) - 1}, "
                 f"got {index}."
             )
-        if self.dataset.modified and not discard:
-            raise RuntimeError(
-                f"{self.loaded.entry.key} has decisions that are not saved: save "
-                "them, or discard them."
-            )
         if index == self.dataset.current_index:
             if discard and self.dataset.modified:  # its ICA holds them: again
                 self.dataset.discard()
                 self._install(self.shared.prepared(index))
             self.loading = -1
             return
+        if self.dataset.modified and not discard:
+            raise UnsavedDecisionsError(
+                f"{self.loaded.entry.key} has decisions that are not saved: save "
+                "them, or discard them."
+            )
         # another recording: its review replaces this one once it is read (if
         # it cannot be read, this one stays, its decisions still unsaved)
         self.loading = index
@@ -547,5 +552,6 @@ __all__ = [
     "PageState",
     "RecordingSession",
     "TSVChangedError",
+    "UnsavedDecisionsError",
     "WebDataset",
 ]

@@ -303,3 +303,44 @@ def test_a_cancelled_recording_is_asked_for_again(review_root, monkeypatch):
         state = tab.to_dict()
         assert state["recording"]["index"] == other, state["message"]
         assert state["loading"] == -1 and state["message"] == ""
+
+
+def test_unsaved_is_asked_by_type_and_not_for_the_recording_shown(review_root):
+    """Only leaving a recording with unsaved decisions asks Save / Discard."""
+    from mne_icalabel.review import UnsavedDecisionsError
+    from mne_icalabel.web._session import WebDataset
+
+    with ThreadPoolExecutor(2) as pool:
+        api = Api(WebDataset(review_root, executor=pool))
+        sid = api.call("open", {})[0]["session"]
+        state = api.call("wait", {"session": sid})[0]["state"]
+        shown = state["recording"]["index"]
+        other = next(r["index"] for r in state["recordings"] if r["index"] != shown)
+
+        def intent(name, **args):
+            params = {"session": sid, "name": name, "args": args}
+            return api.call("intent", params)[0]["state"]
+
+        k = state["current"]
+        label = "Muscle" if state["labels"][k] != "Muscle" else "Brain"
+        intent("set_label", component=k, label=label)
+        # a click on the recording shown: nothing to ask, nothing lost
+        state = intent("show_recording", index=shown)
+        assert state["recording"]["index"] == shown and state["loading"] == -1
+        assert state["modified"] and state["labels"][k] == label
+        # another one: asked, by the error's type
+        session = api._sessions[sid]
+        with pytest.raises(UnsavedDecisionsError):
+            session.show(other)
+        with pytest.raises(ApiError) as info:
+            intent("show_recording", index=other)
+        assert info.value.kind == "unsaved"
+
+        # a refusal that only says "not saved" is not that question
+        def refuse(*_args):
+            raise RuntimeError("Labels are not saved while a run rewrites it.")
+
+        session.state.review.set_label = refuse
+        with pytest.raises(ApiError) as info:
+            intent("set_label", component=k, label="Brain")
+        assert info.value.kind == "refused" and "not saved" in info.value.message
