@@ -22,19 +22,21 @@ from ._session import (
     WebDataset,
 )
 
-#: intents and the type of each of their parameters
+#: intents and the type of each of their parameters (``label_automatically``,
+#: which takes none, is answered apart: outside the tab's lock)
 INTENTS = {
     "select": {"component": int},
     "step": {"step": int},
     "set_label": {"component": int, "label": (str, type(None))},
     "press": {"key": str},
     "set_auto_advance": {"value": bool},
-    "label_automatically": {},
     "save": {"force": bool},
     "show_recording": {"index": int, "discard": bool},
     "step_recording": {"step": int, "discard": bool},
 }
-_OPTIONAL = {"force", "discard", "label"}
+#: the review model's name of an intent's parameter, where it differs
+_KEYWORDS = {("set_auto_advance", "value"): "enabled"}
+_OPTIONAL = {"force", "discard"}
 _MAX_SESSIONS = 64
 _MAX_DATA = 8
 
@@ -47,10 +49,12 @@ class ApiError(Exception):
         self.status, self.message, self.kind = status, message, kind
 
 
-def _param(params: dict, name: str, kind):
-    value = params.get(name)
+def _param(params: dict, name: str, kind, of: str = "the call"):
+    if name not in params:
+        raise ApiError(400, f"Parameter {name!r} of {of} is missing.")
+    value = params[name]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ApiError(400, f"Parameter {name!r} is missing or has the wrong type.")
+        raise ApiError(400, f"Parameter {name!r} of {of} has the wrong type.")
     return value
 
 
@@ -209,8 +213,8 @@ class Api:
             return dict(session=sid, state=self._state(session))
 
     def _component(self, params: dict) -> tuple[dict, bytes]:
-        data_id = _param(params, "data_id", str)
-        k = _param(params, "component", int)
+        data_id = _param(params, "data_id", str, "'component'")
+        k = _param(params, "component", int, "'component'")
         with self._lock:
             data = self._data.get(data_id)
         if data is None:
@@ -228,7 +232,7 @@ class Api:
         if not isinstance(args, dict) or set(args) - set(INTENTS[name]):
             raise ApiError(400, f"Wrong parameters for {name!r}.")
         values = {
-            key: _param(args, key, kind)
+            key: _param(args, key, kind, repr(name))
             for key, kind in INTENTS[name].items()
             if key in args or key not in _OPTIONAL
         }
@@ -258,7 +262,8 @@ class Api:
                 if action == "read-only":
                     raise ApiError(409, f"Not labelled: {state.read_only}", "read_only")
             else:
-                getattr(state, name)(*values.values())
+                keywords = {_KEYWORDS.get((name, k), k): v for k, v in values.items()}
+                getattr(state, name)(**keywords)
         except TSVChangedError as error:
             raise ApiError(409, str(error), "changed") from None
         except UnsavedDecisionsError as error:  # the page asks Save / Discard

@@ -344,3 +344,30 @@ def test_unsaved_is_asked_by_type_and_not_for_the_recording_shown(review_root):
         with pytest.raises(ApiError) as info:
             intent("set_label", component=k, label="Brain")
         assert info.value.kind == "refused" and "not saved" in info.value.message
+
+
+def test_intent_parameters_are_named(eeg_raw, eeg_ica):  # noqa: F811
+    """Parameters go by name; a missing one is named in the refusal."""
+    with ThreadPoolExecutor(1) as pool:
+        api = Api(RecordingSession(eeg_raw, eeg_ica, executor=pool))
+        sid = api.call("open", {})[0]["session"]
+
+        def intent(name, **args):
+            params = {"session": sid, "name": name, "args": args}
+            return api.call("intent", params)[0]["state"]
+
+        with pytest.raises(ApiError) as info:
+            intent("set_label", component=1)
+        assert info.value.status == 400
+        assert info.value.message == "Parameter 'label' of 'set_label' is missing."
+        with pytest.raises(ApiError) as info:
+            intent("set_label", label="Brain")
+        assert "'component' of 'set_label' is missing" in info.value.message
+        with pytest.raises(ApiError) as info:
+            intent("set_label", component=1, label=3)
+        assert "'label' of 'set_label' has the wrong type" in info.value.message
+        assert intent("set_label", component=1, label="Muscle")["labels"][1] == "Muscle"
+        assert intent("set_label", component=1, label=None)["labels"][1] is None
+        # the page's name of a parameter, the model's name for it ("enabled")
+        assert intent("set_auto_advance", value=True)["auto_advance"] is True
+        assert intent("set_auto_advance", value=False)["auto_advance"] is False
