@@ -287,7 +287,8 @@ class ReviewServer:
                 last = error
         raise OSError(
             f"Could not listen on {self.host} port {port}: {last}. Choose another "
-            "with --port."
+            "port: --port on the command line, port= in Python (serve_recording, "
+            "serve_dataset, ReviewServer; 0 picks a free one)."
         )
 
     def start(self) -> ReviewServer:

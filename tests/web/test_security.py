@@ -216,3 +216,20 @@ def test_an_uncaught_error_is_logged_without_the_token(caplog):
     assert errors[0].exc_info[0] is KeyError
     for record in caplog.records:
         assert server.token not in record.getMessage()
+
+
+def test_a_port_in_use_names_the_option_and_the_parameter():
+    import socket
+
+    from mne_icalabel.web._server import ReviewServer
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = ReviewServer(api=None, port=port, strict_port=True)
+        with pytest.raises(OSError, match=f"port {port}") as info:
+            server.start()
+    message = str(info.value)
+    assert "--port on the command line" in message
+    assert "port= in Python (serve_recording, serve_dataset, ReviewServer" in message
