@@ -37,6 +37,8 @@ INTENTS = {
 #: the review model's name of an intent's parameter, where it differs
 _KEYWORDS = {("set_auto_advance", "value"): "enabled"}
 _OPTIONAL = {"force", "discard"}
+#: sessions (tabs) and plot arrays kept, the least recently used dropped first
+#: (a session with unsaved decisions is never dropped)
 _MAX_SESSIONS = 64
 _MAX_DATA = 8
 
@@ -79,6 +81,8 @@ class Api:
         sid = params.get("session")
         with self._lock:
             session = self._sessions.get(sid) if isinstance(sid, str) else None
+            if session is not None:
+                self._sessions.move_to_end(sid)
         if session is None:
             raise ApiError(404, "Unknown session: reload the page.", "session")
         return session
@@ -87,6 +91,7 @@ class Api:
         with self._lock:
             for key, value in self._data.items():
                 if value is data:
+                    self._data.move_to_end(key)
                     return key
             key = secrets.token_hex(8)
             self._data[key] = data
@@ -207,16 +212,34 @@ class Api:
         sid = secrets.token_hex(12)
         with self._lock:
             self._sessions[sid] = session
-            while len(self._sessions) > _MAX_SESSIONS:
-                self._sessions.popitem(last=False)
+            self._drop_sessions(keep=sid)
         with session.lock:
             return dict(session=sid, state=self._state(session))
+
+    def _drop_sessions(self, keep: str) -> None:
+        """Drop the least recently used sessions beyond the limit (lock held).
+
+        A session with unsaved decisions stays: its tab would lose them.
+        """
+        excess = len(self._sessions) - _MAX_SESSIONS
+        if excess <= 0:
+            return
+        unmodified = [
+            sid
+            for sid, session in self._sessions.items()
+            if sid != keep
+            and not (session.state is not None and session.state.modified)
+        ]
+        for sid in unmodified[:excess]:
+            del self._sessions[sid]
 
     def _component(self, params: dict) -> tuple[dict, bytes]:
         data_id = _param(params, "data_id", str, "'component'")
         k = _param(params, "component", int, "'component'")
         with self._lock:
             data = self._data.get(data_id)
+            if data is not None:
+                self._data.move_to_end(data_id)
         if data is None:
             raise ApiError(404, "Unknown data: reload the page.", "session")
         n = data.sources.shape[1 if data.kind == "epochs" else 0]

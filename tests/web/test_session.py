@@ -371,3 +371,70 @@ def test_intent_parameters_are_named(eeg_raw, eeg_ica):  # noqa: F811
         # the page's name of a parameter, the model's name for it ("enabled")
         assert intent("set_auto_advance", value=True)["auto_advance"] is True
         assert intent("set_auto_advance", value=False)["auto_advance"] is False
+
+
+def test_sessions_are_dropped_least_recently_used_never_unsaved(
+    review_root, monkeypatch
+):
+    """The tabs used lately stay, and a tab with unsaved decisions always."""
+    from mne_icalabel.web import _api
+    from mne_icalabel.web._session import WebDataset
+
+    monkeypatch.setattr(_api, "_MAX_SESSIONS", 2)
+    with ThreadPoolExecutor(2) as pool:
+        api = Api(WebDataset(review_root, executor=pool))
+
+        def open_tab():
+            sid = api.call("open", {})[0]["session"]
+            return sid, api.call("wait", {"session": sid})[0]["state"]
+
+        def alive(sid):
+            try:
+                api.call("state", {"session": sid})
+            except ApiError as error:
+                assert error.kind == "session"
+                return False
+            return True
+
+        first, state = open_tab()
+        second, _ = open_tab()
+        api.call("state", {"session": first})  # used since the second opened
+        third, _ = open_tab()
+        assert set(api._sessions) == {first, third}  # the second was dropped
+        # unsaved decisions in the oldest tab: another one is dropped instead
+        k = state["current"]
+        label = "Muscle" if state["labels"][k] != "Muscle" else "Brain"
+        args = {"component": k, "label": label}
+        api.call("intent", {"session": first, "name": "set_label", "args": args})
+        api.call("state", {"session": third})  # the first is the oldest again
+        fourth, _ = open_tab()
+        assert set(api._sessions) == {first, fourth}
+        # only tabs with unsaved decisions left to drop: none is dropped
+        api.call("intent", {"session": fourth, "name": "set_label", "args": args})
+        fifth, _ = open_tab()
+        assert set(api._sessions) == {first, fourth, fifth}
+        assert alive(first) and not alive(second)
+
+
+def test_plot_arrays_are_dropped_least_recently_used(
+    eeg_raw,  # noqa: F811
+    eeg_ica,  # noqa: F811
+    monkeypatch,
+):
+    from mne_icalabel.web import _api
+
+    monkeypatch.setattr(_api, "_MAX_DATA", 2)
+    with ThreadPoolExecutor(1) as pool:
+        api = Api(RecordingSession(eeg_raw, eeg_ica, executor=pool))
+        sid = api.call("open", {})[0]["session"]
+        shown = api.call("wait", {"session": sid})[0]["state"]["data_id"]
+        other = api._data_id(object())  # e.g. another recording's arrays
+        # the page fetches a time course of its recording: used last
+        api.call("component", {"data_id": shown, "component": 0})
+        api._data_id(object())
+        assert shown in api._data and other not in api._data
+        api.call("state", {"session": sid})  # a poll names its arrays
+        api._data_id(object())
+        api.call("state", {"session": sid})
+        api._data_id(object())
+        assert shown in api._data
