@@ -370,3 +370,29 @@ def test_leaving_asks_while_decisions_are_unsaved(browser, dataset_server):
     save(browser)
     wait_until(browser, lambda p: p["status"].startswith("Saved"), what="save")
     assert browser.execute_script(_LEAVE) is False
+
+
+def test_the_switch_timings_are_bounded(browser, dataset_server):
+    """The page keeps the last timings only (a count of them all for benchmarks)."""
+    import time
+
+    page = open_review(browser, dataset_server.url)
+    start = int(page["shown"])
+    # both time courses fetched: no switch below is overtaken by the next
+    app = "window.mneIcalabel"
+
+    def wait_count(count):
+        end = time.monotonic() + 30
+        while browser.execute_script(f"return {app}.perfCount") != count:
+            assert time.monotonic() < end, browser.execute_script(f"return {app}.perf")
+            time.sleep(0.05)
+
+    press(browser, "n")
+    wait_until(browser, lambda p: p["shown"] != str(start) and shown_everywhere(p))
+    wait_count(1)  # the page's first timed switch
+    browser.execute_script(f"{app}.perfKept = 3")
+    press(browser, "pn" * 4)  # 8 switches
+    wait_count(9)
+    timings = browser.execute_script(f"return {app}.perf")
+    assert [t["key"] for t in timings] == ["n", "p", "n"]
+    assert timings[-2]["component"] == start and timings[-1]["painted"] > 0

@@ -221,7 +221,12 @@ class ReviewApp {
     this.scroll = 0;
     this.pendingSelects = 0;
     this.chain = Promise.resolve();
-    this.perf = []; // {key, ms}: key press to every panel drawn and painted
+    // the last switches' timings, from the key press or click to every panel
+    // drawn and painted (read by benchmarks/bench_web_switch.py and the tests):
+    // `perfCount` of them so far, the last `perfKept` in `perf`
+    this.perf = [];
+    this.perfCount = 0;
+    this.perfKept = 100;
     this.closed = false;
     root.classList.add("mir-root");
     root.setAttribute("data-lm-suppress-shortcuts", "true"); // JupyterLab
@@ -532,6 +537,8 @@ class ReviewApp {
         const channel = new MessageChannel();
         channel.port1.onmessage = () => {
           this.perf.push({ key, component: k, drawn: drawn - started, painted: performance.now() - started });
+          this.perfCount += 1;
+          if (this.perf.length > this.perfKept) this.perf.splice(0, this.perf.length - this.perfKept);
         };
         channel.port2.postMessage(0);
       });
@@ -559,7 +566,7 @@ class ReviewApp {
     } else if (dataset && (key === "PageDown" || key === "PageUp")) {
       this.intent("step_recording", { step: key === "PageDown" ? 1 : -1 });
     } else if (key.length === 1 || key === "Backspace" || key === "Delete") {
-      this.press(key, started);
+      this.press(key);
     } else {
       handled = false;
     }
@@ -569,13 +576,8 @@ class ReviewApp {
     }
   }
 
-  press(key, started) {
-    const before = this.state.current;
-    return this.intent("press", { key }).then((state) => {
-      if (state && state.current !== before && started !== undefined) {
-        this.perfKey = key;
-      }
-    });
+  press(key) {
+    return this.intent("press", { key });
   }
 
   step(step, started, key) {
@@ -988,7 +990,7 @@ class ReviewApp {
   }
 }
 
-// Mount the review in `root`; returns the app (its `perf` holds the timings).
+// Mount the review in `root`; returns the app (its `perf` holds the last timings).
 export function mount(root, transport, options) {
   const app = new ReviewApp(root, transport, options);
   app.started = app.start().catch((error) => app.say(`Could not open the review: ${error.message}`));
