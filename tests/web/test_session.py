@@ -337,7 +337,7 @@ def test_unsaved_is_asked_by_type_and_not_for_the_recording_shown(review_root):
         assert info.value.kind == "unsaved"
 
         # a refusal that only says "not saved" is not that question
-        def refuse(*_args):
+        def refuse(*_args, **_kwargs):
             raise RuntimeError("Labels are not saved while a run rewrites it.")
 
         session.state.review.set_label = refuse
