@@ -300,9 +300,10 @@ def _recording_session(inst, ica, scores):
 
 
 def _serve_block(server):
-    """Serve until Ctrl+C, then stop; return the server."""
+    """Print the URL to open; serve until Ctrl+C, then stop; return the server."""
     import time
 
+    print(f"Serving the review at {server.url}", flush=True)  # with its token
     try:
         while True:
             time.sleep(0.5)

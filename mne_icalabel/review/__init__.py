@@ -17,12 +17,13 @@ a notebook widget) are views that send intents and draw what the state says:
   loading and saving one recording, refusing to overwrite a TSV changed on
   disk (:class:`TSVChangedError`).
 - :class:`DatasetReview`: a queue, the recording shown, and the guard against
-  a running ``mne-icalabel bids`` rewriting it.
+  a running ``mne-icalabel bids`` rewriting it; leaving a recording with
+  decisions not saved is refused with :class:`UnsavedDecisionsError`.
 
 Nothing here imports Qt or matplotlib.
 """
 
-from ._dataset import DatasetReview, RewritingChange
+from ._dataset import DatasetReview, RewritingChange, UnsavedDecisionsError
 from ._events import DATASET_EVENTS, EVENTS, ReviewEvent
 from ._keys import LETTERS, key_intent
 from ._queue import (
@@ -54,6 +55,7 @@ __all__ = [
     "ReviewQueue",
     "RewritingChange",
     "TSVChangedError",
+    "UnsavedDecisionsError",
     "check_recording",
     "component_doubt",
     "kept_labels",

@@ -21,6 +21,10 @@ from ._queue import LoadedRecording, RecordingEntry, ReviewQueue, kept_labels
 from ._recording import ComponentsReview
 
 
+class UnsavedDecisionsError(RuntimeError):
+    """The recording shown has decisions not saved: save or discard them first."""
+
+
 @dataclass(frozen=True)
 class RewritingChange:
     """What :meth:`DatasetReview.poll_rewriting` found changed.

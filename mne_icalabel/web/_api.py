@@ -15,21 +15,30 @@ from collections import OrderedDict
 from mne.utils import logger
 
 from ._payload import component_bytes, plot_payload
-from ._session import RecordingSession, TSVChangedError, WebDataset
+from ._session import (
+    RecordingSession,
+    TSVChangedError,
+    UnsavedDecisionsError,
+    WebDataset,
+)
 
-#: intents and the type of each of their parameters
+#: intents and the type of each of their parameters (``label_automatically``,
+#: which takes none, is answered apart: outside the tab's lock)
 INTENTS = {
     "select": {"component": int},
     "step": {"step": int},
     "set_label": {"component": int, "label": (str, type(None))},
     "press": {"key": str},
     "set_auto_advance": {"value": bool},
-    "label_automatically": {},
     "save": {"force": bool},
     "show_recording": {"index": int, "discard": bool},
     "step_recording": {"step": int, "discard": bool},
 }
-_OPTIONAL = {"force", "discard", "label"}
+#: the review model's name of an intent's parameter, where it differs
+_KEYWORDS = {("set_auto_advance", "value"): "enabled"}
+_OPTIONAL = {"force", "discard"}
+#: sessions (tabs) and plot arrays kept, the least recently used dropped first
+#: (a session with unsaved decisions is never dropped)
 _MAX_SESSIONS = 64
 _MAX_DATA = 8
 
@@ -42,10 +51,12 @@ class ApiError(Exception):
         self.status, self.message, self.kind = status, message, kind
 
 
-def _param(params: dict, name: str, kind):
-    value = params.get(name)
+def _param(params: dict, name: str, kind, of: str = "the call"):
+    if name not in params:
+        raise ApiError(400, f"Parameter {name!r} of {of} is missing.")
+    value = params[name]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ApiError(400, f"Parameter {name!r} is missing or has the wrong type.")
+        raise ApiError(400, f"Parameter {name!r} of {of} has the wrong type.")
     return value
 
 
@@ -70,6 +81,8 @@ class Api:
         sid = params.get("session")
         with self._lock:
             session = self._sessions.get(sid) if isinstance(sid, str) else None
+            if session is not None:
+                self._sessions.move_to_end(sid)
         if session is None:
             raise ApiError(404, "Unknown session: reload the page.", "session")
         return session
@@ -78,6 +91,7 @@ class Api:
         with self._lock:
             for key, value in self._data.items():
                 if value is data:
+                    self._data.move_to_end(key)
                     return key
             key = secrets.token_hex(8)
             self._data[key] = data
@@ -198,16 +212,34 @@ class Api:
         sid = secrets.token_hex(12)
         with self._lock:
             self._sessions[sid] = session
-            while len(self._sessions) > _MAX_SESSIONS:
-                self._sessions.popitem(last=False)
+            self._drop_sessions(keep=sid)
         with session.lock:
             return dict(session=sid, state=self._state(session))
 
+    def _drop_sessions(self, keep: str) -> None:
+        """Drop the least recently used sessions beyond the limit (lock held).
+
+        A session with unsaved decisions stays: its tab would lose them.
+        """
+        excess = len(self._sessions) - _MAX_SESSIONS
+        if excess <= 0:
+            return
+        unmodified = [
+            sid
+            for sid, session in self._sessions.items()
+            if sid != keep
+            and not (session.state is not None and session.state.modified)
+        ]
+        for sid in unmodified[:excess]:
+            del self._sessions[sid]
+
     def _component(self, params: dict) -> tuple[dict, bytes]:
-        data_id = _param(params, "data_id", str)
-        k = _param(params, "component", int)
+        data_id = _param(params, "data_id", str, "'component'")
+        k = _param(params, "component", int, "'component'")
         with self._lock:
             data = self._data.get(data_id)
+            if data is not None:
+                self._data.move_to_end(data_id)
         if data is None:
             raise ApiError(404, "Unknown data: reload the page.", "session")
         n = data.sources.shape[1 if data.kind == "epochs" else 0]
@@ -223,7 +255,7 @@ class Api:
         if not isinstance(args, dict) or set(args) - set(INTENTS[name]):
             raise ApiError(400, f"Wrong parameters for {name!r}.")
         values = {
-            key: _param(args, key, kind)
+            key: _param(args, key, kind, repr(name))
             for key, kind in INTENTS[name].items()
             if key in args or key not in _OPTIONAL
         }
@@ -253,13 +285,14 @@ class Api:
                 if action == "read-only":
                     raise ApiError(409, f"Not labelled: {state.read_only}", "read_only")
             else:
-                getattr(state, name)(*values.values())
+                keywords = {_KEYWORDS.get((name, k), k): v for k, v in values.items()}
+                getattr(state, name)(**keywords)
         except TSVChangedError as error:
             raise ApiError(409, str(error), "changed") from None
+        except UnsavedDecisionsError as error:  # the page asks Save / Discard
+            raise ApiError(409, str(error), "unsaved") from None
         except RuntimeError as error:
-            unsaved = "not saved" in str(error) and name != "save"
-            kind = "unsaved" if unsaved else "refused"
-            raise ApiError(409, str(error), kind) from None
+            raise ApiError(409, str(error), "refused") from None
         except (ValueError, TypeError, OSError) as error:
             logger.info(f"Refused {name}: {error}")
             raise ApiError(400, str(error)) from None

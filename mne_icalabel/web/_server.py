@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import ipaddress
 import json
 import secrets
@@ -67,6 +68,32 @@ def normalize_base_url(base_url: str) -> str:
     return "/" + "".join(f"{p}/" for p in parts)
 
 
+def _log_request(handler) -> None:
+    """Write tornado's access log line with the path only.
+
+    Tornado's own line names ``request.uri``: the ``?token=`` of the URL
+    printed (or a wrong one) would be in the log.
+    """
+    from tornado.log import access_log
+
+    status = handler.get_status()
+    if status < 400:
+        log = access_log.info
+    elif status < 500:
+        log = access_log.warning
+    else:
+        log = access_log.error
+    request = handler.request
+    log(
+        "%d %s %s (%s) %.2fms",
+        status,
+        request.method,
+        request.path,
+        request.remote_ip,
+        1000.0 * request.request_time(),
+    )
+
+
 def _handlers(api: Api, token: str, cookie: str, base: str, executor, title: str):
     import tornado.web
 
@@ -77,6 +104,16 @@ def _handlers(api: Api, token: str, cookie: str, base: str, executor, title: str
             self.set_header("Cache-Control", "no-store")
             self.set_header("Content-Security-Policy", _CSP)
             self.clear_header("Server")
+
+        def log_exception(self, typ, value, tb) -> None:
+            # tornado's names the URI and the request (the token with them)
+            from tornado.log import app_log, gen_log
+
+            where = f"{self.request.method} {self.request.path}"
+            if isinstance(value, tornado.web.HTTPError):
+                gen_log.warning("%d %s: %s", value.status_code, where, value)
+            else:
+                app_log.error("Uncaught exception %s", where, exc_info=(typ, value, tb))
 
         def _refuse(self, status: int, reason: str) -> None:
             logger.info(f"Refused {self.request.method} {self.request.path}: {reason}")
@@ -125,8 +162,9 @@ def _handlers(api: Api, token: str, cookie: str, base: str, executor, title: str
                 self.redirect(self.request.path.rsplit("/", 1)[-1] + "/")
                 return
             self.set_header("Content-Type", "text/html; charset=utf-8")
-            html = static_text("index.html").replace("{{title}}", title)
-            self.finish(html)
+            # the title names the dataset's folder: any characters
+            text = static_text("index.html").replace("{{title}}", html.escape(title))
+            self.finish(text)
 
     class Static(_Base):
         def get(self, name: str) -> None:
@@ -249,7 +287,8 @@ class ReviewServer:
                 last = error
         raise OSError(
             f"Could not listen on {self.host} port {port}: {last}. Choose another "
-            "with --port."
+            "port: --port on the command line, port= in Python (serve_recording, "
+            "serve_dataset, ReviewServer; 0 picks a free one)."
         )
 
     def start(self) -> ReviewServer:
@@ -265,6 +304,7 @@ class ReviewServer:
                 self.api, self.token, cookie, self.base_url, self._executor, self._title
             ),
             compress_response=True,
+            log_function=_log_request,
         )
         started = threading.Event()
 
@@ -287,7 +327,9 @@ class ReviewServer:
         )
         self._thread.start()
         started.wait()
-        logger.info(f"Serving the review at {self.url}")
+        # without the token (logs are kept and shared); the URL to open is
+        # ``self.url``, which the command line prints
+        logger.info(f"Serving the review at {self.url.split('?', 1)[0]}")
         return self
 
     def stop(self) -> None:

@@ -32,7 +32,7 @@ import copy
 import string
 import threading
 from collections import OrderedDict
-from concurrent.futures import Executor, Future
+from concurrent.futures import CancelledError, Executor, Future
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +43,7 @@ from ..review import (
     LoadedRecording,
     ReviewQueue,
     TSVChangedError,
+    UnsavedDecisionsError,
     key_intent,
 )
 from ..review._plot_data import ICAPlotData, compute_plot_data
@@ -52,6 +53,8 @@ from ..review._saving import default_author, save_ica_atomic, write_tsv_atomic
 
 #: recordings prepared and kept per dataset: the shown, the next, the previous
 _CACHE_SIZE = 4
+#: times a tab asks again for a recording whose preparation was cancelled
+_ASK_AGAIN = 3
 #: the names a browser gives the keys the page forwards (``KeyboardEvent.key``)
 _BROWSER_KEYS = (
     *string.ascii_letters,
@@ -305,16 +308,33 @@ class WebDataset:
             else:
                 job = self.executor.submit(_prepare, self.queue, loaded)
             self._cache[index] = job
+            # dropped, not cancelled: another tab may be waiting for it
             while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)[1].cancel()
+                self._cache.popitem(last=False)
             return job
 
+    def prepared(self, index: int) -> Prepared:
+        """Wait for a recording prepared; ask again if it was cancelled meanwhile.
+
+        Raises
+        ------
+        Exception
+            What preparing it raised.
+        """
+        for _ in range(_ASK_AGAIN):
+            try:
+                return self.prefetch(index).result()
+            except CancelledError:  # not a failure: a new job is started
+                continue
+        raise RuntimeError(f"preparing it was cancelled {_ASK_AGAIN} times.")
+
     def forget(self, index: int) -> None:
-        """Drop a prepared recording (read again when asked for)."""
+        """Drop a prepared recording (read again when asked for).
+
+        A tab waiting for it still gets it: the job is dropped, not cancelled.
+        """
         with self.lock:
-            job = self._cache.pop(index, None)
-            if job is not None:
-                job.cancel()
+            self._cache.pop(index, None)
 
     def new_session(self) -> DatasetSession:
         """Open a new tab."""
@@ -356,10 +376,14 @@ class DatasetSession:
     def show(self, index: int, discard: bool = False) -> None:
         """Ask for a recording; it is shown once prepared (:meth:`wait`).
 
+        Asking for the recording shown keeps it as it is (its unsaved
+        decisions too), unless ``discard``.
+
         Raises
         ------
-        RuntimeError
-            If the recording shown has unsaved decisions and ``discard`` is False.
+        UnsavedDecisionsError
+            If another recording is asked for, the one shown has unsaved
+            decisions and ``discard`` is False.
         """
         index = int(index)
         if not 0 <= index < len(self.queue.entries):
@@ -367,17 +391,17 @@ class DatasetSession:
                 f"recording must be between 0 and {len(self.queue.entries) - 1}, "
                 f"got {index}."
             )
-        if self.dataset.modified and not discard:
-            raise RuntimeError(
-                f"{self.loaded.entry.key} has decisions that are not saved: save "
-                "them, or discard them."
-            )
         if index == self.dataset.current_index:
             if discard and self.dataset.modified:  # its ICA holds them: again
                 self.dataset.discard()
-                self._install(self.shared.prefetch(index).result())
+                self._install(self.shared.prepared(index))
             self.loading = -1
             return
+        if self.dataset.modified and not discard:
+            raise UnsavedDecisionsError(
+                f"{self.loaded.entry.key} has decisions that are not saved: save "
+                "them, or discard them."
+            )
         # another recording: its review replaces this one once it is read (if
         # it cannot be read, this one stays, its decisions still unsaved)
         self.loading = index
@@ -400,7 +424,7 @@ class DatasetSession:
         if index < 0:
             return
         try:
-            prepared = self.shared.prefetch(index).result()
+            prepared = self.shared.prepared(index)
         except Exception as error:
             with self.lock:
                 self.shared.forget(index)
@@ -415,7 +439,7 @@ class DatasetSession:
                 return
             if self.queue.changed_on_disk(prepared.loaded):  # written since
                 self.shared.forget(index)
-                prepared = self.shared.prefetch(index).result()
+                prepared = self.shared.prepared(index)
             self._install(prepared)
 
     def _install(self, prepared: Prepared) -> None:
@@ -528,5 +552,6 @@ __all__ = [
     "PageState",
     "RecordingSession",
     "TSVChangedError",
+    "UnsavedDecisionsError",
     "WebDataset",
 ]

@@ -345,3 +345,54 @@ def test_through_a_forwarded_port(browser, dataset_server):
     finally:
         browser.get("about:blank")  # the page is left before the pipes close
         forwarder.close()
+
+
+_LEAVE = """
+const event = new Event('beforeunload', {cancelable: true});
+window.dispatchEvent(event);
+return event.defaultPrevented;
+"""
+
+
+def test_leaving_asks_while_decisions_are_unsaved(browser, dataset_server):
+    """The page's ``beforeunload`` handler asks only while decisions are unsaved.
+
+    Headless Chromium under chromedriver leaves a page without showing the
+    browser's question, so the test sends the event the browser sends and
+    reads whether the page asked (cancelled it).
+    """
+    page = open_review(browser, dataset_server.url)
+    assert browser.execute_script(_LEAVE) is False  # nothing to lose
+    k = int(page["shown"])
+    press(browser, DIGITS[other_label(page, k)])
+    wait_until(browser, lambda p: "unsaved decisions" in p["status"], what="label")
+    assert browser.execute_script(_LEAVE) is True
+    save(browser)
+    wait_until(browser, lambda p: p["status"].startswith("Saved"), what="save")
+    assert browser.execute_script(_LEAVE) is False
+
+
+def test_the_switch_timings_are_bounded(browser, dataset_server):
+    """The page keeps the last timings only (a count of them all for benchmarks)."""
+    import time
+
+    page = open_review(browser, dataset_server.url)
+    start = int(page["shown"])
+    # both time courses fetched: no switch below is overtaken by the next
+    app = "window.mneIcalabel"
+
+    def wait_count(count):
+        end = time.monotonic() + 30
+        while browser.execute_script(f"return {app}.perfCount") != count:
+            assert time.monotonic() < end, browser.execute_script(f"return {app}.perf")
+            time.sleep(0.05)
+
+    press(browser, "n")
+    wait_until(browser, lambda p: p["shown"] != str(start) and shown_everywhere(p))
+    wait_count(1)  # the page's first timed switch
+    browser.execute_script(f"{app}.perfKept = 3")
+    press(browser, "pn" * 4)  # 8 switches
+    wait_count(9)
+    timings = browser.execute_script(f"return {app}.perf")
+    assert [t["key"] for t in timings] == ["n", "p", "n"]
+    assert timings[-2]["component"] == start and timings[-1]["painted"] > 0

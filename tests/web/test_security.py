@@ -147,3 +147,99 @@ def test_listens_on_loopback_only_and_warns_otherwise(recwarn):
     for bad in ("/a/../b/", "/a?token=x", "/a b/"):
         with pytest.raises(ValueError, match="base_url"):
             normalize_base_url(bad)
+
+
+def test_the_title_is_escaped(labelled_bids_template, tmp_path):
+    """The page's title names the dataset's folder, which may hold markup."""
+    import shutil
+
+    from mne_icalabel.web._launch import serve_dataset
+
+    root = tmp_path / "x<b>&y"
+    shutil.copytree(labelled_bids_template, root)
+    server = serve_dataset(root, port=0)
+    try:
+        status, _, body = _request(server, "GET", f"/?token={server.token}")
+    finally:
+        server.stop()
+    assert status == 200
+    page = body.decode("utf-8")
+    assert "<title>ICA Review - x&lt;b&gt;&amp;y</title>" in page
+    assert "<b>" not in page
+
+
+def test_the_token_stays_out_of_the_log(dataset_server):
+    """Refused requests are logged by their path: no token, right or wrong."""
+    import time
+
+    served = dataset_server
+    wrong = ("A" if served.token[0] != "A" else "B") + served.token[1:]
+    assert _request(served, "GET", f"/?token={wrong}")[0] == 403
+    # the right token, a file the page does not have
+    assert _request(served, "GET", f"/static/nope.js?token={served.token}")[0] == 404
+    end = time.monotonic() + 20
+    while not any("/static/nope.js" in line for line in served.lines[:]):
+        assert time.monotonic() < end, "".join(served.lines)
+        time.sleep(0.05)
+    lines = served.lines[:]
+    refused = [line for line in lines if "403 GET /" in line or "404 GET /" in line]
+    assert len(refused) == 2, "".join(lines)
+    assert not any(wrong in line for line in lines)
+    # the URL printed for the reviewer to open is the only line with the token
+    with_token = [line.strip() for line in lines if served.token in line]
+    assert with_token == [served.url], "".join(lines)
+
+
+def test_an_uncaught_error_is_logged_without_the_token(caplog):
+    """Tornado's report of an error names the URI; this server's, the path."""
+    from mne_icalabel.web._server import ReviewServer
+
+    class Failing:
+        def call(self, method, params):
+            raise KeyError("a bug")
+
+    server = ReviewServer(Failing()).start()
+    try:
+        with caplog.at_level("INFO", logger="tornado"):
+            status, _, _ = _request(
+                server,
+                "POST",
+                f"/api/state?token={server.token}",
+                body="{}",
+                headers={"Content-Type": "application/json"},
+            )
+    finally:
+        server.stop()
+    assert status == 500
+    errors = [r for r in caplog.records if r.name == "tornado.application"]
+    assert len(errors) == 1 and "POST /api/state" in errors[0].getMessage()
+    assert errors[0].exc_info[0] is KeyError
+    for record in caplog.records:
+        assert server.token not in record.getMessage()
+
+
+def test_a_port_in_use_names_the_option_and_the_parameter():
+    import socket
+
+    from mne_icalabel.web._server import ReviewServer
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = ReviewServer(api=None, port=port, strict_port=True)
+        with pytest.raises(OSError, match=f"port {port}") as info:
+            server.start()
+    message = str(info.value)
+    assert "--port on the command line" in message
+    assert "port= in Python (serve_recording, serve_dataset, ReviewServer" in message
+    # tornado's bind_sockets raises without closing the socket it could not
+    # bind (referenced by the error's traceback): collected here, not in the
+    # next test (a known leak of the server's _bind, not fixed yet)
+    import gc
+    import warnings
+
+    del info
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -136,6 +137,43 @@ def test_frontend_choice(eeg_raw, eeg_ica):  # noqa: F811
         server.stop()
 
 
+def test_the_url_is_printed_with_its_token_and_logged_without(
+    eeg_raw,  # noqa: F811
+    eeg_ica,  # noqa: F811
+    capsys,
+    monkeypatch,
+):
+    """``block=True`` prints the URL to open; the log leaves the token out."""
+    import logging
+    import time
+
+    from mne.utils import logger, use_log_level
+
+    from mne_icalabel.gui import label_ica_components
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(record.getMessage())
+
+    def interrupt(_seconds):
+        raise KeyboardInterrupt  # Ctrl+C at once: _serve_block stops the server
+
+    monkeypatch.setattr(time, "sleep", interrupt)
+    logger.addHandler(handler)
+    try:
+        with use_log_level("info"):
+            server = label_ica_components(
+                eeg_raw, eeg_ica, show=False, block=True, frontend="browser"
+            )
+    finally:
+        logger.removeHandler(handler)
+    assert server.token in server.url
+    assert server.url in capsys.readouterr().out
+    base = server.url.split("?")[0]
+    assert f"Serving the review at {base}" in records
+    assert not any(server.token in message for message in records)
+
+
 def test_dataset_session_rules(review_root):
     """Leaving unsaved decisions is refused until saved or discarded."""
     from mne_icalabel.web._session import WebDataset
@@ -208,3 +246,195 @@ def test_label_automatically_through_the_api(eeg_raw, eeg_ica):  # noqa: F811
         assert [s["title"] for s in state["scores"]] == ["ICLabel"]
         assert state["labels"][1] == "Muscle" and state["modified"]
         assert all(label is not None for label in state["labels"])
+
+
+def _blocked_pool():
+    """A pool of one thread, busy until the event returned is set."""
+    pool = ThreadPoolExecutor(1)
+    release = threading.Event()
+    pool.submit(release.wait, 60)
+    return pool, release
+
+
+def test_a_shared_recording_is_dropped_not_cancelled(review_root, monkeypatch):
+    """Evicting or forgetting a job leaves it to the tab that waits for it."""
+    from mne_icalabel.web import _session
+    from mne_icalabel.web._session import WebDataset
+
+    pool, release = _blocked_pool()
+    try:
+        dataset = WebDataset(review_root, executor=pool)
+        first, second = dataset.recording_rows[:2]
+        job = dataset.prefetch(first)  # queued behind the busy thread
+        monkeypatch.setattr(_session, "_CACHE_SIZE", 1)
+        dataset.prefetch(second)  # evicts the first
+        assert first not in dataset._cache and not job.cancelled()
+        other = dataset.prefetch(second)
+        dataset.forget(second)
+        assert second not in dataset._cache and not other.cancelled()
+        release.set()
+        assert job.result(60).loaded.index == first
+        assert other.result(60).loaded.index == second
+    finally:
+        release.set()
+        pool.shutdown()
+
+
+def test_a_cancelled_recording_is_asked_for_again(review_root, monkeypatch):
+    """A tab waits for a job cancelled meanwhile: it starts another one."""
+    from concurrent.futures import Future
+
+    from mne_icalabel.web._session import WebDataset
+
+    with ThreadPoolExecutor(2) as pool:
+        dataset = WebDataset(review_root, executor=pool)
+        tab = dataset.new_session()
+        tab.wait()
+        other = dataset.recording_rows[1]
+        tab.show(other)
+        cancelled = Future()
+        cancelled.cancel()  # e.g. the pool was shut down under the tab
+        prefetch = dataset.prefetch
+        answers = iter([cancelled])
+        monkeypatch.setattr(
+            dataset, "prefetch", lambda index: next(answers, None) or prefetch(index)
+        )
+        tab.wait()
+        state = tab.to_dict()
+        assert state["recording"]["index"] == other, state["message"]
+        assert state["loading"] == -1 and state["message"] == ""
+
+
+def test_unsaved_is_asked_by_type_and_not_for_the_recording_shown(review_root):
+    """Only leaving a recording with unsaved decisions asks Save / Discard."""
+    from mne_icalabel.review import UnsavedDecisionsError
+    from mne_icalabel.web._session import WebDataset
+
+    with ThreadPoolExecutor(2) as pool:
+        api = Api(WebDataset(review_root, executor=pool))
+        sid = api.call("open", {})[0]["session"]
+        state = api.call("wait", {"session": sid})[0]["state"]
+        shown = state["recording"]["index"]
+        other = next(r["index"] for r in state["recordings"] if r["index"] != shown)
+
+        def intent(name, **args):
+            params = {"session": sid, "name": name, "args": args}
+            return api.call("intent", params)[0]["state"]
+
+        k = state["current"]
+        label = "Muscle" if state["labels"][k] != "Muscle" else "Brain"
+        intent("set_label", component=k, label=label)
+        # a click on the recording shown: nothing to ask, nothing lost
+        state = intent("show_recording", index=shown)
+        assert state["recording"]["index"] == shown and state["loading"] == -1
+        assert state["modified"] and state["labels"][k] == label
+        # another one: asked, by the error's type
+        session = api._sessions[sid]
+        with pytest.raises(UnsavedDecisionsError):
+            session.show(other)
+        with pytest.raises(ApiError) as info:
+            intent("show_recording", index=other)
+        assert info.value.kind == "unsaved"
+
+        # a refusal that only says "not saved" is not that question
+        def refuse(*_args, **_kwargs):
+            raise RuntimeError("Labels are not saved while a run rewrites it.")
+
+        session.state.review.set_label = refuse
+        with pytest.raises(ApiError) as info:
+            intent("set_label", component=k, label="Brain")
+        assert info.value.kind == "refused" and "not saved" in info.value.message
+
+
+def test_intent_parameters_are_named(eeg_raw, eeg_ica):  # noqa: F811
+    """Parameters go by name; a missing one is named in the refusal."""
+    with ThreadPoolExecutor(1) as pool:
+        api = Api(RecordingSession(eeg_raw, eeg_ica, executor=pool))
+        sid = api.call("open", {})[0]["session"]
+
+        def intent(name, **args):
+            params = {"session": sid, "name": name, "args": args}
+            return api.call("intent", params)[0]["state"]
+
+        with pytest.raises(ApiError) as info:
+            intent("set_label", component=1)
+        assert info.value.status == 400
+        assert info.value.message == "Parameter 'label' of 'set_label' is missing."
+        with pytest.raises(ApiError) as info:
+            intent("set_label", label="Brain")
+        assert "'component' of 'set_label' is missing" in info.value.message
+        with pytest.raises(ApiError) as info:
+            intent("set_label", component=1, label=3)
+        assert "'label' of 'set_label' has the wrong type" in info.value.message
+        assert intent("set_label", component=1, label="Muscle")["labels"][1] == "Muscle"
+        assert intent("set_label", component=1, label=None)["labels"][1] is None
+        # the page's name of a parameter, the model's name for it ("enabled")
+        assert intent("set_auto_advance", value=True)["auto_advance"] is True
+        assert intent("set_auto_advance", value=False)["auto_advance"] is False
+
+
+def test_sessions_are_dropped_least_recently_used_never_unsaved(
+    review_root, monkeypatch
+):
+    """The tabs used lately stay, and a tab with unsaved decisions always."""
+    from mne_icalabel.web import _api
+    from mne_icalabel.web._session import WebDataset
+
+    monkeypatch.setattr(_api, "_MAX_SESSIONS", 2)
+    with ThreadPoolExecutor(2) as pool:
+        api = Api(WebDataset(review_root, executor=pool))
+
+        def open_tab():
+            sid = api.call("open", {})[0]["session"]
+            return sid, api.call("wait", {"session": sid})[0]["state"]
+
+        def alive(sid):
+            try:
+                api.call("state", {"session": sid})
+            except ApiError as error:
+                assert error.kind == "session"
+                return False
+            return True
+
+        first, state = open_tab()
+        second, _ = open_tab()
+        api.call("state", {"session": first})  # used since the second opened
+        third, _ = open_tab()
+        assert set(api._sessions) == {first, third}  # the second was dropped
+        # unsaved decisions in the oldest tab: another one is dropped instead
+        k = state["current"]
+        label = "Muscle" if state["labels"][k] != "Muscle" else "Brain"
+        args = {"component": k, "label": label}
+        api.call("intent", {"session": first, "name": "set_label", "args": args})
+        api.call("state", {"session": third})  # the first is the oldest again
+        fourth, _ = open_tab()
+        assert set(api._sessions) == {first, fourth}
+        # only tabs with unsaved decisions left to drop: none is dropped
+        api.call("intent", {"session": fourth, "name": "set_label", "args": args})
+        fifth, _ = open_tab()
+        assert set(api._sessions) == {first, fourth, fifth}
+        assert alive(first) and not alive(second)
+
+
+def test_plot_arrays_are_dropped_least_recently_used(
+    eeg_raw,  # noqa: F811
+    eeg_ica,  # noqa: F811
+    monkeypatch,
+):
+    from mne_icalabel.web import _api
+
+    monkeypatch.setattr(_api, "_MAX_DATA", 2)
+    with ThreadPoolExecutor(1) as pool:
+        api = Api(RecordingSession(eeg_raw, eeg_ica, executor=pool))
+        sid = api.call("open", {})[0]["session"]
+        shown = api.call("wait", {"session": sid})[0]["state"]["data_id"]
+        other = api._data_id(object())  # e.g. another recording's arrays
+        # the page fetches a time course of its recording: used last
+        api.call("component", {"data_id": shown, "component": 0})
+        api._data_id(object())
+        assert shown in api._data and other not in api._data
+        api.call("state", {"session": sid})  # a poll names its arrays
+        api._data_id(object())
+        api.call("state", {"session": sid})
+        api._data_id(object())
+        assert shown in api._data

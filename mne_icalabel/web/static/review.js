@@ -221,7 +221,12 @@ class ReviewApp {
     this.scroll = 0;
     this.pendingSelects = 0;
     this.chain = Promise.resolve();
-    this.perf = []; // {key, ms}: key press to every panel drawn and painted
+    // the last switches' timings, from the key press or click to every panel
+    // drawn and painted (read by benchmarks/bench_web_switch.py and the tests):
+    // `perfCount` of them so far, the last `perfKept` in `perf`
+    this.perf = [];
+    this.perfCount = 0;
+    this.perfKept = 100;
     this.closed = false;
     root.classList.add("mir-root");
     root.setAttribute("data-lm-suppress-shortcuts", "true"); // JupyterLab
@@ -229,6 +234,15 @@ class ReviewApp {
     this.build();
     this.onKey = (event) => this.keydown(event);
     root.addEventListener("keydown", this.onKey);
+    // leaving the page (reload, close, another URL) with unsaved decisions:
+    // the browser asks first (its own words; the text is ignored)
+    this.onLeave = (event) => {
+      if (this.state && this.state.modified) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    };
+    if (this.options.page) window.addEventListener("beforeunload", this.onLeave);
   }
 
   // ------------------------------------------------------------ layout
@@ -408,6 +422,7 @@ class ReviewApp {
     clearInterval(this.timer);
     this.resize.disconnect();
     this.root.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("beforeunload", this.onLeave);
   }
 
   // ------------------------------------------------------------- state
@@ -522,6 +537,8 @@ class ReviewApp {
         const channel = new MessageChannel();
         channel.port1.onmessage = () => {
           this.perf.push({ key, component: k, drawn: drawn - started, painted: performance.now() - started });
+          this.perfCount += 1;
+          if (this.perf.length > this.perfKept) this.perf.splice(0, this.perf.length - this.perfKept);
         };
         channel.port2.postMessage(0);
       });
@@ -549,7 +566,7 @@ class ReviewApp {
     } else if (dataset && (key === "PageDown" || key === "PageUp")) {
       this.intent("step_recording", { step: key === "PageDown" ? 1 : -1 });
     } else if (key.length === 1 || key === "Backspace" || key === "Delete") {
-      this.press(key, started);
+      this.press(key);
     } else {
       handled = false;
     }
@@ -559,13 +576,8 @@ class ReviewApp {
     }
   }
 
-  press(key, started) {
-    const before = this.state.current;
-    return this.intent("press", { key }).then((state) => {
-      if (state && state.current !== before && started !== undefined) {
-        this.perfKey = key;
-      }
-    });
+  press(key) {
+    return this.intent("press", { key });
   }
 
   step(step, started, key) {
@@ -978,7 +990,7 @@ class ReviewApp {
   }
 }
 
-// Mount the review in `root`; returns the app (its `perf` holds the timings).
+// Mount the review in `root`; returns the app (its `perf` holds the last timings).
 export function mount(root, transport, options) {
   const app = new ReviewApp(root, transport, options);
   app.started = app.start().catch((error) => app.say(`Could not open the review: ${error.message}`));
