@@ -18,6 +18,7 @@ import html
 import ipaddress
 import json
 import secrets
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
@@ -219,6 +220,19 @@ def _handlers(api: Api, token: str, cookie: str, base: str, executor, title: str
     ]
 
 
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """Return a non-blocking socket listening on ``host:port``.
+
+    (tornado's ``bind_sockets`` leaves the socket of a failed bind open, so
+    that each port tried while looking for a free one leaked one.)
+    """
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    # create_server closes its socket when the bind fails
+    sock = socket.create_server((host, port), family=family, backlog=128)
+    sock.setblocking(False)
+    return sock
+
+
 class ReviewServer:
     """Serve the review page of an :class:`~._api.Api` in a background thread.
 
@@ -277,12 +291,10 @@ class ReviewServer:
         return f"http://{host}:{self.port}{self.base_url}?token={self.token}"
 
     def _bind(self):
-        from tornado.netutil import bind_sockets
-
         port = self._port
         for attempt in range(1 if self._strict or port == 0 else 50):
             try:
-                return bind_sockets(port + attempt, address=self.host)
+                return [_listening_socket(self.host, port + attempt)]
             except OSError as error:
                 last = error
         raise OSError(
