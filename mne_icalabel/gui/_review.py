@@ -472,6 +472,7 @@ class ReviewWindow(KeptWhileShown, QMainWindow):
             return
         self._stop_loading()
         self._loader.shutdown()
+        self.view.stop_work()  # no labelling result lands after the close
         event.accept()
 
 
