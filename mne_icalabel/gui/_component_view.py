@@ -461,6 +461,10 @@ class ComponentView(KeptWhileShown, QWidget):
             self.list_components.refresh_all(model)
             self._show_selected()
             self.scoresChanged.emit()
+        elif kind == "reverted":
+            self._show_scores()
+            self.list_components.refresh_all(model)
+            self._show_selected()
         elif kind == "read_only":
             self.class_panel.set_read_only(model.read_only)
         elif kind == "auto_advance":

@@ -440,7 +440,7 @@ class ReviewWindow(KeptWhileShown, QMainWindow):
         if answer == _Button.Save:
             return self._on_save_requested()
         if answer == _Button.Discard:
-            # the ICA shown holds the discarded labels: read it again next time
+            # reverted in place; read the files again next time all the same
             self._loader.drop(self.current_index)
             self.dataset.discard()
             self.setWindowModified(False)

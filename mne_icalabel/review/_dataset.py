@@ -238,12 +238,14 @@ class DatasetReview(Observable):
         return entry
 
     def discard(self) -> None:
-        """Forget the unsaved decisions of the recording shown.
+        """Undo the unsaved decisions on the recording shown.
 
-        Its ICA holds them: read the recording again to show it as saved.
+        Its labels, probabilities and exclusions go back to those loaded (or
+        saved last), in its ICA too, and no decision is left for a later save
+        (:meth:`ComponentsReview.revert`).
         """
         if self.review is not None:
-            self.review.mark_saved()
+            self.review.revert()
 
     def poll_rewriting(self) -> RewritingChange | None:
         """Follow a running ``bids``: its recordings read-only, read again when done.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -69,10 +70,41 @@ def test_modified_and_save(review_root):
     assert content["labels"][k] == review.label_map[new]
     review_record = json.loads(tsv.with_suffix(".json").read_text())["Review"]
     assert review_record["Author"] == "Reviewer" and review_record["Changed"] == [k]
-    # discarding forgets the flag (the ICA is read again to show it as saved)
+    # discarding reverts the unsaved label (test_discard_reverts_the_decisions)
     review.press("1")
     dataset.discard()
     assert not dataset.modified
+
+
+def _rows(tsv) -> list[dict]:
+    with open(tsv, encoding="utf-8", newline="") as fid:
+        return list(csv.DictReader(fid, delimiter="\t"))
+
+
+def test_discard_reverts_the_decisions(review_root):
+    dataset, review, index = _open_first(review_root)
+    ica = dataset.loaded.ica
+    tsv = dataset.loaded.entry.recording.tsv
+    before = {key: list(comps) for key, comps in ica.labels_.items()}
+    labels, excluded = review.labels, review.excluded
+    k, j = review.order[:2]
+    new = "Heart" if labels.get(k) != "Heart" else "Muscle"  # not kept
+    review.set_label(k, new)
+    assert k in review.excluded and ica.labels_ != before
+    dataset.discard()
+    assert review.labels == labels and ica.labels_ == before
+    assert review.excluded == excluded
+    assert review.manual_marks() == {} and not dataset.modified
+    # a later decision is saved alone: the discarded one is never written
+    other = "Eye" if labels.get(j) != "Eye" else "Muscle"
+    review.set_label(j, other)
+    assert review.manual_marks() == {j: review.label_map[other]}
+    dataset.save()
+    rows = _rows(tsv)
+    assert [i for i, row in enumerate(rows) if row["annotate_method"] == "manual"] == [
+        j
+    ]
+    assert read_components_tsv(tsv)["labels"][k] == dataset.loaded.label_keys()[k]
 
 
 def test_rewritten_recording_is_read_only(review_root, monkeypatch):
