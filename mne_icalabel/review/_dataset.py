@@ -17,7 +17,7 @@ from mne.utils import _validate_type, logger
 
 from ..utils._docs import fill_doc
 from ._events import Observable
-from ._queue import LoadedRecording, RecordingEntry, ReviewQueue, kept_labels
+from ._queue import LoadedRecording, RecordingEntry, ReviewQueue
 from ._recording import ComponentsReview
 
 
@@ -190,14 +190,13 @@ class DatasetReview(Observable):
         review : ComponentsReview
             The recording's state, also :attr:`review`.
         """
-        methods = list(loaded.entry.methods)
         review = ComponentsReview(
             loaded.inst,
             loaded.ica,
             scores=loaded.probabilities,
             excluded=loaded.excluded,
             order=loaded.order,
-            kept=kept_labels(loaded.policy, methods) if methods else (),
+            kept=loaded.kept,  # the rule a save writes the status with
             auto_advance=auto_advance,
         )
         review.set_read_only(self.read_only_reason(loaded.index))

@@ -317,6 +317,16 @@ class LoadedRecording:
         """The components, most doubtful first."""
         return self.entry.order()
 
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The labels a manual decision keeps (``status`` ``"good"``).
+
+        The classes the recorded policy keeps for the TSV's methods; without
+        probability columns, the good classes (brain). One rule for what the
+        review shows excluded and what a save writes.
+        """
+        return kept_labels(self.policy, list(self.entry.methods))
+
     def label_keys(self) -> list[str | None]:
         """Return the ``ica.labels_`` key of each component's label at load time."""
         return [None if lab is None else to_mne_key(lab) for lab in self.entry.labels]
@@ -613,8 +623,6 @@ class ReviewQueue:
             "Date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "Changed": sorted(changed),
         }
-        methods = list(loaded.entry.methods)
-        kept = kept_labels(loaded.policy, methods) if methods else None
         tsv = loaded.entry.recording.tsv
         # what a save killed mid-write left beside the TSV (never an output)
         for orphan in remove_orphans(tsv.parent):
@@ -624,7 +632,7 @@ class ReviewQueue:
             marks,
             author,
             n_components=loaded.ica.n_components_,
-            kept=kept,
+            kept=loaded.kept,
             sidecar={REVIEW_KEY: review},
         )
         entry = self.refresh(loaded.index)
