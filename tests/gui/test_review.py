@@ -242,6 +242,32 @@ def ica_labels_key(labels_: dict, k: int):
     return keys[0] if keys else None
 
 
+def test_header_escapes_file_values(qtbot, review_root, monkeypatch):
+    """The reviewer, the date and the run go into rich text as written."""
+    from mne_icalabel.review import ReviewQueue
+
+    for entry in ReviewQueue(review_root).entries:
+        json_path = entry.recording.tsv.with_suffix(".json")
+        sidecar = json.loads(json_path.read_text(encoding="utf-8"))
+        sidecar["Review"] = {"Author": "A <B> & co", "Date": "<i>today</i>"}
+        json_path.write_text(json.dumps(sidecar), encoding="utf-8")
+    window = _open(qtbot, review_root)
+    header = window.recording_header
+    assert header.textFormat() == Qt.TextFormat.RichText
+    text = header.text()
+    assert "reviewed by A &lt;B&gt; &amp; co on &lt;i&gt;today&lt;/i&gt;" in text
+    assert "<B>" not in text and "<i>" not in text
+    # the run a read-only reason names
+    run = "'mne-icalabel bids' <pid 7>"
+    monkeypatch.setattr(
+        window.queue, "rewriting", lambda: (run, frozenset({window.current_index}))
+    )
+    window._check_rewriting()
+    text = header.text()
+    assert "&lt;pid 7&gt;" in text and "<pid 7>" not in text
+    assert f"<b>{window.loaded.entry.key}</b>" in text
+
+
 def test_close_saves_when_asked(qtbot, review_root, monkeypatch):
     window = _open(qtbot, review_root)
     tsv = window.loaded.entry.recording.tsv
