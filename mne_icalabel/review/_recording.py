@@ -520,9 +520,17 @@ class ComponentsReview(Observable):
         -------
         messages : list of str
             The warnings the networks gave.
+
+        Raises
+        ------
+        RuntimeError
+            If the review became read-only (:meth:`set_read_only`) while the
+            task ran: nothing changes, the result is dropped.
         """
         if task.ica is not self.ica:
             raise ValueError("The labelling task is of another recording.")
+        if self._read_only is not None:
+            raise RuntimeError(f"The automatic labels were dropped: {self._read_only}")
         proba, labels, messages = result
         ica = self.ica
         primary = proba["iclabel" if "iclabel" in proba else task.method]

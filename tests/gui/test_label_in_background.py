@@ -125,6 +125,35 @@ def test_cancel_drops_the_result(qtbot, monkeypatch, eeg_raw, eeg_ica):
     assert view.has_scores
 
 
+def test_result_dropped_when_read_only_meanwhile(qtbot, monkeypatch, eeg_raw, eeg_ica):
+    """A bids run made the recording read-only while the networks ran."""
+    from qtpy.QtWidgets import QApplication, QMessageBox
+
+    gate = _gated(monkeypatch)
+    window = _window(qtbot, eeg_raw, eeg_ica)
+    view = window.view
+    before = _snapshot(eeg_ica)
+    qtbot.mouseClick(view.button_auto, Qt.MouseButton.LeftButton)
+    job = view._labelling_job
+    view.set_read_only("sub-01 is being rewritten by a bids run")
+    gate.set()
+    assert _ended(job)
+    qtbot.waitUntil(lambda: not view.labelling, timeout=10_000)
+    labels, scores = _snapshot(eeg_ica)
+    assert labels == before[0] and scores is None
+    assert not view.has_scores and not window.modified
+    assert view.button_auto.text() == "Label automatically"
+    boxes = [
+        w.text()
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and w.isVisible()
+    ]
+    assert any("dropped" in text and "bids run" in text for text in boxes), boxes
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, QMessageBox):
+            w.close()
+
+
 def test_close_while_busy(qtbot, monkeypatch, eeg_raw, eeg_ica):
     gate = _gated(monkeypatch)
     window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)

@@ -243,6 +243,25 @@ def test_read_only_refuses_changes(eeg_raw, eeg_ica):
     assert review.labels == {1: "Brain"}
 
 
+def test_result_refused_when_read_only_meanwhile(eeg_raw, eeg_ica):
+    """A result that comes after the review became read-only changes nothing."""
+    eeg_ica.labels_ = {"brain": [3]}
+    review = ComponentsReview(eeg_raw, eeg_ica)
+    task = review.labelling_task()  # allowed when it starts
+    before = {key: list(comps) for key, comps in eeg_ica.labels_.items()}
+    review.set_read_only("sub-01 is being rewritten by 'mne-icalabel bids' (pid 7)")
+    events = _record(review)
+    result = _fake_result(review, np.random.default_rng(0))[1]
+    with pytest.raises(RuntimeError, match="dropped: .*pid 7"):
+        review.apply_labels(task, result)
+    assert eeg_ica.labels_ == before
+    assert getattr(eeg_ica, "labels_scores_", None) is None
+    assert not review.has_scores and not review.modified and events == []
+    review.set_read_only(None)
+    review.apply_labels(task, result)
+    assert review.has_scores and review.modified
+
+
 def test_snapshot_is_plain_data(eeg_raw, eeg_ica):
     proba = np.full((6, 7), 0.05)
     proba[np.arange(6), [3, 0, 2, 6, 1, 4]] = 0.7

@@ -208,3 +208,31 @@ def test_label_automatically_through_the_api(eeg_raw, eeg_ica):  # noqa: F811
         assert [s["title"] for s in state["scores"]] == ["ICLabel"]
         assert state["labels"][1] == "Muscle" and state["modified"]
         assert all(label is not None for label in state["labels"])
+
+
+def test_api_drops_labels_when_read_only_meanwhile(
+    eeg_raw,  # noqa: F811
+    eeg_ica,  # noqa: F811
+    monkeypatch,
+):
+    """The recording became read-only while the networks ran: refused."""
+    from mne_icalabel.review import _networks
+
+    with ThreadPoolExecutor(1) as pool:
+        session = RecordingSession(eeg_raw, eeg_ica, executor=pool)
+        api = Api(session)
+        sid = api.call("open", {})[0]["session"]
+        real = _networks._compute_labels
+
+        def meanwhile(*args):
+            session.state.set_read_only("busy elsewhere")  # while it runs
+            return real(*args)
+
+        monkeypatch.setattr(_networks, "_compute_labels", meanwhile)
+        params = {"session": sid, "name": "label_automatically", "args": {}}
+        with pytest.raises(ApiError) as info:
+            api.call("intent", params)
+        assert info.value.status == 409 and "busy elsewhere" in info.value.message
+        assert info.value.kind == "refused"
+        assert getattr(eeg_ica, "labels_scores_", None) is None
+        assert not any(eeg_ica.labels_.values()) and not session.state.modified
