@@ -4,7 +4,8 @@ The network runs the review model's :class:`~mne_icalabel.review.LabellingTask`
 in the view's :class:`~._worker.Worker`; its result is applied to the model
 (:meth:`~mne_icalabel.review.ComponentsReview.apply_labels`) in the GUI
 thread, and only if the view still shows that model: a result that arrives
-after another recording was opened, or after a cancel, is dropped.
+after another recording was opened, or after a cancel, is dropped, as is one
+that arrives after the recording became read-only (the model refuses it).
 """
 
 from __future__ import annotations
@@ -70,7 +71,17 @@ class BackgroundLabelling:
             if self._current() is not model:  # another recording meanwhile
                 logger.info("Dropped the labels of a recording no longer shown.")
                 return
-            messages = model.apply_labels(task, result)
+            try:
+                messages = model.apply_labels(task, result)
+            except RuntimeError as error:  # read-only since it started
+                logger.info(str(error))
+                QMessageBox(
+                    QMessageBox.Icon.Information,
+                    _TITLE,
+                    str(error),
+                    parent=self._parent,
+                ).open()
+                return
             if messages:
                 text = "The network warned:\n" + "\n".join(messages)
                 QMessageBox(

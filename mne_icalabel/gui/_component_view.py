@@ -68,6 +68,7 @@ class ComponentView(KeptWhileShown, QWidget):
         self.model: ComponentsReview | None = None
         self._unsubscribe = None
         self._worker = Worker(self, "mne-icalabel-view")
+        self._plots_dropped = False  # by stop_work: computed again when shown
         self._build_ui()
         self._labelling = BackgroundLabelling(
             self, self._worker, self.button_auto, lambda: self.model
@@ -133,6 +134,7 @@ class ComponentView(KeptWhileShown, QWidget):
             See :meth:`set_recording`.
         """
         self.cancel_labelling()
+        self._plots_dropped = False
         self.plots.load(model, data, background, on_ready=self._show_selected)
         if self._unsubscribe is not None:
             self._unsubscribe()
@@ -278,6 +280,28 @@ class ComponentView(KeptWhileShown, QWidget):
     def cancel_labelling(self) -> None:
         """Stop waiting for a running "Label automatically": its result is dropped."""
         self._labelling.cancel()
+
+    def stop_work(self) -> None:
+        """Stop everything the view runs in the background: nothing lands after.
+
+        Cancels a running "Label automatically" (its result is dropped) and
+        the plots being computed, and shuts the worker down: its delivery
+        timer stops, its thread ends with the task it runs. Called when the
+        window showing the view is closed (a closed window is only hidden).
+        A recording set afterwards starts a new thread; plots dropped here are
+        computed again when the view is shown again.
+        """
+        self.cancel_labelling()
+        self._plots_dropped = self._plots_dropped or self.plots.computing
+        self.plots.cancel()
+        self._worker.shutdown()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """Compute again the plots :meth:`stop_work` dropped (a window reopened)."""
+        super().showEvent(event)
+        if self._plots_dropped and self.model is not None:
+            self._plots_dropped = False
+            self.plots.load(self.model, None, True, on_ready=self._show_selected)
 
     def _on_label_automatically(self) -> None:
         """Run the networks in the worker thread, or cancel them (the button)."""
@@ -437,6 +461,10 @@ class ComponentView(KeptWhileShown, QWidget):
             self.list_components.refresh_all(model)
             self._show_selected()
             self.scoresChanged.emit()
+        elif kind == "reverted":
+            self._show_scores()
+            self.list_components.refresh_all(model)
+            self._show_selected()
         elif kind == "read_only":
             self.class_panel.set_read_only(model.read_only)
         elif kind == "auto_advance":

@@ -284,4 +284,5 @@ class ICAComponentLabeler(KeptWhileShown, QMainWindow):
                 )
                 event.ignore()
                 return
+        self.view.stop_work()  # no result lands on the ICA after the close
         event.accept()

@@ -128,6 +128,11 @@ class ComponentPlots(QWidget):
             f"Computing the plots of the {ica.n_components_} components..."
         )
 
+    @property
+    def computing(self) -> bool:
+        """Whether the arrays are being computed in the worker."""
+        return self._job is not None
+
     def cancel(self) -> None:
         """Drop the arrays being computed."""
         if self._job is not None:

@@ -10,6 +10,7 @@ the recording shown, and the recordings read ahead by a
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 
 from mne.utils import logger
 from qtpy.QtCore import Qt, QTimer
@@ -440,7 +441,7 @@ class ReviewWindow(KeptWhileShown, QMainWindow):
         if answer == _Button.Save:
             return self._on_save_requested()
         if answer == _Button.Discard:
-            # the ICA shown holds the discarded labels: read it again next time
+            # reverted in place; read the files again next time all the same
             self._loader.drop(self.current_index)
             self.dataset.discard()
             self.setWindowModified(False)
@@ -472,18 +473,26 @@ class ReviewWindow(KeptWhileShown, QMainWindow):
             return
         self._stop_loading()
         self._loader.shutdown()
+        self.view.stop_work()  # no labelling result lands after the close
         event.accept()
 
 
 def _recording_header(dataset: DatasetReview) -> str:
-    """Return the line above the components: the recording, its review, policy."""
+    """Return the line above the components: the recording, its review, policy.
+
+    Rich text: every value read from the files (the key, the sidecar's
+    reviewer and date, the policy, the run named in the read-only reason)
+    is escaped, so that ``A <B>`` shows as written.
+    """
     loaded = dataset.loaded
     entry = loaded.entry
     policy = loaded.policy.summary(entry.methods) if entry.methods else "n/a"
+    policy = escape(policy)
     origin = "" if entry.has_policy else " (not recorded: the default)"
     review = entry.review
     reviewed = (
-        f"reviewed by {review.get('Author', '?')} on {review.get('Date', '?')}"
+        f"reviewed by {escape(str(review.get('Author', '?')))} on "
+        f"{escape(str(review.get('Date', '?')))}"
         if review
         else "not reviewed"
     )
@@ -494,10 +503,10 @@ def _recording_header(dataset: DatasetReview) -> str:
         "recording" + (" (listed first)" if not review else ", reviewed")
     )
     text = (
-        f"<b>{entry.key}</b> &nbsp; {reviewed} &nbsp; {doubtful}<br>"
+        f"<b>{escape(entry.key)}</b> &nbsp; {reviewed} &nbsp; {doubtful}<br>"
         f"<small>policy: {policy}{origin}</small>"
     )
     read_only = dataset.review.read_only
     if read_only is not None:
-        text += f"<br><span style='color:#b22222'>{read_only}</span>"
+        text += f"<br><span style='color:#b22222'>{escape(read_only)}</span>"
     return text

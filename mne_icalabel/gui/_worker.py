@@ -76,7 +76,8 @@ class Worker(QObject):
 
     def __init__(self, parent: QObject, name: str = "mne-icalabel") -> None:
         super().__init__(parent)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._name = name
+        self._pool: ThreadPoolExecutor | None = None  # started by the first task
         self._awaited: list[Job] = []
         self._timer = QTimer(self)
         self._timer.setInterval(_POLL_MS)
@@ -106,6 +107,10 @@ class Worker(QObject):
         job : Job
             The task.
         """
+        if self._pool is None:  # the first task, or the first after shutdown
+            self._pool = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=self._name
+            )
         job = Job(self._pool.submit(func, *args))
         if on_done is not None:
             self.deliver(job, on_done, on_error)
@@ -133,12 +138,23 @@ class Worker(QObject):
         self._poll()
 
     def shutdown(self) -> None:
-        """Forget every task; the thread ends when its running task does."""
+        """Forget every task; the thread ends when its running task does.
+
+        Nothing is delivered after this. A task submitted later starts a
+        new thread (a closed window shown again).
+        """
         for job in self._awaited:
             job.cancel()
         self._awaited.clear()
         self._timer.stop()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    @property
+    def polling(self) -> bool:
+        """Whether the delivery timer runs (a task's result is awaited)."""
+        return self._timer.isActive()
 
     def _poll(self) -> None:
         self._awaited = [job for job in self._awaited if job.awaited]

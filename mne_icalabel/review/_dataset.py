@@ -17,7 +17,7 @@ from mne.utils import _validate_type, logger
 
 from ..utils._docs import fill_doc
 from ._events import Observable
-from ._queue import LoadedRecording, RecordingEntry, ReviewQueue, kept_labels
+from ._queue import LoadedRecording, RecordingEntry, ReviewQueue
 from ._recording import ComponentsReview
 
 
@@ -194,14 +194,13 @@ class DatasetReview(Observable):
         review : ComponentsReview
             The recording's state, also :attr:`review`.
         """
-        methods = list(loaded.entry.methods)
         review = ComponentsReview(
             loaded.inst,
             loaded.ica,
             scores=loaded.probabilities,
             excluded=loaded.excluded,
             order=loaded.order,
-            kept=kept_labels(loaded.policy, methods) if methods else (),
+            kept=loaded.kept,  # the rule a save writes the status with
             auto_advance=auto_advance,
         )
         review.set_read_only(self.read_only_reason(loaded.index))
@@ -242,12 +241,14 @@ class DatasetReview(Observable):
         return entry
 
     def discard(self) -> None:
-        """Forget the unsaved decisions of the recording shown.
+        """Undo the unsaved decisions on the recording shown.
 
-        Its ICA holds them: read the recording again to show it as saved.
+        Its labels, probabilities and exclusions go back to those loaded (or
+        saved last), in its ICA too, and no decision is left for a later save
+        (:meth:`ComponentsReview.revert`).
         """
         if self.review is not None:
-            self.review.mark_saved()
+            self.review.revert()
 
     def poll_rewriting(self) -> RewritingChange | None:
         """Follow a running ``bids``: its recordings read-only, read again when done.

@@ -15,6 +15,7 @@ EVENTS = (
     "read_only",  # read-only reason set or lifted
     "auto_advance",  # the automatic move after labelling toggled
     "saved",  # the labels were saved: not modified any more
+    "reverted",  # labels, probabilities, exclusions back to those saved or loaded
 )
 #: those of a :class:`~._dataset.DatasetReview` (``component``: entry index)
 DATASET_EVENTS = (

@@ -318,6 +318,16 @@ class LoadedRecording:
         """The components, most doubtful first."""
         return self.entry.order()
 
+    @property
+    def kept(self) -> tuple[str, ...]:
+        """The labels a manual decision keeps (``status`` ``"good"``).
+
+        The classes the recorded policy keeps for the TSV's methods; without
+        probability columns, the good classes (brain). One rule for what the
+        review shows excluded and what a save writes.
+        """
+        return kept_labels(self.policy, list(self.entry.methods))
+
     def label_keys(self) -> list[str | None]:
         """Return the ``ica.labels_`` key of each component's label at load time."""
         return [None if lab is None else to_mne_key(lab) for lab in self.entry.labels]
@@ -617,8 +627,6 @@ class ReviewQueue:
             "Date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "Changed": sorted(changed),
         }
-        methods = list(loaded.entry.methods)
-        kept = kept_labels(loaded.policy, methods) if methods else None
         tsv = loaded.entry.recording.tsv
         key = loaded.entry.key
         # the recording is claimed while it is written, as a bids run claims
@@ -639,7 +647,7 @@ class ReviewQueue:
                 marks,
                 author,
                 n_components=loaded.ica.n_components_,
-                kept=kept,
+                kept=loaded.kept,
                 sidecar={REVIEW_KEY: review},
             )
         entry = self.refresh(loaded.index)

@@ -152,6 +152,7 @@ class ComponentsReview(Observable):
         self._read_only: str | None = None
         self._auto_advance = bool(auto_advance)
         self._selected = order[0] if order else -1
+        self._take_baseline()
         super().__init__()
 
     # ---------------------------------------------------------------- state
@@ -432,9 +433,49 @@ class ComponentsReview(Observable):
         self._notify("excluded")
 
     def mark_saved(self) -> None:
-        """Mark the current labels as saved (:attr:`modified` becomes False)."""
+        """Mark the current labels as saved (:attr:`modified` becomes False).
+
+        They become what :meth:`revert` goes back to.
+        """
         self._modified = False
+        self._take_baseline()
         self._notify("saved")
+
+    def revert(self) -> None:
+        """Undo every change since the recording was set or :meth:`mark_saved`.
+
+        ``ica.labels_`` and ``ica.labels_scores_`` get back what they held
+        then (``labels_`` stays the same dict), as do the probabilities shown
+        and the excluded components; no component counts as labelled here
+        any more (:meth:`manual_marks` is empty) and :attr:`modified` becomes
+        False. The selection and the order stay. Observers get a
+        ``"reverted"`` event.
+        """
+        ica, base = self.ica, self._baseline
+        ica.labels_.clear()
+        ica.labels_.update({key: list(comps) for key, comps in base.labels_.items()})
+        if base.labels_scores_ is not None:
+            ica.labels_scores_ = base.labels_scores_.copy()
+        elif getattr(ica, "labels_scores_", None) is not None:
+            ica.labels_scores_ = None
+        self._scores, self._score_names, self._other_scores = base.scores
+        self._excluded = base.excluded
+        self._labels = self._labels_from_ica()
+        self._manual = set()
+        self._modified = False
+        self._take_baseline()
+        logger.info("Reverted the labels to those loaded or saved last.")
+        self._notify("reverted")
+
+    def _take_baseline(self) -> None:
+        """Remember the labelling state :meth:`revert` goes back to."""
+        scores_ = getattr(self.ica, "labels_scores_", None)
+        self._baseline = _Baseline(
+            labels_={key: list(comps) for key, comps in self.ica.labels_.items()},
+            labels_scores_=None if scores_ is None else np.array(scores_),
+            scores=(self._scores, self._score_names, self._other_scores),
+            excluded=self._excluded,
+        )
 
     # ------------------------------------------------------ automatic labels
     def labelling_task(self, method: str | None = None) -> LabellingTask:
@@ -479,9 +520,17 @@ class ComponentsReview(Observable):
         -------
         messages : list of str
             The warnings the networks gave.
+
+        Raises
+        ------
+        RuntimeError
+            If the review became read-only (:meth:`set_read_only`) while the
+            task ran: nothing changes, the result is dropped.
         """
         if task.ica is not self.ica:
             raise ValueError("The labelling task is of another recording.")
+        if self._read_only is not None:
+            raise RuntimeError(f"The automatic labels were dropped: {self._read_only}")
         proba, labels, messages = result
         ica = self.ica
         primary = proba["iclabel" if "iclabel" in proba else task.method]
@@ -522,6 +571,16 @@ class ComponentsReview(Observable):
             for comp in self.ica.labels_.get(key, []):
                 selected.setdefault(int(comp), name)
         return selected
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    """What :meth:`ComponentsReview.revert` goes back to (copies)."""
+
+    labels_: dict
+    labels_scores_: np.ndarray | None
+    scores: tuple
+    excluded: frozenset
 
 
 def check_order(order, n_components: int) -> list[int]:

@@ -200,7 +200,12 @@ class Api:
                     "Another recording is shown: the automatic labels were dropped.",
                     "refused",
                 )
-            session.message = "; ".join(state.apply_labels(task, result))
+            try:
+                messages = state.apply_labels(task, result)
+            except RuntimeError as error:  # read-only since it started
+                logger.info(str(error))
+                raise ApiError(409, str(error), "refused") from None
+            session.message = "; ".join(messages)
             return dict(state=self._state(session))
 
     def _open(self) -> dict:

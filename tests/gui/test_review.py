@@ -187,6 +187,87 @@ def test_unsaved_changes_ask(qtbot, review_root, monkeypatch):
     assert tsv0.read_bytes() == before0
 
 
+def test_discard_then_load_fails(qtbot, review_root, monkeypatch):
+    """Discarded decisions stay gone when the next recording cannot be shown."""
+    window = _open(qtbot, review_root)
+    window.wait_prefetch()
+    view, tsv = window.view, window.loaded.entry.recording.tsv
+    labels, excluded = view.labels, view.excluded
+    ica_labels = {key: list(comps) for key, comps in view.ica.labels_.items()}
+    k = _pick_relabel(window, "Heart")
+    _press(qtbot, window, Qt.Key.Key_4)  # Heart
+    assert window.modified and view.labels[k] == "Heart"
+    second = window.recording_rows[1]
+    window._loader.drop(second, cancel=True)  # not read ahead: read on PgDn
+    real = window.queue.read
+
+    def read(index):
+        if index == second:
+            raise OSError("disk gone")
+        return real(index)
+
+    monkeypatch.setattr(window.queue, "read", read)
+    asked = _answer(monkeypatch, Button.Discard)
+    _press(qtbot, window, Qt.Key.Key_PageDown)
+    assert len(asked) == 1 and window.current_row == 0  # could not be shown
+    assert not window.modified and not window.isWindowModified()
+    assert view.labels == labels and view.excluded == excluded
+    assert view.ica.labels_ == ica_labels and view.manual_marks() == {}
+    assert view.selected_component == k  # its button shows the label loaded
+    assert [b.text() for b in view.buttons if b.isChecked()] == (
+        [labels[k]] if k in labels else []
+    )
+    # a later decision and Ctrl+S write that one alone
+    j = next(c for c in view.order if c != k)
+    view.select_component(j)
+    new = "Muscle" if labels.get(j) != "Muscle" else "Eye"
+    view.set_label(j, new)
+    for box in QApplication.topLevelWidgets():  # "Could not load ...": closed
+        if isinstance(box, QMessageBox) and box.isVisible():
+            box.close()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=2000)
+    _press(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    assert not window.modified
+    rows = [line.split("\t") for line in _rows(tsv)]
+    method = rows[0].index("annotate_method")
+    manual = [i for i, row in enumerate(rows[1:]) if row[method] == "manual"]
+    assert manual == [j]
+    assert read_components_tsv(tsv)["labels"][k] == ica_labels_key(ica_labels, k)
+
+
+def ica_labels_key(labels_: dict, k: int):
+    """The class key of component ``k`` in an ``ica.labels_`` (None: none)."""
+    keys = [key for key, comps in labels_.items() if "/" not in key and k in comps]
+    return keys[0] if keys else None
+
+
+def test_header_escapes_file_values(qtbot, review_root, monkeypatch):
+    """The reviewer, the date and the run go into rich text as written."""
+    from mne_icalabel.review import ReviewQueue
+
+    for entry in ReviewQueue(review_root).entries:
+        json_path = entry.recording.tsv.with_suffix(".json")
+        sidecar = json.loads(json_path.read_text(encoding="utf-8"))
+        sidecar["Review"] = {"Author": "A <B> & co", "Date": "<i>today</i>"}
+        json_path.write_text(json.dumps(sidecar), encoding="utf-8")
+    window = _open(qtbot, review_root)
+    header = window.recording_header
+    assert header.textFormat() == Qt.TextFormat.RichText
+    text = header.text()
+    assert "reviewed by A &lt;B&gt; &amp; co on &lt;i&gt;today&lt;/i&gt;" in text
+    assert "<B>" not in text and "<i>" not in text
+    # the run a read-only reason names
+    run = "'mne-icalabel bids' <pid 7>"
+    monkeypatch.setattr(
+        window.queue, "rewriting", lambda: (run, frozenset({window.current_index}))
+    )
+    window._check_rewriting()
+    text = header.text()
+    assert "&lt;pid 7&gt;" in text and "<pid 7>" not in text
+    assert f"<b>{window.loaded.entry.key}</b>" in text
+
+
 def test_close_saves_when_asked(qtbot, review_root, monkeypatch):
     window = _open(qtbot, review_root)
     tsv = window.loaded.entry.recording.tsv

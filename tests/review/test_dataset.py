@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 import numpy as np
@@ -69,10 +70,41 @@ def test_modified_and_save(review_root):
     assert content["labels"][k] == review.label_map[new]
     review_record = json.loads(tsv.with_suffix(".json").read_text())["Review"]
     assert review_record["Author"] == "Reviewer" and review_record["Changed"] == [k]
-    # discarding forgets the flag (the ICA is read again to show it as saved)
+    # discarding reverts the unsaved label (test_discard_reverts_the_decisions)
     review.press("1")
     dataset.discard()
     assert not dataset.modified
+
+
+def _rows(tsv) -> list[dict]:
+    with open(tsv, encoding="utf-8", newline="") as fid:
+        return list(csv.DictReader(fid, delimiter="\t"))
+
+
+def test_discard_reverts_the_decisions(review_root):
+    dataset, review, index = _open_first(review_root)
+    ica = dataset.loaded.ica
+    tsv = dataset.loaded.entry.recording.tsv
+    before = {key: list(comps) for key, comps in ica.labels_.items()}
+    labels, excluded = review.labels, review.excluded
+    k, j = review.order[:2]
+    new = "Heart" if labels.get(k) != "Heart" else "Muscle"  # not kept
+    review.set_label(k, new)
+    assert k in review.excluded and ica.labels_ != before
+    dataset.discard()
+    assert review.labels == labels and ica.labels_ == before
+    assert review.excluded == excluded
+    assert review.manual_marks() == {} and not dataset.modified
+    # a later decision is saved alone: the discarded one is never written
+    other = "Eye" if labels.get(j) != "Eye" else "Muscle"
+    review.set_label(j, other)
+    assert review.manual_marks() == {j: review.label_map[other]}
+    dataset.save()
+    rows = _rows(tsv)
+    assert [i for i, row in enumerate(rows) if row["annotate_method"] == "manual"] == [
+        j
+    ]
+    assert read_components_tsv(tsv)["labels"][k] == dataset.loaded.label_keys()[k]
 
 
 def test_rewritten_recording_is_read_only(review_root, monkeypatch):
@@ -151,3 +183,46 @@ def test_reviews_of_one_queue(review_root):
     assert second.save(force=True).n_manual == 2
     with pytest.raises(ValueError, match="permutation"):
         DatasetReview.of_queue(first.queue, recording_rows=[0, 0])
+
+
+def _drop_probabilities(tsv) -> None:
+    """Remove the probability columns and the policy record that names them.
+
+    As in a TSV labelled by hand elsewhere.
+    """
+    rows = [line.split("\t") for line in tsv.read_text(encoding="utf-8").splitlines()]
+    keep = [
+        i
+        for i, name in enumerate(rows[0])
+        if not name.startswith(("iclabel_", "megnet_"))
+    ]
+    text = "\n".join("\t".join(row[i] for i in keep) for row in rows) + "\n"
+    tsv.write_text(text, encoding="utf-8")
+    json_path = tsv.with_suffix(".json")
+    sidecar = json.loads(json_path.read_text(encoding="utf-8"))
+    del sidecar["ExclusionPolicy"]
+    json_path.write_text(json.dumps(sidecar, indent=4), encoding="utf-8")
+
+
+def test_kept_rule_is_the_same_shown_and_saved(review_root):
+    """Without probability columns, a Brain label is kept on screen and on disk."""
+    from mne_icalabel.review import ReviewQueue
+
+    for entry in ReviewQueue(review_root).entries:
+        _drop_probabilities(entry.recording.tsv)
+    dataset, review, index = _open_first(review_root)
+    loaded = dataset.loaded
+    assert loaded.entry.methods == () and "brain" in loaded.kept
+    assert "eog" not in loaded.kept
+    labels = review.labels
+    k = next(c for c in review.order if labels.get(c) != "Brain")
+    j = next(c for c in review.order if labels.get(c) != "Eye" and c != k)
+    review.set_label(k, "Brain")  # a change: the rule decides its exclusion
+    review.set_label(j, "Eye")
+    assert k not in review.excluded and j in review.excluded
+    shown = review.excluded
+    dataset.save()
+    status = read_components_tsv(loaded.entry.recording.tsv)["status"]
+    assert (status[k], status[j]) == ("good", "bad")
+    for c in review.manual_marks():  # what is shown excluded is saved bad
+        assert (status[c] == "bad") == (c in shown)

@@ -173,6 +173,37 @@ def test_manual_marks_kept_when_labels_recomputed(eeg_raw, eeg_ica):
         review.labelling_task("icalabel")
 
 
+def test_revert_goes_back_to_the_labels_loaded_then_saved(eeg_raw, eeg_ica):
+    eeg_ica.labels_ = {"brain": [3], "eog/0/EOG061": [5]}  # from before
+    review = ComponentsReview(eeg_raw, eeg_ica, excluded=[2], kept=("brain", "other"))
+    labels_ = eeg_ica.labels_
+    loaded = {key: list(comps) for key, comps in labels_.items()}
+    events = _record(review)
+    review.set_label(0, "Eye")  # not kept: excluded
+    review.set_label(2, "Other")  # kept: no longer excluded
+    task = review.labelling_task()
+    review.apply_labels(task, _fake_result(review, np.random.default_rng(0))[1])
+    review.set_label(3, None)
+    assert review.has_scores and review.modified
+    assert review.manual_marks() == {0: "eog", 2: "other", 3: None}
+    review.revert()
+    assert eeg_ica.labels_ is labels_ and labels_ == loaded
+    assert eeg_ica.labels_scores_ is None and not review.has_scores
+    assert review.other_scores == {}
+    assert review.labels == {3: "Brain"} and review.excluded == {2}
+    assert review.manual_marks() == {} and not review.modified
+    assert events[-1] == ("reverted", None, None)
+    # after a save, back to what was saved
+    review.set_label(1, "Heart")
+    review.mark_saved()
+    saved = {key: list(comps) for key, comps in labels_.items()}
+    review.set_label(1, "Muscle")
+    review.set_label(4, "Eye")
+    review.revert()
+    assert labels_ == saved and review.labels == {1: "Heart", 3: "Brain"}
+    assert review.excluded == {1, 2} and review.manual_marks() == {}
+
+
 def test_kept_classes_change_excluded_and_observers(eeg_raw, eeg_ica):
     review = ComponentsReview(eeg_raw, eeg_ica, excluded=[2], kept=("brain", "other"))
     events = _record(review)
@@ -210,6 +241,25 @@ def test_read_only_refuses_changes(eeg_raw, eeg_ica):
     review.set_read_only(None)
     review.press("1")
     assert review.labels == {1: "Brain"}
+
+
+def test_result_refused_when_read_only_meanwhile(eeg_raw, eeg_ica):
+    """A result that comes after the review became read-only changes nothing."""
+    eeg_ica.labels_ = {"brain": [3]}
+    review = ComponentsReview(eeg_raw, eeg_ica)
+    task = review.labelling_task()  # allowed when it starts
+    before = {key: list(comps) for key, comps in eeg_ica.labels_.items()}
+    review.set_read_only("sub-01 is being rewritten by 'mne-icalabel bids' (pid 7)")
+    events = _record(review)
+    result = _fake_result(review, np.random.default_rng(0))[1]
+    with pytest.raises(RuntimeError, match="dropped: .*pid 7"):
+        review.apply_labels(task, result)
+    assert eeg_ica.labels_ == before
+    assert getattr(eeg_ica, "labels_scores_", None) is None
+    assert not review.has_scores and not review.modified and events == []
+    review.set_read_only(None)
+    review.apply_labels(task, result)
+    assert review.has_scores and review.modified
 
 
 def test_snapshot_is_plain_data(eeg_raw, eeg_ica):

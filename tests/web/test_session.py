@@ -438,3 +438,31 @@ def test_plot_arrays_are_dropped_least_recently_used(
         api.call("state", {"session": sid})
         api._data_id(object())
         assert shown in api._data
+
+
+def test_api_drops_labels_when_read_only_meanwhile(
+    eeg_raw,  # noqa: F811
+    eeg_ica,  # noqa: F811
+    monkeypatch,
+):
+    """The recording became read-only while the networks ran: refused."""
+    from mne_icalabel.review import _networks
+
+    with ThreadPoolExecutor(1) as pool:
+        session = RecordingSession(eeg_raw, eeg_ica, executor=pool)
+        api = Api(session)
+        sid = api.call("open", {})[0]["session"]
+        real = _networks._compute_labels
+
+        def meanwhile(*args):
+            session.state.set_read_only("busy elsewhere")  # while it runs
+            return real(*args)
+
+        monkeypatch.setattr(_networks, "_compute_labels", meanwhile)
+        params = {"session": sid, "name": "label_automatically", "args": {}}
+        with pytest.raises(ApiError) as info:
+            api.call("intent", params)
+        assert info.value.status == 409 and "busy elsewhere" in info.value.message
+        assert info.value.kind == "refused"
+        assert getattr(eeg_ica, "labels_scores_", None) is None
+        assert not any(eeg_ica.labels_.values()) and not session.state.modified
