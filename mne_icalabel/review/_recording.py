@@ -507,7 +507,8 @@ class ComponentsReview(Observable):
         ICA of EEG and MEG, whose MEGNet probabilities become
         :attr:`other_scores`); each component without a label gets its most
         probable class in ``ica.labels_``; a component labelled before (by
-        hand, here or earlier) keeps its label.
+        hand, here or earlier) keeps its label, and one whose label was
+        removed by hand here stays without one.
 
         Parameters
         ----------
@@ -537,7 +538,8 @@ class ComponentsReview(Observable):
         # only now that every network ran: change the ICA
         ica.labels_scores_ = primary
         for k, label in enumerate(labels):
-            if k not in self._labels:
+            # a label removed by hand is a decision too: kept unlabelled
+            if k not in self._labels and k not in self._manual:
                 entries = ica.labels_.setdefault(to_mne_key(label), [])
                 if k not in entries:
                     entries.append(k)

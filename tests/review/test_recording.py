@@ -280,3 +280,17 @@ def test_snapshot_is_plain_data(eeg_raw, eeg_ica):
     assert state["automatic"][0] == ["Heart", 0.7]
     assert state["scores"]["ICLabel"]["values"] == proba.tolist()
     assert state["class_letters"][:3] == ["B", "M", "E"]
+
+
+def test_label_removed_by_hand_stays_removed(eeg_raw, eeg_ica):
+    """Nothing automatic overwrites a decision, a removal included."""
+    eeg_ica.labels_ = {"eog": [2]}
+    review = ComponentsReview(eeg_raw, eeg_ica)
+    review.set_label(2, None)
+    task = review.labelling_task()
+    review.apply_labels(task, _fake_result(review, np.random.default_rng(1))[1])
+    assert review.labels.get(2) is None
+    assert all(2 not in comps for comps in eeg_ica.labels_.values())
+    assert review.manual_marks() == {2: None}
+    # the others got their automatic class
+    assert all(review.labels.get(k) is not None for k in (0, 1, 3, 4, 5))
