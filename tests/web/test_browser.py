@@ -109,9 +109,24 @@ def test_list_and_panels_follow_a_switch(browser, dataset_server):
         lambda p: first in p["recordingHeader"] and shown_everywhere(p),
         what="PageUp",
     )
-    # auto-advance: A, then a label moves on
+    # auto-advance: A, then a label moves on to the next component of the list
+    # (without A a label stays: test_key_and_click_label)
+    k = int(page["shown"])
+    row = page["order"].index(k)
+    assert row + 1 < len(page["order"])  # a next one to move to
+    after = page["order"][row + 1]
+    target = other_label(page, k)
     press(browser, "a")
-    press(browser, DIGITS[other_label(page, order[-2])])
+    press(browser, DIGITS[target])
+    page = wait_until(
+        browser,
+        lambda p: (
+            p["labels"][str(k)] == target
+            and p["shown"] == str(after)
+            and shown_everywhere(p)
+        ),
+        what="auto-advance",
+    )
     timings = browser.execute_script("return window.mneIcalabel.perf")
     assert len(timings) >= 3 and all(t["painted"] > 0 for t in timings)
 
