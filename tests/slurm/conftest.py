@@ -1,4 +1,10 @@
-"""The real Slurm of these tests (see ``_slurm.py``), one per session."""
+"""The real Slurm of these tests (see ``_slurm.py``), one for this folder.
+
+Its fixtures have package scope: the daemons are stopped (by their pids) and
+``SLURM_CONF`` is restored when the last test of ``tests/slurm`` ends, not at
+the end of the session: the tests of the folders after this one run without
+them.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +32,11 @@ from ._slurm import PARTITION, Slurm, why_unavailable
 SUBJECTS = ("01", "02", "03", "04")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def slurm():
     """A running one-node Slurm; ``SLURM_CONF`` points at it meanwhile.
+
+    Stopped when the tests of this folder end (package scope).
 
     On a machine that cannot run it (not root, packages missing) the tests
     fail with the reason in CI (``CI`` set, as .ci/run runs) and are skipped
@@ -54,7 +62,7 @@ def slurm():
         cluster.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def four_subjects(tmp_path_factory):
     """A four-subject dataset, and its outputs after local bids and apply runs.
 
@@ -88,7 +96,7 @@ class HeldJob:
     release: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def time_limit_job(slurm, four_subjects, tmp_path_factory):
     """Submit, at once, a one-task array of ``--time 1`` held at sub-01's TSV.
 
