@@ -33,9 +33,18 @@ from ._slurm import PARTITION
 
 pytestmark = pytest.mark.slurm
 
+#: the longest a task of `test_two_tasks_at_once` waits for the other (s)
+RENDEZVOUS = 120
+
 
 def test_two_tasks_at_once(slurm, tmp_path):
     """Two one-CPU tasks of an array run together on the two-CPU node.
+
+    Each task marks that it started, then waits (at most ``RENDEZVOUS``
+    seconds) until both have: a task ends well only if it saw the other's
+    mark while it ran, so both COMPLETED means each started before the other
+    ended, however slowly they start on a loaded machine. Run one after the
+    other, the first would fail at its wait's end.
 
     ``select/cons_tres`` with ``CR_Core``: without it each task without
     ``--mem`` takes the node's memory and an array runs one task at a time.
@@ -43,22 +52,24 @@ def test_two_tasks_at_once(slurm, tmp_path):
     """
     if slurm.cpus < 2:
         pytest.fail(f"the node has {slurm.cpus} CPU(s); these tests need 2")
-    out = tmp_path / "task-%a.out"
+    marks = tmp_path / "started"
+    marks.mkdir()
+    both = f"[ -e {marks}/1 ] && [ -e {marks}/2 ]"
     job = slurm.sbatch(
         "--array=1-2",
         "--cpus-per-task=1",
-        f"--output={out}",
+        f"--output={tmp_path / 'task-%a.out'}",
         "--wrap",
-        "date +%s.%N; sleep 2; date +%s.%N",
+        f"touch {marks}/$SLURM_ARRAY_TASK_ID; "
+        f"timeout {RENDEZVOUS} sh -c 'until {both}; do sleep 0.1; done'",
     )
-    jobs = slurm.wait(job, timeout=60)
-    assert {j["JobState"] for j in jobs.values()} == {"COMPLETED"}, jobs
-    spans = []
-    for task in ("1", "2"):
-        start, end = map(float, (tmp_path / f"task-{task}.out").read_text().split())
-        spans.append((start, end))
-    (start1, end1), (start2, end2) = spans
-    assert start1 < end2 and start2 < end1, spans  # the two ran together
+    # both end within RENDEZVOUS of the later one's start; as long again is
+    # left for Slurm to start them
+    jobs = slurm.wait(job, timeout=2 * RENDEZVOUS)
+    assert sorted(jobs) == ["1", "2"], jobs
+    assert {(j["JobState"], j["ExitCode"]) for j in jobs.values()} == {
+        ("COMPLETED", "0:0")
+    }, jobs  # each saw the other's mark while it ran: the two ran together
 
 
 def submit(capsys, root, script, step, tasks, *step_args, extra=(), time="10"):
