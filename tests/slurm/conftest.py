@@ -8,6 +8,7 @@ them.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -101,8 +102,11 @@ def time_limit_job(slurm, four_subjects, tmp_path_factory):
     """Submit, at once, a one-task array of ``--time 1`` held at sub-01's TSV.
 
     Slurm ends it at its time limit 60-90 s later; requested by the first test
-    of this folder, so that the wait passes while the other tests run (it
-    takes one of the node's two CPUs meanwhile).
+    of this folder that uses it, so that the wait passes while the other tests
+    run (it takes one of the node's two CPUs meanwhile). The hold has no limit
+    of its own: the time limit is what ends it (the shim's default release,
+    120 s after the hold, could come before Slurm's enforcement on a loaded
+    machine), and `slurm`'s stop cancels it if Slurm did not.
     """
     template, _, _ = four_subjects
     folder = tmp_path_factory.mktemp("time-limit")
@@ -112,5 +116,5 @@ def time_limit_job(slurm, four_subjects, tmp_path_factory):
     args = ["slurm-script", str(root), "--step", "bids", "--subject", "01"]
     args += ["--shards", "1", "--partition", PARTITION, "--time", "1"]
     assert main([*args, "--script", str(script), "--", *BIDS_ARGS]) == 0
-    env, release = hold_env(folder, "*sub-01_*_components.tsv")
+    env, release = hold_env(folder, "*sub-01_*_components.tsv", timeout=math.inf)
     return HeldJob(root, script, slurm.sbatch(str(script), env=env), release)

@@ -33,6 +33,9 @@ from ._slurm import PARTITION
 
 pytestmark = pytest.mark.slurm
 
+#: the longest a test here waits for its held task to be reached, then for the
+#: other tasks to end (s)
+WAIT = 300.0
 #: the longest a task of `test_two_tasks_at_once` waits for the other (s)
 RENDEZVOUS = 120
 
@@ -124,23 +127,31 @@ def test_array_labels_then_cleans_as_locally(
     The task of sub-01 is held mid-recording (claim taken, at its components
     TSV) while the three others label theirs beside it on the same dataset.
     The outputs are byte-identical to a local run's, and summary.tsv has the
-    rows of all four tasks. (``time_limit_job`` is submitted first: its minute
-    passes meanwhile, on the other CPU.)
+    rows of all four tasks.
+
+    ``time_limit_job`` is submitted first, so that its minute passes
+    meanwhile: it takes one of the node's two CPUs until its time limit
+    (60-90 s) and task 1, held, the other, so tasks 2-4 start only when it
+    has ended. Task 1's hold therefore lasts up to this test's two waits
+    (``WAIT`` each), longer than the hold shim's default: the shim is given
+    more, so that it never lets task 1 go before the test releases it.
     """
     template, labelled, cleaned = four_subjects
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     script = tmp_path / "bids.sbatch"
-    hold, release = hold_env(tmp_path / "hold", "*sub-01_*_components.tsv")
+    hold, release = hold_env(
+        tmp_path / "hold", "*sub-01_*_components.tsv", timeout=3 * WAIT
+    )
     with monkeypatch.context() as patch:  # the tasks inherit sbatch's environment
         for name, value in hold.items():
             patch.setenv(name, value)
         job = submit(capsys, root, script, "bids", ["--per-recording"], *BIDS_ARGS)
     try:
-        wait_for_hold(None, tmp_path / "hold", timeout=300)
+        wait_for_hold(None, tmp_path / "hold", timeout=WAIT)
         # the others end while task 1 holds its claim on sub-01
         others = ("2", "3", "4")
-        end = time.monotonic() + 300
+        end = time.monotonic() + WAIT
         while True:
             jobs = slurm.jobs(job)
             if all(jobs.get(t, {}).get("JobState") == "COMPLETED" for t in others):
