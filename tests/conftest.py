@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -23,6 +24,34 @@ os.environ.setdefault("MNE_ICALABEL_DATASET_TESTING_PATH", str(_SHARED_DATA))
 # Qt must never try to open a real display in the tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _no_window_left_shown(request):
+    """Fail a test that leaves a window of this package shown; close it.
+
+    A shown window is kept alive until it is closed (``gui/_kept_while_shown``),
+    so one a test leaves shown stays, and runs, through the next tests. Only
+    where Qt is imported: this never imports it. The widgets registered with
+    ``qtbot.addWidget`` are closed by pytest-qt before this runs.
+    """
+    yield
+    if "qtpy" not in sys.modules:
+        return
+    kept = sys.modules.get("mne_icalabel.gui._kept_while_shown")
+    if kept is None or not kept.shown_windows():
+        return
+    left = kept.shown_windows()
+    names = ", ".join(f"{type(w).__name__} {w.windowTitle()!r}" for w in left)
+    for window in left:
+        window.close()
+        if window in kept.shown_windows():  # it refused to close
+            window.hide()
+    pytest.fail(
+        f"{request.node.nodeid} left {len(left)} window(s) shown: {names}; close "
+        "them or register them with qtbot.addWidget",
+        pytrace=False,
+    )
 
 
 @pytest.fixture
