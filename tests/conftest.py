@@ -9,6 +9,7 @@ environment variables ``MNE_ICALABEL_WEIGHTS_PATH`` and
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -52,6 +53,26 @@ def _no_window_left_shown(request):
         "them or register them with qtbot.addWidget",
         pytrace=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def _mne_log_level_restored():
+    """Give the next test the MNE log level this test started with.
+
+    MNE's level is global, and ``use_log_level`` (``verbose=...``) entered and
+    left by two threads at once restores the other's level: a test whose
+    worker thread reads with ``verbose=False`` while the test does too can
+    leave WARNING behind. Only once MNE is imported (importing it sets its
+    default level); this never imports it (``mne.utils.logger`` is the logger
+    named "mne").
+    """
+    if "mne" not in sys.modules:
+        yield
+        return
+    mne_logger = logging.getLogger("mne")
+    level = mne_logger.level
+    yield
+    mne_logger.setLevel(level)
 
 
 @pytest.fixture
