@@ -9,9 +9,11 @@ environment variables ``MNE_ICALABEL_WEIGHTS_PATH`` and
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -23,6 +25,54 @@ os.environ.setdefault("MNE_ICALABEL_DATASET_TESTING_PATH", str(_SHARED_DATA))
 # Qt must never try to open a real display in the tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(autouse=True)
+def _no_window_left_shown(request):
+    """Fail a test that leaves a window of this package shown; close it.
+
+    A shown window is kept alive until it is closed (``gui/_kept_while_shown``),
+    so one a test leaves shown stays, and runs, through the next tests. Only
+    where Qt is imported: this never imports it. The widgets registered with
+    ``qtbot.addWidget`` are closed by pytest-qt before this runs.
+    """
+    yield
+    if "qtpy" not in sys.modules:
+        return
+    kept = sys.modules.get("mne_icalabel.gui._kept_while_shown")
+    if kept is None or not kept.shown_windows():
+        return
+    left = kept.shown_windows()
+    names = ", ".join(f"{type(w).__name__} {w.windowTitle()!r}" for w in left)
+    for window in left:
+        window.close()
+        if window in kept.shown_windows():  # it refused to close
+            window.hide()
+    pytest.fail(
+        f"{request.node.nodeid} left {len(left)} window(s) shown: {names}; close "
+        "them or register them with qtbot.addWidget",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _mne_log_level_restored():
+    """Give the next test the MNE log level this test started with.
+
+    MNE's level is global, and ``use_log_level`` (``verbose=...``) entered and
+    left by two threads at once restores the other's level: a test whose
+    worker thread reads with ``verbose=False`` while the test does too can
+    leave WARNING behind. Only once MNE is imported (importing it sets its
+    default level); this never imports it (``mne.utils.logger`` is the logger
+    named "mne").
+    """
+    if "mne" not in sys.modules:
+        yield
+        return
+    mne_logger = logging.getLogger("mne")
+    level = mne_logger.level
+    yield
+    mne_logger.setLevel(level)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from qtpy.QtCore import QTimer  # noqa: E402
 from qtpy.QtGui import QImage  # noqa: E402
 from qtpy.QtWidgets import QApplication, QLabel, QMainWindow  # noqa: E402
 
+from mne_icalabel.gui._kept_while_shown import shown_windows  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -62,6 +64,9 @@ def _block_vars(tmp_path, n=3):
 
 
 def test_shown_windows_saved_after_their_work(qtbot, tmp_path):
+    # the scraper saves every shown window: none of an earlier test is left
+    assert shown_windows() == []
+    assert qt_scraper._shown_windows(QApplication.instance()) == []
     slow = _SlowWindow()
     qtbot.addWidget(slow)
     slow.show()

@@ -91,10 +91,14 @@ def outputs(root: Path) -> dict[str, bytes]:
     return found
 
 
+#: how long a held run waits for its release file by default (s): it then goes
+#: on by itself, so that a test that never releases it leaves no run behind
+HOLD_TIMEOUT = 120.0
+
 # wraps open(): opening a file whose name matches HOLD_PATTERN for writing
 # creates the file HOLD_REACHED, then waits until the file HOLD_RELEASE exists
-# (at most 120 s), so that a run holds its lock, mid-run, for as long as a
-# test needs, and the test knows when it is held
+# (at most HOLD_TIMEOUT s), so that a run holds its lock, mid-run, for as long
+# as a test needs, and the test knows when it is held
 _HOLD_SITECUSTOMIZE = """
 import builtins
 import fnmatch
@@ -105,6 +109,7 @@ import time
 _PATTERN = os.environ["HOLD_PATTERN"]
 _RELEASE = os.environ["HOLD_RELEASE"]
 _REACHED = os.environ["HOLD_REACHED"]
+_TIMEOUT = float(os.environ["HOLD_TIMEOUT"])
 _open = io.open
 
 
@@ -112,7 +117,7 @@ def _open_when_released(file, mode="r", *args, **kwargs):
     if isinstance(file, (str, bytes, os.PathLike)) and set(mode) & set("wax+"):
         if fnmatch.fnmatch(os.path.basename(os.fsdecode(file)), _PATTERN):
             _open(_REACHED, "a").close()
-            end = time.monotonic() + 120
+            end = time.monotonic() + _TIMEOUT
             while not os.path.exists(_RELEASE) and time.monotonic() < end:
                 time.sleep(0.01)
     return _open(file, mode, *args, **kwargs)
@@ -122,12 +127,16 @@ builtins.open = io.open = _open_when_released
 """
 
 
-def hold_env(folder: Path, pattern: str) -> tuple[dict[str, str], Path]:
+def hold_env(
+    folder: Path, pattern: str, timeout: float = HOLD_TIMEOUT
+) -> tuple[dict[str, str], Path]:
     """The environment of a run held at its first write of ``pattern``.
 
     Returns the variables for `start` and the file whose creation releases
     the run (the shim and the file live in ``folder``). When the run is held,
-    the file `reached` of ``folder`` exists (see `wait_for_hold`).
+    the file `reached` of ``folder`` exists (see `wait_for_hold`). The run
+    goes on by itself ``timeout`` seconds after it is held: longer than the
+    test holding it waits, or the test races the shim.
     """
     shim = folder / "hold-shim"
     shim.mkdir(parents=True, exist_ok=True)
@@ -141,6 +150,7 @@ def hold_env(folder: Path, pattern: str) -> tuple[dict[str, str], Path]:
         HOLD_PATTERN=pattern,
         HOLD_RELEASE=str(release),
         HOLD_REACHED=str(reached(folder)),
+        HOLD_TIMEOUT=str(timeout),
     )
     return env, release
 

@@ -15,7 +15,16 @@ import pytest
 from mne_icalabel.derivatives._layout import derivatives_root
 
 from ..batch.conftest import write_subject
-from ._writers import BIDS_ARGS, DURATION, hold_env, outputs, run, start, wait_for_lock
+from ._writers import (
+    BIDS_ARGS,
+    DURATION,
+    hold_env,
+    outputs,
+    run,
+    start,
+    wait_for_hold,
+    wait_for_lock,
+)
 
 SUBJECTS = ("01", "02", "03", "04")
 
@@ -69,6 +78,9 @@ def test_overlapping_run_refuses_the_overlap(four, tmp_path):
     first = start("bids", root, "--subject", "01", "02", *BIDS_ARGS, env=env)
     try:
         owner = wait_for_lock(first, root)
+        # held at its first TSV: past its claims, which it links one after
+        # another (the first claim found is not yet its claim on sub-02)
+        wait_for_hold(first, tmp_path)
         second, _ = run("bids", root, "--subject", "02", "03", *BIDS_ARGS)
         assert first.poll() is None  # the first run was still working
         assert second.returncode != 0

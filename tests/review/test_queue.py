@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import time
@@ -205,6 +206,7 @@ def test_save_writes_manual_rows_and_review(review_root):
     new = "muscle" if keys[3] != "muscle" else "ecg"
     start = time.time()
     entry = queue.save(loaded, {3: new, 4: keys[4]}, "Jane Doe")
+    end = time.time()
     after = _tsv_lines(tsv)
     assert after[0] == before[0]
     for k in (0, 1, 2, 5):  # rows not decided: byte for byte
@@ -221,8 +223,10 @@ def test_save_writes_manual_rows_and_review(review_root):
     assert review["Author"] == "Jane Doe"
     # 4 was confirmed (same label), 3 changed
     assert review["Changed"] == [3]
+    # the save's UTC time, truncated to the second (time.gmtime): between the
+    # second the save started in and its end (timegm: no local timezone)
     date = time.strptime(review["Date"], "%Y-%m-%dT%H:%M:%SZ")
-    assert abs(time.mktime(date) - time.mktime(time.gmtime(start))) < 60
+    assert int(start) <= calendar.timegm(date) <= end, (review["Date"], start, end)
     assert "iclabel_brain" in _sidecar(tsv)  # column descriptions kept
     assert entry.state == "changed" and entry.n_manual == 2
     # a second save: Changed keeps the first review's components

@@ -1,7 +1,14 @@
-"""The real Slurm of these tests (see ``_slurm.py``), one per session."""
+"""The real Slurm of these tests (see ``_slurm.py``), one for this folder.
+
+Its fixtures have package scope: the daemons are stopped (by their pids) and
+``SLURM_CONF`` is restored when the last test of ``tests/slurm`` ends, not at
+the end of the session: the tests of the folders after this one run without
+them.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,9 +33,11 @@ from ._slurm import PARTITION, Slurm, why_unavailable
 SUBJECTS = ("01", "02", "03", "04")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def slurm():
     """A running one-node Slurm; ``SLURM_CONF`` points at it meanwhile.
+
+    Stopped when the tests of this folder end (package scope).
 
     On a machine that cannot run it (not root, packages missing) the tests
     fail with the reason in CI (``CI`` set, as .ci/run runs) and are skipped
@@ -54,7 +63,7 @@ def slurm():
         cluster.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def four_subjects(tmp_path_factory):
     """A four-subject dataset, and its outputs after local bids and apply runs.
 
@@ -88,13 +97,16 @@ class HeldJob:
     release: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def time_limit_job(slurm, four_subjects, tmp_path_factory):
     """Submit, at once, a one-task array of ``--time 1`` held at sub-01's TSV.
 
     Slurm ends it at its time limit 60-90 s later; requested by the first test
-    of this folder, so that the wait passes while the other tests run (it
-    takes one of the node's two CPUs meanwhile).
+    of this folder that uses it, so that the wait passes while the other tests
+    run (it takes one of the node's two CPUs meanwhile). The hold has no limit
+    of its own: the time limit is what ends it (the shim's default release,
+    120 s after the hold, could come before Slurm's enforcement on a loaded
+    machine), and `slurm`'s stop cancels it if Slurm did not.
     """
     template, _, _ = four_subjects
     folder = tmp_path_factory.mktemp("time-limit")
@@ -104,5 +116,5 @@ def time_limit_job(slurm, four_subjects, tmp_path_factory):
     args = ["slurm-script", str(root), "--step", "bids", "--subject", "01"]
     args += ["--shards", "1", "--partition", PARTITION, "--time", "1"]
     assert main([*args, "--script", str(script), "--", *BIDS_ARGS]) == 0
-    env, release = hold_env(folder, "*sub-01_*_components.tsv")
+    env, release = hold_env(folder, "*sub-01_*_components.tsv", timeout=math.inf)
     return HeldJob(root, script, slurm.sbatch(str(script), env=env), release)

@@ -33,9 +33,21 @@ from ._slurm import PARTITION
 
 pytestmark = pytest.mark.slurm
 
+#: the longest a test here waits for its held task to be reached, then for the
+#: other tasks to end (s)
+WAIT = 300.0
+#: the longest a task of `test_two_tasks_at_once` waits for the other (s)
+RENDEZVOUS = 120
+
 
 def test_two_tasks_at_once(slurm, tmp_path):
     """Two one-CPU tasks of an array run together on the two-CPU node.
+
+    Each task marks that it started, then waits (at most ``RENDEZVOUS``
+    seconds) until both have: a task ends well only if it saw the other's
+    mark while it ran, so both COMPLETED means each started before the other
+    ended, however slowly they start on a loaded machine. Run one after the
+    other, the first would fail at its wait's end.
 
     ``select/cons_tres`` with ``CR_Core``: without it each task without
     ``--mem`` takes the node's memory and an array runs one task at a time.
@@ -43,22 +55,24 @@ def test_two_tasks_at_once(slurm, tmp_path):
     """
     if slurm.cpus < 2:
         pytest.fail(f"the node has {slurm.cpus} CPU(s); these tests need 2")
-    out = tmp_path / "task-%a.out"
+    marks = tmp_path / "started"
+    marks.mkdir()
+    both = f"[ -e {marks}/1 ] && [ -e {marks}/2 ]"
     job = slurm.sbatch(
         "--array=1-2",
         "--cpus-per-task=1",
-        f"--output={out}",
+        f"--output={tmp_path / 'task-%a.out'}",
         "--wrap",
-        "date +%s.%N; sleep 2; date +%s.%N",
+        f"touch {marks}/$SLURM_ARRAY_TASK_ID; "
+        f"timeout {RENDEZVOUS} sh -c 'until {both}; do sleep 0.1; done'",
     )
-    jobs = slurm.wait(job, timeout=60)
-    assert {j["JobState"] for j in jobs.values()} == {"COMPLETED"}, jobs
-    spans = []
-    for task in ("1", "2"):
-        start, end = map(float, (tmp_path / f"task-{task}.out").read_text().split())
-        spans.append((start, end))
-    (start1, end1), (start2, end2) = spans
-    assert start1 < end2 and start2 < end1, spans  # the two ran together
+    # both end within RENDEZVOUS of the later one's start; as long again is
+    # left for Slurm to start them
+    jobs = slurm.wait(job, timeout=2 * RENDEZVOUS)
+    assert sorted(jobs) == ["1", "2"], jobs
+    assert {(j["JobState"], j["ExitCode"]) for j in jobs.values()} == {
+        ("COMPLETED", "0:0")
+    }, jobs  # each saw the other's mark while it ran: the two ran together
 
 
 def submit(capsys, root, script, step, tasks, *step_args, extra=(), time="10"):
@@ -113,23 +127,31 @@ def test_array_labels_then_cleans_as_locally(
     The task of sub-01 is held mid-recording (claim taken, at its components
     TSV) while the three others label theirs beside it on the same dataset.
     The outputs are byte-identical to a local run's, and summary.tsv has the
-    rows of all four tasks. (``time_limit_job`` is submitted first: its minute
-    passes meanwhile, on the other CPU.)
+    rows of all four tasks.
+
+    ``time_limit_job`` is submitted first, so that its minute passes
+    meanwhile: it takes one of the node's two CPUs until its time limit
+    (60-90 s) and task 1, held, the other, so tasks 2-4 start only when it
+    has ended. Task 1's hold therefore lasts up to this test's two waits
+    (``WAIT`` each), longer than the hold shim's default: the shim is given
+    more, so that it never lets task 1 go before the test releases it.
     """
     template, labelled, cleaned = four_subjects
     root = tmp_path / "ds"
     shutil.copytree(template, root)
     script = tmp_path / "bids.sbatch"
-    hold, release = hold_env(tmp_path / "hold", "*sub-01_*_components.tsv")
+    hold, release = hold_env(
+        tmp_path / "hold", "*sub-01_*_components.tsv", timeout=3 * WAIT
+    )
     with monkeypatch.context() as patch:  # the tasks inherit sbatch's environment
         for name, value in hold.items():
             patch.setenv(name, value)
         job = submit(capsys, root, script, "bids", ["--per-recording"], *BIDS_ARGS)
     try:
-        wait_for_hold(None, tmp_path / "hold", timeout=300)
+        wait_for_hold(None, tmp_path / "hold", timeout=WAIT)
         # the others end while task 1 holds its claim on sub-01
         others = ("2", "3", "4")
-        end = time.monotonic() + 300
+        end = time.monotonic() + WAIT
         while True:
             jobs = slurm.jobs(job)
             if all(jobs.get(t, {}).get("JobState") == "COMPLETED" for t in others):

@@ -109,9 +109,24 @@ def test_list_and_panels_follow_a_switch(browser, dataset_server):
         lambda p: first in p["recordingHeader"] and shown_everywhere(p),
         what="PageUp",
     )
-    # auto-advance: A, then a label moves on
+    # auto-advance: A, then a label moves on to the next component of the list
+    # (without A a label stays: test_key_and_click_label)
+    k = int(page["shown"])
+    row = page["order"].index(k)
+    assert row + 1 < len(page["order"])  # a next one to move to
+    after = page["order"][row + 1]
+    target = other_label(page, k)
     press(browser, "a")
-    press(browser, DIGITS[other_label(page, order[-2])])
+    press(browser, DIGITS[target])
+    page = wait_until(
+        browser,
+        lambda p: (
+            p["labels"][str(k)] == target
+            and p["shown"] == str(after)
+            and shown_everywhere(p)
+        ),
+        what="auto-advance",
+    )
     timings = browser.execute_script("return window.mneIcalabel.perf")
     assert len(timings) >= 3 and all(t["painted"] > 0 for t in timings)
 
@@ -174,8 +189,8 @@ def test_two_tabs_do_not_overwrite_each_other_silently(browser, dataset_server):
     assert rows[order[1]]["annotate_method"] == "manual"
 
 
-def test_a_recording_being_rewritten_is_read_only(browser, dataset_server):
-    from tests.faults._writers import start
+def test_a_recording_being_rewritten_is_read_only(browser, dataset_server, tmp_path):
+    from tests.faults._writers import hold_env, start, wait_for_hold
 
     page = open_review(browser, dataset_server.url)
     # bids rewrites the recordings in path order: show the last one
@@ -193,6 +208,11 @@ def test_a_recording_being_rewritten_is_read_only(browser, dataset_server):
     tsv = next(
         dataset_server.root.joinpath("derivatives").rglob(f"{key}_components.tsv")
     )
+    # the run is held at its write of the shown recording's TSV (its claim
+    # taken) until released below, however slowly it or the page goes; the
+    # shim's own release comes after pytest's per-test timeout (600 s)
+    hold = tmp_path / "hold"
+    env, release = hold_env(hold, f"*{key}_components.tsv", timeout=600)
     process = start(
         "bids",
         dataset_server.root,
@@ -202,8 +222,10 @@ def test_a_recording_being_rewritten_is_read_only(browser, dataset_server):
         "--overwrite",
         "--policy",
         "argmax",
+        env=env,
     )
     try:
+        wait_for_hold(process, hold)
         page = wait_until(browser, lambda p: p["readOnly"], 60, "read-only")
         assert f"pid {process.pid}" in page["recordingHeader"]
         assert "read-only" in page["recordingHeader"] and page["saveDisabled"]
@@ -213,10 +235,14 @@ def test_a_recording_being_rewritten_is_read_only(browser, dataset_server):
         page = wait_until(browser, lambda p: "Not labelled" in p["status"])
         assert page["labels"][str(k)] == before
         assert "unsaved" not in page["status"]
-        process.communicate(timeout=120)
+        assert process.poll() is None  # still held: the page saw this run
     finally:
-        process.kill()
-    assert process.returncode == 0
+        release.touch()
+        try:
+            _, err = process.communicate(timeout=120)
+        finally:
+            process.kill()
+    assert process.returncode == 0, err
     # done: writable again, the rewritten files shown
     page = wait_until(browser, lambda p: not p["readOnly"], 30, "writable again")
     assert not page["saveDisabled"]
