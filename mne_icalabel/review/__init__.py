@@ -23,6 +23,7 @@ a notebook widget) are views that send intents and draw what the state says:
 Nothing here imports Qt or matplotlib.
 """
 
+from ._automatic import LabellingTask
 from ._dataset import DatasetReview, RewritingChange, UnsavedDecisionsError
 from ._events import DATASET_EVENTS, EVENTS, ReviewEvent
 from ._keys import LETTERS, key_intent
@@ -37,7 +38,7 @@ from ._queue import (
     component_doubt,
     kept_labels,
 )
-from ._recording import ComponentsReview, LabellingTask, check_recording
+from ._recording import ComponentsReview, check_recording
 
 __all__ = [
     "DATASET_EVENTS",

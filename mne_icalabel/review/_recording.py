@@ -16,46 +16,19 @@ import numpy as np
 from mne import BaseEpochs
 from mne.io import BaseRaw
 from mne.preprocessing import ICA
-from mne.utils import _check_option, _validate_type, logger
+from mne.utils import _validate_type, logger
 
-from ..annotation._classes import CLASSES, infer_method, to_mne_key
-from ..methods import get_method, method_names, network_names
+from ..annotation._classes import infer_method
+from ..methods import get_method, network_names
 from ..utils._checks import _check_ica_channels
-from ..utils._picks import default_method
-from . import _networks
+from ._automatic import AutomaticLabels
 from ._events import Observable
 from ._keys import CLASS_KEYS, LETTERS, key_intent
+from ._scores import check_other_scores, primary_scores
 from ._snapshot import snapshot
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-
-
-@dataclass(frozen=True)
-class LabellingTask:
-    """An automatic labelling to run, possibly in another thread.
-
-    :meth:`run` changes nothing (neither the ICA nor the review); give its
-    result to :meth:`ComponentsReview.apply_labels`, in the thread of the
-    front end.
-
-    Attributes
-    ----------
-    method : str
-        ``"iclabel"``, ``"megnet"`` or ``"both"``.
-    inst : Raw | Epochs
-        The recording.
-    ica : ICA
-        The ICA.
-    """
-
-    method: str
-    inst: BaseRaw | BaseEpochs
-    ica: ICA
-
-    def run(self) -> tuple[dict, list[str], list[str]]:
-        """Run the network(s); return probabilities, labels and warnings."""
-        return _networks._compute_labels(self.method, self.inst, self.ica)
 
 
 def check_recording(inst, ica) -> None:
@@ -76,7 +49,7 @@ def is_meg_ica(ica: ICA) -> bool:
     return bool(types) and types <= {"mag", "grad"}
 
 
-class ComponentsReview(Observable):
+class ComponentsReview(AutomaticLabels, Observable):
     """The labelling state of one (inst, ica) pair, and the rules that change it.
 
     Labelling a component (:meth:`set_label`, :meth:`label_selected`, a key
@@ -132,8 +105,8 @@ class ComponentsReview(Observable):
         check_recording(inst, ica)
         label_map = _label_map(ica, scores)
         n_components = int(ica.n_components_)
-        primary, names = _primary_scores(ica, label_map, scores, n_components)
-        other = _check_other_scores(scores, n_components, primary)
+        primary, names = primary_scores(ica, label_map, scores, n_components)
+        other = check_other_scores(scores, n_components, primary)
         excluded = check_components(excluded, n_components, "excluded")
         order = check_order(order, n_components)
         # checked: from here on the ICA changes
@@ -477,96 +450,6 @@ class ComponentsReview(Observable):
             excluded=self._excluded,
         )
 
-    # ------------------------------------------------------ automatic labels
-    def labelling_task(self, method: str | None = None) -> LabellingTask:
-        """Return the automatic labelling to run (:meth:`LabellingTask.run`).
-
-        Parameters
-        ----------
-        method : ``"iclabel"`` | ``"megnet"`` | ``"both"`` | None
-            The network(s); None chooses from the ICA's channel types as
-            ``mne-icalabel label`` does (EEG: ICLabel, MEG: MEGNet, both:
-            both).
-
-        Raises
-        ------
-        RuntimeError
-            If the review is read-only (:meth:`set_read_only`).
-        """
-        if self._read_only is not None:
-            raise RuntimeError(f"The labels cannot be changed now: {self._read_only}")
-        if method is None:
-            method, _ = default_method(self.inst, self.ica)
-        _check_option("method", method, method_names())
-        return LabellingTask(method, self.inst, self.ica)
-
-    def apply_labels(self, task: LabellingTask, result) -> list[str]:
-        """Apply the result of a :class:`LabellingTask`; keep the labels set.
-
-        The probabilities become ``ica.labels_scores_`` (ICLabel's for an
-        ICA of EEG and MEG, whose MEGNet probabilities become
-        :attr:`other_scores`); each component without a label gets its most
-        probable class in ``ica.labels_``; a component labelled before (by
-        hand, here or earlier) keeps its label, and one whose label was
-        removed by hand here stays without one.
-
-        Parameters
-        ----------
-        task : LabellingTask
-            The task, from :meth:`labelling_task` of this review.
-        result : tuple
-            What ``task.run()`` returned.
-
-        Returns
-        -------
-        messages : list of str
-            The warnings the networks gave.
-
-        Raises
-        ------
-        RuntimeError
-            If the review became read-only (:meth:`set_read_only`) while the
-            task ran: nothing changes, the result is dropped.
-        """
-        if task.ica is not self.ica:
-            raise ValueError("The labelling task is of another recording.")
-        if self._read_only is not None:
-            raise RuntimeError(f"The automatic labels were dropped: {self._read_only}")
-        proba, labels, messages = result
-        ica = self.ica
-        primary = proba["iclabel" if "iclabel" in proba else task.method]
-        # only now that every network ran: change the ICA
-        ica.labels_scores_ = primary
-        for k, label in enumerate(labels):
-            # a label removed by hand is a decision too: kept unlabelled
-            if k not in self._labels and k not in self._manual:
-                entries = ica.labels_.setdefault(to_mne_key(label), [])
-                if k not in entries:
-                    entries.append(k)
-        self._labels = {**self._labels_from_ica(), **self._labels}
-        self._scores, self._score_names = _primary_scores(
-            ica, self.label_map, None, self.n_components
-        )
-        self._other_scores = _check_other_scores(
-            {m: p for m, p in proba.items() if p is not primary},
-            self.n_components,
-            self._scores,
-        )
-        self._modified = True
-        self._notify("scores")
-        return messages
-
-    def label_automatically(self, method: str | None = None) -> list[str]:
-        """Run the network(s) here and apply the result (see :meth:`apply_labels`).
-
-        Returns
-        -------
-        messages : list of str
-            The warnings the networks gave.
-        """
-        task = self.labelling_task(method)
-        return self.apply_labels(task, task.run())
-
     def _labels_from_ica(self) -> dict[int, str]:
         selected = {}
         for name, key in self.label_map.items():
@@ -622,57 +505,3 @@ def _label_map(ica, scores) -> dict[str, str]:
     if len(networks) == 1:
         return get_method(networks[0]).labels_to_mne
     return get_method("megnet" if is_meg_ica(ica) else "iclabel").labels_to_mne
-
-
-def _primary_scores(ica, label_map, scores, n_components):
-    """Return the probabilities shown beside the buttons and in the list.
-
-    ``ica.labels_scores_`` if it has a known shape, else the set of ``scores``
-    of the method whose classes are the buttons'.
-    """
-    names_of = {}
-    for name in network_names():  # the first method of a number of classes
-        names_of.setdefault(len(get_method(name).labels), list(get_method(name).labels))
-    proba = getattr(ica, "labels_scores_", None)
-    if proba is not None:
-        proba = np.asarray(proba, float)
-        if (
-            proba.ndim == 2
-            and proba.shape[0] == n_components
-            and proba.shape[1] in names_of
-        ):
-            return proba, names_of[proba.shape[1]]
-        logger.info(f"ica.labels_scores_ has shape {proba.shape}: not shown.")
-    method = infer_method(len(label_map), None)
-    if isinstance(scores, dict) and method in scores:
-        proba = np.asarray(scores[method], float)
-        if proba.shape == (n_components, len(label_map)):
-            return proba, list(label_map)
-    return None, None
-
-
-def _check_other_scores(scores, n_components, primary) -> dict:
-    """Check the probability sets given besides ``ica.labels_scores_``.
-
-    ``scores`` maps a method (``"iclabel"``, ``"megnet"``) to its
-    (n_components, n_classes) probabilities, e.g. both sets of a combined
-    EEG + MEG ICA read from its components TSV. Each set is shown in full,
-    except the one equal to the primary set (shown beside the class buttons).
-    """
-    _validate_type(scores, (dict, None), "scores")
-    out = {}
-    for method, proba in (scores or {}).items():
-        if method not in CLASSES:
-            raise ValueError(
-                f"scores has an unknown method {method!r}; use {sorted(CLASSES)}."
-            )
-        proba = np.asarray(proba, float)
-        if proba.shape != (n_components, len(CLASSES[method])):
-            raise ValueError(
-                f"scores[{method!r}] must have shape ({n_components}, "
-                f"{len(CLASSES[method])}), got {proba.shape}."
-            )
-        if primary is not None and np.array_equal(proba, primary):
-            continue
-        out[get_method(method).display_name] = (proba, list(CLASSES[method]))
-    return out
