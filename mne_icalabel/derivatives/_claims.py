@@ -70,7 +70,8 @@ def refusal(owner: LockOwner, keys: list[str], folder: Path) -> str:
         + (
             f"{claim_path(folder, keys[0])}."
             if len(keys) == 1
-            else f"those of pid {owner.pid} in {folder / CLAIMS} (one per recording)."
+            else f"those of pid {owner.pid} in {folder / CLAIMS} (one "
+            f"<recording>{LOCK_NAME} per recording)."
         )
     )
 
@@ -111,10 +112,14 @@ class RecordingClaims:
         The derivatives folder; created if needed.
     command : str
         The run's command (``"bids"``, ``"apply"``), shown to a refused run.
+    quiet : bool
+        Log the take-over of a dead run's claim instead of warning (a
+        review's save, which redoes nothing of the dead run's).
     """
 
-    def __init__(self, folder: Path, command: str) -> None:
+    def __init__(self, folder: Path, command: str, *, quiet: bool = False) -> None:
         self.folder = Path(folder)
+        self.quiet = quiet
         self.owner = LockOwner.here(command)
         self.held: dict[str, Path] = {}
         self._created: list[Path] = []  # folders made here, innermost first
@@ -155,7 +160,13 @@ class RecordingClaims:
                 if reason is None and other is not None:
                     refused[key] = other
                     break
-                take_over(path, other, reason or "unreadable", self.owner.token)
+                take_over(
+                    path,
+                    other,
+                    reason or "unreadable",
+                    self.owner.token,
+                    quiet=self.quiet,
+                )
             else:
                 raise LockHeldError(
                     f"Could not claim {key}: other runs keep taking it. Wait for "

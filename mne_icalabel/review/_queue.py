@@ -632,7 +632,8 @@ class ReviewQueue:
         # the recording is claimed while it is written, as a bids run claims
         # it: neither writes over the other (a run that started since the
         # last look at the runs refuses it, or is refused by name here)
-        with RecordingClaims(derivatives_root(self.bids_root), "review") as claims:
+        deriv = derivatives_root(self.bids_root)
+        with RecordingClaims(deriv, "review", quiet=True) as claims:
             refused = claims.claim([key])
             if refused:
                 raise RuntimeError(
