@@ -71,8 +71,7 @@ class AutomaticLabels:
         RuntimeError
             If the review is read-only (:meth:`set_read_only`).
         """
-        if self._read_only is not None:
-            raise RuntimeError(f"The labels cannot be changed now: {self._read_only}")
+        self._check_writable()
         if method is None:
             method, _ = default_method(self.inst, self.ica)
         _check_option("method", method, method_names())

@@ -278,8 +278,7 @@ class ComponentsReview(AutomaticLabels, Observable):
         RuntimeError
             If the review is read-only (:meth:`set_read_only`).
         """
-        if self._read_only is not None:
-            raise RuntimeError(f"The labels cannot be changed now: {self._read_only}")
+        self._check_writable()
         component = int(component)
         if not 0 <= component < self.n_components:
             raise ValueError(
@@ -449,6 +448,11 @@ class ComponentsReview(AutomaticLabels, Observable):
             scores=(self._scores, self._score_names, self._other_scores),
             excluded=self._excluded,
         )
+
+    def _check_writable(self) -> None:
+        """Raise if the labels cannot be changed now (:meth:`set_read_only`)."""
+        if self._read_only is not None:
+            raise RuntimeError(f"The labels cannot be changed now: {self._read_only}")
 
     def _labels_from_ica(self) -> dict[int, str]:
         selected = {}

@@ -242,16 +242,27 @@ def test_review_close_drops_the_labelling(qtbot, monkeypatch, review_root):
     assert not view._worker.polling and not window.modified
 
 
-def test_plots_computed_in_background(qtbot, monkeypatch, eeg_raw, eeg_ica):
-    """The window opens before its plots; labelling works meanwhile."""
+def _gate_plots(monkeypatch):
+    """Hold the plots' computation until the event returned is set.
+
+    Also returns the list of calls, each whether the gate was already open.
+    """
     gate = threading.Event()
     real = _plots.compute_plot_data
+    calls: list[bool] = []
 
     def gated(*args):
+        calls.append(gate.is_set())
         assert gate.wait(60), "the test never opened the gate"
         return real(*args)
 
     monkeypatch.setattr(_plots, "compute_plot_data", gated)
+    return gate, calls
+
+
+def test_plots_computed_in_background(qtbot, monkeypatch, eeg_raw, eeg_ica):
+    """The window opens before its plots; labelling works meanwhile."""
+    gate, _ = _gate_plots(monkeypatch)
     window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
@@ -277,16 +288,7 @@ def test_plots_dropped_at_close_come_when_shown_again(
     qtbot, monkeypatch, eeg_raw, eeg_ica
 ):
     """The close drops the plots being computed; a new show computes them."""
-    gate = threading.Event()
-    real = _plots.compute_plot_data
-    calls = []
-
-    def gated(*args):
-        calls.append(gate.is_set())
-        assert gate.wait(60), "the test never opened the gate"
-        return real(*args)
-
-    monkeypatch.setattr(_plots, "compute_plot_data", gated)
+    gate, calls = _gate_plots(monkeypatch)
     window = ICAComponentLabeler(eeg_raw, eeg_ica, show=True)
     qtbot.addWidget(window)
     qtbot.waitExposed(window)
